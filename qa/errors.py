@@ -1,0 +1,78 @@
+"""The project's exceptions: one shallow tree, translated at the edges.
+
+    QAError                      base of everything we raise on purpose
+    ├── ConfigError              a setting is invalid or inconsistent
+    ├── ModelError               a model cannot be found or loaded
+    │   └── ChecksumError        packaged model files do not match their pinned hashes
+    ├── StoreError               the vector store misbehaves
+    │   ├── StoreUnavailable     the store (e.g. a Chroma server) cannot be reached
+    │   └── ModelMismatch        the collection was built with another embedding model
+    ├── ArticleError             one corpus file cannot be read or parsed (reported, skipped)
+    ├── DuplicateDocumentError   two files claim the same doc_id
+    ├── NotFound                 a document or resource does not exist
+    ├── InvalidRequest           a caller's input is out of range or malformed
+    └── TestSetError             an evaluation test set is malformed
+
+The CLI turns these into ``Error: ...`` with exit status 1; the API into a 4xx/5xx
+with ``{"error": {"code", "message"}}``.
+"""
+
+from __future__ import annotations
+
+
+class QAError(Exception):
+    """Base class of every error the project raises deliberately."""
+
+    code = "qa_error"
+
+
+class ConfigError(QAError):
+    code = "config_error"
+
+
+class ModelError(QAError):
+    code = "model_error"
+
+
+class ChecksumError(ModelError):
+    code = "checksum_error"
+
+
+class StoreError(QAError):
+    code = "store_error"
+
+
+class StoreUnavailable(StoreError):
+    code = "store_unavailable"
+
+
+class ModelMismatch(StoreError):
+    code = "model_mismatch"
+
+
+class ArticleError(QAError):
+    """A corpus file that cannot be ingested; carries the path and the reason."""
+
+    code = "article_error"
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class DuplicateDocumentError(QAError):
+    code = "duplicate_document"
+
+
+class NotFound(QAError):
+    code = "not_found"
+
+
+class InvalidRequest(QAError):
+    code = "invalid_request"
+
+
+class TestSetError(QAError):
+    code = "test_set_error"
+    __test__ = False  # not a pytest test class

@@ -1,0 +1,85 @@
+"""Plain data types shared by ingest, retrieval, answering, evaluation and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Article(BaseModel):
+    """One loaded and cleaned corpus document. ``text`` is what offsets refer to."""
+
+    doc_id: str
+    title: str
+    text: str
+    source: str = ""
+    date: str = ""  # ISO 8601 date or empty
+    url: str = ""
+    path: str = ""  # file path relative to the corpus root
+    extra: dict[str, Any] = Field(default_factory=dict)  # other front matter fields
+
+
+class Chunk(BaseModel):
+    """A span of an article's cleaned text: ``article.text[start:end] == text``."""
+
+    chunk_id: str
+    doc_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with its document's metadata and retrieval scores."""
+
+    chunk_id: str
+    doc_id: str
+    title: str
+    text: str
+    start: int
+    end: int
+    source: str = ""
+    date: str = ""
+    url: str = ""
+    score: float = 0.0  # fused score (reciprocal rank fusion)
+    dense_rank: int | None = None  # 1-based, None when not in that list
+    lexical_rank: int | None = None
+    dense_similarity: float | None = None  # cosine similarity of question and chunk
+
+
+class Citation(BaseModel):
+    doc_id: str
+    title: str
+    url: str = ""
+    date: str = ""
+    source: str = ""
+    chunk_id: str
+    quote: str
+    start: int
+    end: int
+    answer_start: int | None = None
+    answer_end: int | None = None
+    score: float = 0.0
+
+
+class RelatedDocument(BaseModel):
+    """A passage offered as 'related' when the answerer abstains (not a citation)."""
+
+    doc_id: str
+    title: str
+    url: str = ""
+    date: str = ""
+    snippet: str = ""
+
+
+class Answer(BaseModel):
+    text: str
+    abstained: bool
+    confidence: float = Field(ge=0.0, le=1.0)
+    citations: list[Citation] = Field(default_factory=list)
+    related: list[RelatedDocument] = Field(default_factory=list)
+    answer_type: str = ""  # expected answer type of the question (quantity, person, ...)
+    latency_ms: float = 0.0
+    retrieved_doc_ids: list[str] = Field(default_factory=list)
