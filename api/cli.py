@@ -1,0 +1,158 @@
+"""The ``qa`` command: thin wrappers that parse arguments, call the library and print."""
+
+from __future__ import annotations
+
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from qa.errors import QAError
+from qa.settings import get_settings
+from qa.types import Answer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Question answering over announcements.")
+console = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _run(func: Callable[[], T]) -> T:
+    """Run a command body; a QAError becomes one line 'Error: ...' and exit status 1."""
+    try:
+        return func()
+    except QAError as exc:
+        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: QA_CORPUS_DIR).")] = None,
+    prune: Annotated[bool, typer.Option(help="Delete stored documents whose files are gone.")] = False,
+    reset: Annotated[bool, typer.Option(help="Empty the store first and re-index everything.")] = False,
+) -> None:
+    """Load, clean, chunk, embed and store articles; unchanged ones are skipped."""
+    from ingest.pipeline import ingest_paths
+    from qa.service import build_store
+
+    settings = get_settings()
+    targets = paths or [settings.corpus_dir]
+
+    def body() -> int:
+        store, lexical = build_store(settings)
+        with Progress(
+            TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("embed", total=None)
+            report = ingest_paths(
+                targets, store, lexical, chunk_size=settings.chunk_size, overlap=settings.chunk_overlap,
+                prune=prune, reset=reset, batch_chunks=max(settings.embedding_batch_size * 4, 32),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        for failure in report.failures:
+            err.print(f"[yellow]skipped[/yellow] {escape(failure.path)}: {escape(failure.reason)}", highlight=False)
+        docs, chunks = store.counts()
+        table = Table(title="Ingest summary", show_header=False)
+        for label, value in [
+            ("new", len(report.new)), ("changed", len(report.changed)), ("unchanged", len(report.unchanged)),
+            ("pruned", len(report.pruned)), ("failed", len(report.failures)),
+            ("chunks written", report.chunks_written), ("documents in store", docs), ("chunks in store", chunks),
+            ("seconds", f"{report.seconds:.2f}"),
+        ]:
+            table.add_row(label, str(value))
+        console.print(table)
+        console.print(
+            f"{len(report.new)} new, {len(report.changed)} changed, {len(report.unchanged)} unchanged, "
+            f"{len(report.failures)} failed"
+        )
+        return len(report.failures)
+
+    failed = _run(body)
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def stats() -> None:
+    """Documents, chunks, model and store location."""
+    from qa.service import build_store
+
+    settings = get_settings()
+
+    def body() -> None:
+        store, _ = build_store(settings)
+        docs, chunks = store.counts()
+        table = Table(show_header=False)
+        table.add_row("documents", str(docs))
+        table.add_row("chunks", str(chunks))
+        table.add_row("embedding model", store.embedder.name)
+        table.add_row("store", store.location)
+        console.print(table)
+
+    _run(body)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    top_k: Annotated[int | None, typer.Option("--top-k", help="Passages to retrieve.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer JSON.")] = False,
+) -> None:
+    """Answer a question from the stored announcements, with citations."""
+    from qa.service import build_service
+
+    answer = _run(lambda: build_service(get_settings()).ask(question, top_k))
+    if as_json:
+        sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+        return
+    print_answer(answer)
+
+
+def print_answer(answer: Answer) -> None:
+    """The answer, then numbered citations with the answer span marked."""
+    style = "yellow" if answer.abstained else "bold green"
+    console.print(f"[{style}]{escape(answer.text)}[/{style}]  (confidence {answer.confidence:.2f})")
+    if answer.note:
+        console.print(f"[dim]{escape(answer.note)}[/dim]")
+    for n, cite in enumerate(answer.citations, 1):
+        quote = escape(cite.quote)
+        if cite.answer_start is not None and cite.answer_end is not None:
+            a, b = cite.answer_start - cite.start, cite.answer_end - cite.start
+            quote = f"{escape(cite.quote[:a])}[bold underline]{escape(cite.quote[a:b])}[/]{escape(cite.quote[b:])}"
+        console.print(f"[{n}] {escape(cite.title)} ({cite.date or 'undated'}) {escape(cite.url)}")
+        console.print(f"    “{quote}”  [dim]{cite.doc_id} {cite.start}–{cite.end}[/dim]")
+    for related in answer.related:
+        console.print(f"related: {escape(related.title)} ({related.date or 'undated'}) {escape(related.url)}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (QA_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (QA_PORT).")] = None,
+) -> None:
+    """Serve the HTTP API, the widget and the demo page."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    application = _run(lambda: create_app(settings))
+    console.print(f"Serving on http://{bind_host}:{bind_port}/  (API docs at /docs)")
+    uvicorn.run(application, host=bind_host, port=bind_port, log_level=settings.log_level,
+                timeout_graceful_shutdown=10)
+
+
+def main() -> None:
+    app()
+
+

@@ -1,0 +1,65 @@
+"""Routes for questions, documents and health. Thin: parse, call the library, translate."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from api.deps import ServiceDep
+from api.schemas import AskRequest, DocumentDetail, DocumentList, DocumentSummary, ErrorBody, FiltersBody
+from qa.store import Filters
+from qa.types import Answer
+
+router = APIRouter()
+ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}, 503: {"model": ErrorBody}
+}
+
+
+def to_filters(body: FiltersBody | None) -> Filters | None:
+    return Filters(**body.model_dump()) if body is not None else None
+
+
+@router.post("/v1/ask", response_model=Answer, responses=ERRORS, tags=["questions"])
+def ask(request: AskRequest, service: ServiceDep) -> Answer:
+    """Answer a question from the announcements, with exact citations (or an abstention)."""
+    return service.ask(request.question, request.top_k, to_filters(request.filters))
+
+
+@router.get("/v1/documents", response_model=DocumentList, responses=ERRORS, tags=["documents"])
+def list_documents(
+    service: ServiceDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> DocumentList:
+    """Stored documents, sorted by doc_id."""
+    total, _ = service.store.counts()
+    docs = service.store.list_documents(limit, offset)
+    return DocumentList(
+        documents=[DocumentSummary(**d.model_dump(include={"doc_id", "title", "source", "date", "url"})) for d in docs],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/v1/documents/{doc_id:path}", response_model=DocumentDetail, responses=ERRORS, tags=["documents"])
+def get_document(doc_id: str, service: ServiceDep) -> DocumentDetail:
+    """One document's cleaned text (what citation offsets refer to) and metadata."""
+    doc = service.store.get_document(doc_id)
+    return DocumentDetail(**doc.model_dump(include={"doc_id", "title", "source", "date", "url", "text"}))
+
+
+@router.get("/healthz", tags=["health"])
+def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["health"], responses={503: {"model": ErrorBody}})
+def readyz(service: ServiceDep) -> JSONResponse:
+    """The store answers and the models are loaded."""
+    docs, chunks = service.store.counts()
+    return JSONResponse({"status": "ready", "documents": docs, "chunks": chunks})

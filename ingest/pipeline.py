@@ -1,0 +1,120 @@
+"""Ingest: load, clean, chunk, embed and write articles through the store, idempotently."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.chunking import chunk_article
+from qa.errors import ArticleError
+from qa.lexical import LexicalIndex
+from qa.store import ChromaStore
+from qa.types import Article, Chunk
+
+from ingest.loading import load_articles
+
+Progress = Callable[[int, int], None]  # (documents done, documents to embed)
+
+
+@dataclass
+class IngestReport:
+    new: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    failures: list[ArticleError] = field(default_factory=list)
+    chunks_written: int = 0
+    seconds: float = 0.0
+
+    @property
+    def wrote_anything(self) -> bool:
+        return bool(self.new or self.changed or self.pruned)
+
+
+def content_hash(article: Article, chunk_size: int, overlap: int) -> str:
+    """Hash of everything that decides a document's stored form (text, metadata, chunking)."""
+    payload = article.model_dump(exclude={"path"})
+    payload["chunking"] = [chunk_size, overlap]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def ingest_paths(
+    paths: Sequence[Path],
+    store: ChromaStore,
+    lexical: LexicalIndex,
+    *,
+    chunk_size: int = 900,
+    overlap: int = 1,
+    prune: bool = False,
+    reset: bool = False,
+    batch_chunks: int = 128,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Bring the store in line with the articles under ``paths``; return what happened.
+
+    Unchanged documents (same content hash) are neither embedded nor written. Broken files are
+    reported in ``failures`` and skipped. ``prune`` deletes stored documents whose files are gone.
+    The lexical index is rebuilt whenever anything was written.
+    """
+    started = time.perf_counter()
+    report = IngestReport()
+    loaded = load_articles(paths)
+    report.failures = list(loaded.failures)
+    if reset:
+        store.reset()
+    stored = store.document_hashes()
+    todo: list[tuple[Article, str]] = []
+    for article in loaded.articles:
+        digest = content_hash(article, chunk_size, overlap)
+        if stored.get(article.doc_id) == digest:
+            report.unchanged.append(article.doc_id)
+            continue
+        (report.changed if article.doc_id in stored else report.new).append(article.doc_id)
+        todo.append((article, digest))
+    done = 0
+    for group in _batches(todo, batch_chunks, chunk_size, overlap):
+        texts = [c.text for _, _, chunks in group for c in chunks]
+        embeddings = iter(store.embedder.embed(texts))
+        for article, digest, chunks in group:
+            store.write_document(article, chunks, [next(embeddings) for _ in chunks], digest)
+            report.chunks_written += len(chunks)
+        done += len(group)
+        if progress is not None:
+            progress(done, len(todo))
+    if prune:
+        failed = [Path(f.path).as_posix() for f in report.failures]
+        present = {a.doc_id for a in loaded.articles}
+        for doc in store.list_documents(limit=10**9):
+            # A file that exists but failed to load this time is not gone: never prune it.
+            if doc.doc_id in present or any(doc.path and f.endswith(doc.path) for f in failed):
+                continue
+            store.delete_document(doc.doc_id)
+            report.pruned.append(doc.doc_id)
+    if report.wrote_anything or reset:
+        store.bump_revision()
+        lexical.rebuild(store)
+    else:
+        lexical.ensure_current(store)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _batches(
+    todo: Sequence[tuple[Article, str]], batch_chunks: int, chunk_size: int, overlap: int
+) -> Iterator[list[tuple[Article, str, list[Chunk]]]]:
+    """Whole documents grouped so that each embedding call gets about ``batch_chunks`` chunks."""
+    group: list[tuple[Article, str, list[Chunk]]] = []
+    size = 0
+    for article, digest in todo:
+        chunks = chunk_article(article, chunk_size, overlap)
+        group.append((article, digest, chunks))
+        size += len(chunks)
+        if size >= batch_chunks:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group

@@ -1,0 +1,291 @@
+"""The default answerer: extractive, offline, and willing to say the announcements don't say.
+
+Evidence is chosen per sentence by combined signals (question-term coverage weighted toward
+names and numbers, cosine similarity, retrieval rank), then the exact answer span is taken
+by the question's expected type, preferring candidates near the question's terms and never an
+entity the question itself names. Abstention uses combined evidence, not one cosine threshold.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.embedding import Embedder
+from qa.lexical import STOPWORDS
+from qa.questions import AnswerType, Question, analyse
+from qa.spans import Candidate, SpanFinder
+from qa.text import sentence_spans, word_spans, words
+from qa.types import Answer, Citation, Passage, RelatedDocument
+
+ABSTAIN_TEXT = "The announcements don't say."
+
+# How well an entity of one type answers a question of another (1 = the right type).
+_COMPATIBLE: dict[AnswerType, dict[AnswerType, float]] = {
+    AnswerType.PERSON: {AnswerType.PERSON: 1.0, AnswerType.ORGANISATION: 0.55},
+    AnswerType.ORGANISATION: {AnswerType.ORGANISATION: 1.0, AnswerType.PERSON: 0.35},
+    AnswerType.PLACE: {AnswerType.PLACE: 1.0},
+    AnswerType.DATE: {AnswerType.DATE: 1.0},
+    AnswerType.MONEY: {AnswerType.MONEY: 1.0, AnswerType.QUANTITY: 0.4},
+    AnswerType.QUANTITY: {AnswerType.QUANTITY: 1.0, AnswerType.MONEY: 0.5},
+    AnswerType.OTHER: {
+        AnswerType.OTHER: 1.0,
+        AnswerType.ORGANISATION: 0.8,
+        AnswerType.PERSON: 0.7,
+        AnswerType.PLACE: 0.6,
+    },
+}
+
+
+@dataclass
+class Evidence:
+    """One sentence of a retrieved passage, with its offsets in the document."""
+
+    passage: Passage
+    rank: int
+    start: int
+    end: int
+    text: str
+    coverage: float = 0.0
+    names: float = 1.0  # share of the question's names found in the passage or its title
+    cosine: float = 0.0
+    score: float = 0.0
+
+
+@dataclass
+class Choice:
+    evidence: Evidence
+    candidate: Candidate | None
+    score: float
+
+
+def _stem(word: str) -> str:
+    word = word.lower().replace("’", "'").removesuffix("'s")
+    return word[:5] if len(word) > 5 and not any(c.isdigit() for c in word) else word.replace(",", "")
+
+
+class ExtractiveAnswerer:
+    """Answers from the given passages with a verbatim span and its exact citation."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        spans: SpanFinder,
+        min_confidence: float = 0.35,
+        max_sentences: int = 8,
+        cache_size: int = 8192,
+    ) -> None:
+        self.embedder = embedder
+        self.spans = spans
+        self.min_confidence = min_confidence
+        self.max_sentences = max_sentences
+        self._vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def answer(self, question: str, passages: Sequence[Passage], query_embedding: Sequence[float] = ()) -> Answer:
+        """Answer ``question`` from ``passages`` (best first); abstain when the evidence is weak."""
+        q = analyse(question)
+        evidence = self._evidence(q, passages)
+        if not evidence:
+            return self._abstain(q, passages, 0.0)
+        qvec = list(query_embedding) or self.embedder.embed([q.text])[0]
+        self._score_sentences(q, evidence, qvec)
+        evidence.sort(key=lambda e: -e.score)
+        top = evidence[: self.max_sentences]
+        choices = self._choices(q, top)
+        if not choices:
+            return self._abstain(q, passages, 0.0)
+        best = choices[0]
+        best, note = self._prefer_newer(best, choices)
+        confidence = self._confidence(q, best)
+        if confidence < self.min_confidence:
+            return self._abstain(q, passages, confidence)
+        return self._answer(q, best, confidence, note)
+
+    # -- evidence ------------------------------------------------------------------------
+    def _evidence(self, q: Question, passages: Sequence[Passage]) -> list[Evidence]:
+        seen: set[tuple[str, int]] = set()
+        found: list[Evidence] = []
+        for rank, passage in enumerate(passages):
+            for span in sentence_spans(passage.text):
+                key = (passage.doc_id, passage.start + span.start)
+                if key in seen or len(span.text) < 12:
+                    continue
+                seen.add(key)
+                found.append(Evidence(passage, rank, key[1], key[1] + len(span.text), span.text))
+        return found
+
+    def _score_sentences(self, q: Question, evidence: list[Evidence], qvec: Sequence[float]) -> None:
+        weights = self._term_weights(q, evidence)
+        total = sum(weights.values()) or 1.0
+        names = [{_stem(w) for w in words(n) if w not in STOPWORDS} for n in q.names]
+        for ev, vec in zip(evidence, self._embed([e.text for e in evidence]), strict=True):
+            stems = {_stem(w) for w in words(ev.text)}
+            title = {_stem(w) for w in words(ev.passage.title)}
+            context = stems | title | {_stem(w) for w in words(ev.passage.text)}
+            ev.coverage = sum(w * (1.0 if t in stems else 0.35 if t in title else 0.0) for t, w in weights.items())
+            ev.coverage /= total
+            ev.names = sum(1 for n in names if n and n <= context) / len(names) if names else 1.0
+            ev.cosine = sum(a * b for a, b in zip(qvec, vec, strict=True))
+            ev.score = 0.5 * ev.coverage + 0.35 * ev.cosine + 0.15 / (1 + ev.rank) + 0.1 * ev.names
+
+    @staticmethod
+    def _term_weights(q: Question, evidence: list[Evidence]) -> dict[str, float]:
+        """Question terms weighted by rarity among the retrieved sentences; names count more."""
+        name_stems = {_stem(w) for n in q.names for w in words(n)}
+        sentences = [{_stem(w) for w in words(e.text)} for e in evidence]
+        weights: dict[str, float] = {}
+        for term in q.terms:
+            stem = _stem(term)
+            df = sum(1 for s in sentences if stem in s)
+            idf = math.log((len(sentences) + 1) / (df + 0.5)) if df else 1.0
+            boost = 1.6 if stem in name_stems or any(c.isdigit() for c in term) else 1.0
+            if q.head and term == q.head:
+                boost = 0.3  # "which company": the answer sentence rarely says "company"
+            weights[stem] = max(weights.get(stem, 0.0), boost * max(idf, 0.2))
+        return weights
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            vectors = self.embedder.embed(missing)
+            with self._lock:
+                for text, vec in zip(missing, vectors, strict=True):
+                    self._vectors[text] = vec
+                    if len(self._vectors) > self._cache_size:
+                        self._vectors.popitem(last=False)
+        with self._lock:
+            return [self._vectors[t] if t in self._vectors else self.embedder.embed([t])[0] for t in texts]
+
+    # -- spans ---------------------------------------------------------------------------
+    def _choices(self, q: Question, top: list[Evidence]) -> list[Choice]:
+        question_words = {_stem(w) for w in words(q.text + " " + q.context)}
+        choices: list[Choice] = []
+        per_sentence = self.spans.candidates_many([e.text for e in top])
+        for ev, candidates in zip(top, per_sentence, strict=True):
+            anchors = self._anchors(ev.text, question_words)
+            for cand in candidates:
+                compat = _COMPATIBLE[q.answer_type].get(cand.answer_type, 0.0)
+                if compat == 0.0 or (q.answer_type is not AnswerType.OTHER and cand.label == "NP"):
+                    continue
+                cand_words = [_stem(w) for w in words(cand.text) if w not in STOPWORDS]
+                if not cand_words:
+                    continue
+                overlap = sum(1 for w in cand_words if w in question_words) / len(cand_words)
+                if overlap >= 0.99:
+                    continue  # never answer with what the question itself names
+                distance = min((abs(a - (cand.start + cand.end) / 2) for a in anchors), default=200.0) / 6.0
+                proximity = 1.0 / (1.0 + distance / 4.0)
+                score = ev.score + 0.25 * proximity
+                score *= compat * (1.0 if cand.specific else 0.55) * (1.0 - 0.6 * overlap)
+                choices.append(Choice(ev, cand, score))
+        if not choices and q.answer_type is AnswerType.OTHER and top:
+            clause = self._clause(top[0].text, question_words)
+            choices.append(Choice(top[0], clause, top[0].score * 0.8))
+        choices.sort(key=lambda c: -c.score)
+        return choices
+
+    @staticmethod
+    def _anchors(sentence: str, question_words: set[str]) -> list[float]:
+        return [(w.start + w.end) / 2 for w in word_spans(sentence) if _stem(w.text) in question_words
+                and w.text.lower() not in STOPWORDS]
+
+    @staticmethod
+    def _clause(sentence: str, question_words: set[str]) -> Candidate:
+        """The shortest clause of the sentence that holds most of the question's terms."""
+        best: tuple[float, int, int] | None = None
+        for match in re.finditer(r"[^,;:—–()]+", sentence):
+            text = match.group().strip()
+            if len(words(text)) < 3:
+                continue
+            hits = sum(1 for w in words(text) if _stem(w) in question_words)
+            key = (hits - 0.01 * len(text), match.start(), match.end())
+            if best is None or key[0] > best[0]:
+                best = key
+        start, end = (best[1], best[2]) if best else (0, len(sentence))
+        text = sentence[start:end]
+        start += len(text) - len(text.lstrip())
+        end = start + len(text.strip())
+        return Candidate(start, end, sentence[start:end], AnswerType.OTHER, "CLAUSE", False)
+
+    # -- corrections ---------------------------------------------------------------------
+    @staticmethod
+    def _prefer_newer(best: Choice, choices: list[Choice]) -> tuple[Choice, str]:
+        """When a newer document gives a different answer to the same question, take it."""
+        date = best.evidence.passage.date
+        for other in choices[1:6]:
+            ev = other.evidence
+            if (
+                ev.passage.doc_id != best.evidence.passage.doc_id
+                and ev.passage.date > date
+                and other.score >= best.score - 0.12
+                and ev.coverage >= best.evidence.coverage - 0.1
+                and other.candidate is not None
+                and best.candidate is not None
+                and other.candidate.text.lower() != best.candidate.text.lower()
+            ):
+                note = (
+                    f"A newer announcement ({ev.passage.date}, “{ev.passage.title}”) gives “{other.candidate.text}” "
+                    f"where an earlier one ({date or 'undated'}, “{best.evidence.passage.title}”) "
+                    f"gave “{best.candidate.text}”; the newer figure is used."
+                )
+                return Choice(ev, other.candidate, other.score), note
+        return best, ""
+
+    # -- confidence and output -------------------------------------------------------------
+    @staticmethod
+    def _confidence(q: Question, best: Choice) -> float:
+        ev = best.evidence
+        typed = 1.0 if best.candidate is not None and best.candidate.label != "CLAUSE" else 0.4
+        raw = 0.45 * ev.coverage + 0.3 * max(ev.cosine, 0.0) + 0.25 * ev.names
+        raw *= typed * ev.names**1.5  # a name the question gives must be in the evidence
+        return max(0.0, min(1.0, raw * 1.4))
+
+    def _answer(self, q: Question, best: Choice, confidence: float, note: str) -> Answer:
+        ev, cand = best.evidence, best.candidate
+        assert cand is not None
+        passage = ev.passage
+        citation = Citation(
+            doc_id=passage.doc_id,
+            title=passage.title,
+            url=passage.url,
+            date=passage.date,
+            source=passage.source,
+            chunk_id=passage.chunk_id,
+            quote=ev.text,
+            start=ev.start,
+            end=ev.end,
+            answer_start=ev.start + cand.start,
+            answer_end=ev.start + cand.end,
+            score=round(best.score, 4),
+        )
+        return Answer(
+            text=cand.text,
+            abstained=False,
+            confidence=round(confidence, 4),
+            citations=[citation],
+            answer_type=q.answer_type.value,
+            note=note,
+        )
+
+    @staticmethod
+    def _abstain(q: Question, passages: Sequence[Passage], confidence: float) -> Answer:
+        related: dict[str, RelatedDocument] = {}
+        for p in passages:
+            if p.doc_id not in related and len(related) < 3:
+                related[p.doc_id] = RelatedDocument(
+                    doc_id=p.doc_id, title=p.title, url=p.url, date=p.date, snippet=p.text[:200]
+                )
+        return Answer(
+            text=ABSTAIN_TEXT,
+            abstained=True,
+            confidence=round(min(max(confidence, 0.0), 1.0), 4),
+            related=list(related.values()),
+            answer_type=q.answer_type.value,
+        )

@@ -1,0 +1,43 @@
+"""Sentence-aligned chunks that carry exact character offsets into the cleaned text."""
+
+from __future__ import annotations
+
+from qa.text import sentence_spans
+from qa.types import Article, Chunk
+
+
+def chunk_id(doc_id: str, index: int) -> str:
+    """Deterministic id of a document's ``index``-th chunk."""
+    return f"{doc_id}:{index}"
+
+
+def chunk_article(article: Article, max_chars: int = 900, overlap: int = 1) -> list[Chunk]:
+    """Pack whole sentences into chunks of at most ``max_chars`` characters.
+
+    Neighbouring chunks share ``overlap`` sentences. A sentence longer than ``max_chars`` becomes
+    a chunk of its own (the embedder truncates it; the lexical index still sees all of it).
+    Every chunk satisfies ``article.text[chunk.start:chunk.end] == chunk.text``.
+    """
+    sentences = sentence_spans(article.text)
+    chunks: list[Chunk] = []
+    first = 0
+    while first < len(sentences):
+        last = first
+        while last + 1 < len(sentences) and sentences[last + 1].end - sentences[first].start <= max_chars:
+            last += 1
+        start, end = sentences[first].start, sentences[last].end
+        index = len(chunks)
+        chunks.append(
+            Chunk(
+                chunk_id=chunk_id(article.doc_id, index),
+                doc_id=article.doc_id,
+                index=index,
+                text=article.text[start:end],
+                start=start,
+                end=end,
+            )
+        )
+        if last + 1 >= len(sentences):
+            break
+        first = max(first + 1, last + 1 - overlap)
+    return chunks

@@ -1,0 +1,176 @@
+"""BM25 over chunk texts (bm25s), persisted beside the store and kept in step with it.
+
+The index remembers the store revision it was built from; ``ensure_current`` rebuilds it
+from the store when the revision changed (another process ingested) or the files are missing
+or unreadable.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.store import ChromaStore, Filters, date_ordinal
+from qa.text import words
+
+# Common English function words: they carry no evidence and only add noise to BM25.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just let me
+    more most my myself no nor not now of off on once only or other our ours ourselves out over own same
+    she should so some such than that the their theirs them themselves then there these they this those
+    through to too under until up very was we were what when where which while who whom why will with
+    would you your yours yourself yourselves""".split()
+)
+_CURRENCY = re.compile(r"^([a-z]*[$€£¥])(\d.*)$")
+
+
+def lexical_tokens(text: str) -> list[str]:
+    """BM25 terms: lower-case words without stopwords, numbers without thousands separators.
+
+    "S$300" yields both "s$300" and "300", so "300 million" finds it and so does "S$300".
+    """
+    tokens: list[str] = []
+    for word in words(text):
+        if word in STOPWORDS:
+            continue
+        word = word.replace("’", "'")
+        if any(ch.isdigit() for ch in word):
+            word = re.sub(r"(?<=\d),(?=\d{3})", "", word)
+        tokens.append(word)
+        currency = _CURRENCY.match(word)
+        if currency:
+            tokens.append(currency.group(2))
+        if word.endswith("'s"):
+            tokens.append(word[:-2])
+    return tokens
+
+
+class LexicalIndex:
+    """A BM25 index of every chunk in a store; thread-safe rebuilds."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.revision: str | None = None
+        self._retriever: Any = None
+        self._ids: list[str] = []
+        self._doc_ids: np.ndarray = np.array([], dtype=object)
+        self._sources: np.ndarray = np.array([], dtype=object)
+        self._dates: np.ndarray = np.array([], dtype=np.int64)
+        self._lock = threading.Lock()
+
+    def ensure_current(self, store: ChromaStore) -> None:
+        """Load the persisted index, or rebuild it, so that it matches the store's revision."""
+        revision = store.revision()
+        if self._retriever is not None and self.revision == revision:
+            return
+        with self._lock:
+            if self._retriever is not None and self.revision == revision:
+                return
+            if not self._load(revision):
+                self._rebuild(store, revision)
+
+    def rebuild(self, store: ChromaStore) -> None:
+        """Build from the store's chunks and persist, whatever is on disk."""
+        with self._lock:
+            self._rebuild(store, store.revision())
+
+    def _rebuild(self, store: ChromaStore, revision: str) -> None:
+        import bm25s
+
+        ids: list[str] = []
+        corpus: list[list[str]] = []
+        doc_ids: list[str] = []
+        sources: list[str] = []
+        dates: list[int] = []
+        for chunk in store.iter_chunks():
+            ids.append(chunk.chunk_id)
+            # The title is part of what a chunk is about: "the lab" questions name the article.
+            corpus.append(lexical_tokens(f"{chunk.metadata.get('title', '')}\n{chunk.text}") or ["\x00"])
+            doc_ids.append(chunk.doc_id)
+            sources.append(str(chunk.metadata.get("source", "")))
+            dates.append(int(chunk.metadata.get("date_ts", 0)))
+        retriever = bm25s.BM25()
+        if corpus:
+            retriever.index(corpus, show_progress=False)
+        self._install(retriever if corpus else None, revision, ids, doc_ids, sources, dates)
+        self._save(retriever if corpus else None)
+
+    def _install(
+        self, retriever: Any, revision: str, ids: list[str], doc_ids: list[str], sources: list[str], dates: list[int]
+    ) -> None:
+        self._retriever = retriever if retriever is not None else False
+        self.revision = revision
+        self._ids = ids
+        self._doc_ids = np.array(doc_ids, dtype=object)
+        self._sources = np.array(sources, dtype=object)
+        self._dates = np.array(dates, dtype=np.int64)
+
+    def _save(self, retriever: Any) -> None:
+        tmp = self.folder.with_name(self.folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if retriever is not None:
+            retriever.save(str(tmp / "bm25"), show_progress=False)
+        manifest = {
+            "revision": self.revision,
+            "ids": self._ids,
+            "doc_ids": list(self._doc_ids),
+            "sources": list(self._sources),
+            "dates": [int(d) for d in self._dates],
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+        # Swap in whole: a reader never sees half an index.
+        shutil.rmtree(self.folder, ignore_errors=True)
+        tmp.rename(self.folder)
+
+    def _load(self, revision: str) -> bool:
+        import bm25s
+
+        try:
+            manifest = json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
+            if manifest["revision"] != revision:
+                return False
+            retriever = bm25s.BM25.load(str(self.folder / "bm25")) if manifest["ids"] else None
+            self._install(
+                retriever, revision, manifest["ids"], manifest["doc_ids"], manifest["sources"], manifest["dates"]
+            )
+            return True
+        except Exception:  # missing, corrupt or from another version: rebuilding is always correct
+            return False
+
+    def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """Up to ``k`` (chunk_id, BM25 score) pairs with a positive score, best first."""
+        tokens = lexical_tokens(query)
+        if not tokens or not self._retriever or not self._ids:
+            return []
+        mask = self._mask(filters)
+        if mask is not None and not mask.any():
+            return []
+        results, scores = self._retriever.retrieve(
+            [tokens], k=min(k, len(self._ids)), show_progress=False, weight_mask=mask
+        )
+        return [
+            (self._ids[int(i)], float(s)) for i, s in zip(results[0], scores[0], strict=True) if float(s) > 0.0
+        ]
+
+    def _mask(self, filters: Filters | None) -> np.ndarray | None:
+        if filters is None:
+            return None
+        mask = np.ones(len(self._ids), dtype=bool)
+        if filters.source:
+            mask &= self._sources == filters.source
+        if filters.doc_ids:
+            mask &= np.isin(self._doc_ids, list(filters.doc_ids))
+        if filters.date_from:
+            mask &= self._dates >= date_ordinal(filters.date_from)
+        if filters.date_to:
+            mask &= self._dates <= date_ordinal(filters.date_to)
+        return mask.astype(np.float32) if not mask.all() else None

@@ -1,0 +1,148 @@
+"""Question analysis: the actual question, its expected answer type and its key terms."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from qa.lexical import STOPWORDS
+from qa.text import sentence_spans, words
+
+
+class AnswerType(StrEnum):
+    QUANTITY = "quantity"
+    MONEY = "money"
+    DATE = "date"
+    PERSON = "person"
+    ORGANISATION = "organisation"
+    PLACE = "place"
+    OTHER = "other"
+
+
+# Head nouns of "which/what X" questions (and of keyword queries like "Super Bowl 2021 location").
+_HEAD_TYPES: dict[AnswerType, frozenset[str]] = {
+    AnswerType.ORGANISATION: frozenset(
+        """company companies firm firms organisation organization organisations organizations team teams club
+        clubs brand agency agencies ministry ministries university universities investor investors bank banks
+        startup start-up group band label network carrier airline manufacturer broadcaster publisher partner
+        partners institution school college party studio retailer operator maker developer sponsor buyer
+        acquirer fund insurer regulator lender chain league""".split()
+    ),
+    AnswerType.PLACE: frozenset(
+        """country countries city cities state states nation venue location place region province town
+        stadium island continent capital where site headquarters hq campus arena county district""".split()
+    ),
+    AnswerType.PERSON: frozenset(
+        """person people actor actress singer player players ceo cfo cto coo director president minister
+        founder cofounder co-founder author artist man woman winner coach chief officer executive leader host
+        chairman chairwoman chair spokesperson spokesman spokeswoman secretary head manager driver rapper
+        musician scientist researcher governor mayor senator star champion premier chancellor king queen
+        prince princess pope captain designer engineer""".split()
+    ),
+    AnswerType.DATE: frozenset(
+        "year years date day days month months time period quarter deadline when decade season".split()
+    ),
+    AnswerType.MONEY: frozenset(
+        """amount price cost costs sum budget valuation revenue revenues salary fee fees funding investment
+        profit profits sales worth fine grant grants capital prize""".split()
+    ),
+    AnswerType.QUANTITY: frozenset("number percentage percent share size population count total".split()),
+}
+_MONEY_VERBS = re.compile(
+    r"\b(cost|costs|pay|paid|spend|spent|raise|raised|invest|invested|investment|fund|funding|funded|budget|"
+    r"worth|price|priced|valued|valuation|revenue|sales|profit|earn|earned|sell|sold|charge|fine|grant)\b"
+)
+_ORG_VERBS = re.compile(
+    r"\b(acquire|acquired|acquires|buy|bought|buys|purchase|purchased|invest|invested|led|lead|leads|fund|"
+    r"funded|partner|partnered|sponsor|sponsored|own|owns|owned|manufacture|manufactures|make|makes|made|"
+    r"develop|developed|develops|operate|operates|run|runs|hired|employ|employs)\b"
+)
+_WH = re.compile(r"\b(how|what|which|who|whom|whose|when|where|why|name)\b", re.IGNORECASE)
+QUESTION_WORDS = frozenset("how what which who whom whose when where why name many much does did do is are was".split())
+
+
+@dataclass
+class Question:
+    text: str  # the actual question (context sentences of quiz-style questions removed)
+    context: str  # anything before it
+    answer_type: AnswerType
+    head: str = ""  # head noun of "which/what X"
+    terms: list[str] = field(default_factory=list)  # content words, lower case
+    names: list[str] = field(default_factory=list)  # capitalised phrases and numbers the question names
+
+
+def find_question(raw: str) -> tuple[str, str]:
+    """Split quiz-style input into (context, actual question): the last sentence that asks."""
+    raw = " ".join(raw.split())
+    sentences = [s.text for s in sentence_spans(raw)]
+    if len(sentences) <= 1:
+        return "", raw
+    for i in range(len(sentences) - 1, -1, -1):
+        if sentences[i].endswith("?") or _WH.search(sentences[i]):
+            return " ".join(sentences[:i]), " ".join(sentences[i:])
+    return "", raw
+
+
+def expected_type(question: str) -> tuple[AnswerType, str]:
+    """The answer type a question asks for, and the head noun that decided it (if any)."""
+    q = question.lower()
+    tokens = words(q)
+    if re.search(r"\bhow (much|many)\b", q):
+        if re.search(r"\bhow much\b", q) or _MONEY_VERBS.search(q) or re.search(r"\bhow many (dollars|euros)", q):
+            money = _MONEY_VERBS.search(q) or re.search(r"\b(dollars?|euros?|pounds?|money)\b", q)
+            return (AnswerType.MONEY if money else AnswerType.QUANTITY), ""
+        return AnswerType.QUANTITY, ""
+    if re.search(r"\bhow (long|old|far|big|large|tall|often)\b", q) or re.search(r"\bwhat (percentage|percent)\b", q):
+        return AnswerType.QUANTITY, ""
+    if re.search(r"\bwhen\b", q) or re.search(r"\b(what|which) (year|date|day|month|time)\b", q):
+        return AnswerType.DATE, ""
+    if re.search(r"\bwhere\b", q):
+        return AnswerType.PLACE, ""
+    head = _head_noun(tokens)
+    if head:
+        for answer_type, nouns in _HEAD_TYPES.items():
+            if head in nouns:
+                return answer_type, head
+    if re.search(r"\b(who|whom|whose)\b", q):
+        return (AnswerType.ORGANISATION if _ORG_VERBS.search(q) else AnswerType.PERSON), ""
+    # Keyword queries ("Super Bowl 2021 location"): any type noun in the text decides.
+    for token in reversed(tokens):
+        for answer_type, nouns in _HEAD_TYPES.items():
+            if token in nouns and token not in {"when", "where", "time"}:
+                return answer_type, token
+    return AnswerType.OTHER, head
+
+
+def _head_noun(tokens: list[str]) -> str:
+    """The noun after which/what (skipping determiners and adjectives we know), e.g. 'team'."""
+    for i, token in enumerate(tokens):
+        if token in {"which", "what"}:
+            for nxt in tokens[i + 1 : i + 5]:
+                if nxt in {"is", "was", "are", "were", "does", "did", "do", "will", "has", "have", "the", "a"}:
+                    break
+                if any(nxt in nouns for nouns in _HEAD_TYPES.values()):
+                    return nxt
+            # "What is the name of the company ..." / "What is the capital of ..."
+            for nxt in tokens[i + 1 : i + 8]:
+                if any(nxt in nouns for nouns in _HEAD_TYPES.values()):
+                    return nxt
+            return ""
+    return ""
+
+
+_NAME = re.compile(r"(?:[A-Z][\w&.'’-]*|\d[\d,.]*%?)(?:\s+(?:of|for|and|de|the|&)?\s*(?:[A-Z][\w&.'’-]*|\d[\d,.]*))*")
+
+
+def analyse(raw: str) -> Question:
+    """Everything the answerer needs to know about a question."""
+    context, text = find_question(raw)
+    answer_type, head = expected_type(text)
+    terms = [w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
+    names = []
+    for match in _NAME.finditer(text):
+        name = match.group().strip(" .,")
+        first = name.split()[0].lower() if name else ""
+        if name and first not in QUESTION_WORDS and first not in STOPWORDS or (name and name[0].isdigit()):
+            names.append(name)
+    return Question(text=text, context=context, answer_type=answer_type, head=head, terms=terms, names=names)

@@ -1,0 +1,89 @@
+"""The assembled question-answering service: store, lexical index, retriever and answerer."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from qa.answering import ExtractiveAnswerer
+from qa.embedding import Embedder, SentenceTransformerEmbedder
+from qa.errors import InvalidRequest
+from qa.lexical import LexicalIndex
+from qa.retrieval import HybridRetriever
+from qa.settings import Settings
+from qa.spans import SpanFinder
+from qa.store import ChromaStore, Filters
+from qa.types import Answer, Passage
+
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass
+class QAService:
+    """Everything a question needs; build it with ``build_service`` or inject the parts."""
+
+    store: ChromaStore
+    lexical: LexicalIndex
+    retriever: HybridRetriever
+    answerer: ExtractiveAnswerer
+    top_k: int = 6
+
+    def warm_up(self) -> None:
+        """Load the models and the indexes now rather than on the first question."""
+        self.store.open()
+        self.lexical.ensure_current(self.store)
+        self.answerer.spans.warm_up()
+        self.retriever.embedder.embed(["warm up"])
+
+    def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> Answer:
+        """Answer one question; raises InvalidRequest for empty or oversized input."""
+        answer, _ = self.ask_with_passages(question, top_k, filters)
+        return answer
+
+    def ask_with_passages(
+        self, question: str, top_k: int | None = None, filters: Filters | None = None
+    ) -> tuple[Answer, list[Passage]]:
+        """The answer and the passages it was chosen from (for evaluation and the chat)."""
+        question = validate_question(question)
+        k = self.top_k if top_k is None else top_k
+        if not 1 <= k <= 50:
+            raise InvalidRequest(f"top_k must be between 1 and 50, got {k}")
+        started = time.perf_counter()
+        found = self.retriever.retrieve(question, k, filters)
+        answer = self.answerer.answer(question, found.passages, found.query_embedding)
+        answer.retrieved_doc_ids = list(dict.fromkeys(p.doc_id for p in found.passages))
+        answer.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+        return answer, found.passages
+
+
+def validate_question(question: str) -> str:
+    """The question stripped; InvalidRequest when empty or longer than 2,000 characters."""
+    stripped = question.strip()
+    if not stripped:
+        raise InvalidRequest("question must not be empty")
+    if len(stripped) > MAX_QUESTION_CHARS:
+        raise InvalidRequest(f"question must be at most {MAX_QUESTION_CHARS} characters, got {len(stripped)}")
+    return stripped
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    return SentenceTransformerEmbedder(
+        settings.embedding_model, settings.embedding_batch_size, settings.verify_model_checksums
+    )
+
+
+def build_store(settings: Settings, embedder: Embedder | None = None) -> tuple[ChromaStore, LexicalIndex]:
+    """The configured store and its lexical index (nothing is opened yet)."""
+    store = ChromaStore(embedder or build_embedder(settings), settings.data_dir, settings.chroma_url, settings.collection)
+    lexical = LexicalIndex(settings.data_dir / "lexical" / settings.collection)
+    return store, lexical
+
+
+def build_service(settings: Settings, embedder: Embedder | None = None) -> QAService:
+    """A service wired from settings; models load on first use or in ``warm_up``."""
+    store, lexical = build_store(settings, embedder)
+    retriever = HybridRetriever(store, store.embedder, lexical, settings.rrf_k)
+    answerer = ExtractiveAnswerer(
+        store.embedder, SpanFinder(settings.verify_model_checksums), settings.min_confidence
+    )
+    return QAService(store, lexical, retriever, answerer, settings.top_k)

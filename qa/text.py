@@ -1,0 +1,77 @@
+"""Sentence spans and word tokens with exact character offsets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words after which a full stop does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st mt no vs etc inc ltd co corp plc llc dept gov sen rep gen col lt
+    jan feb mar apr jun jul aug sep sept oct nov dec approx est fig e.g i.e u.s u.k u.n a.m p.m""".split()
+)
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)|\n+")
+_WORD = re.compile(r"[A-Za-z0-9$€£¥%]+(?:[.,'’\-/][A-Za-z0-9%]+)*")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentences (and headings: every line break ends one) of ``text[start:end]``, trimmed."""
+    end = len(text) if end is None else end
+    spans: list[Span] = []
+    cursor = start
+    for match in _BOUNDARY.finditer(text, start, end):
+        if match.group().startswith("\n"):
+            cut = match.start()
+        else:
+            if _is_abbreviation(text, match.start()) or not _next_starts_sentence(text, match.end(), end):
+                continue
+            cut = match.end()
+        _append_trimmed(spans, text, cursor, cut)
+        cursor = match.end()
+    _append_trimmed(spans, text, cursor, end)
+    return spans
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    if text[dot] != ".":
+        return False
+    head = dot
+    while head > 0 and (text[head - 1].isalpha() or text[head - 1] == "."):
+        head -= 1
+    word = text[head:dot].lower()
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def _next_starts_sentence(text: str, pos: int, end: int) -> bool:
+    while pos < end and text[pos].isspace():
+        pos += 1
+    if pos >= end:
+        return True
+    char = text[pos]
+    return char.isupper() or char.isdigit() or char in "\"'“‘(—–-[$€£"
+
+
+def _append_trimmed(spans: list[Span], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append(Span(start, end, text[start:end]))
+
+
+def word_spans(text: str) -> list[Span]:
+    """Word tokens (numbers keep their separators: '1,200', '3.5', 'S$300')."""
+    return [Span(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens of ``text``."""
+    return [m.group().lower() for m in _WORD.finditer(text)]

@@ -1,0 +1,117 @@
+"""A small test set and a fake answerer: what a real one would say for each question."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from qa.evaluation import AnswerFn, EvalRun, TestCase, evaluate
+from qa.types import Answer, Citation, Passage
+
+LAB = (
+    "Acme opens a research lab in Singapore. The lab will create over 200 technical positions. "
+    "Acme will invest S$300 million over five years. The lab is led by Jane Tan."
+)
+OTHER = "The city council approved a new bus route. Buses will run every ten minutes."
+SCRIPT_QUESTION = "<script>alert('x')</script> Who leads the lab?"
+ABSTAIN_TEXT = "The announcements don't say."
+
+
+def cite(doc_id: str, text: str, quote: str, answer: str | None = None) -> Citation:
+    """A citation of ``quote`` in ``text`` with real offsets, and of ``answer`` inside it."""
+    start = text.index(quote)
+    citation = Citation(doc_id=doc_id, title=doc_id.title(), chunk_id=f"{doc_id}:0", quote=quote, start=start,
+                        end=start + len(quote))
+    if answer is not None:
+        citation.answer_start = start + quote.index(answer)
+        citation.answer_end = citation.answer_start + len(answer)
+    return citation
+
+
+def passage(doc_id: str, text: str, index: int = 0) -> Passage:
+    return Passage(chunk_id=f"{doc_id}:{index}", doc_id=doc_id, title=doc_id, text=text, start=0, end=len(text))
+
+
+def answered(text: str, citations: list[Citation], latency: float) -> Answer:
+    return Answer(text=text, abstained=False, confidence=0.8, citations=citations, latency_ms=latency)
+
+
+def abstained(latency: float) -> Answer:
+    return Answer(text=ABSTAIN_TEXT, abstained=True, confidence=0.1, latency_ms=latency)
+
+
+def case(case_id: str, question: str, answers: list[str], doc_ids: list[str], **extra: object) -> TestCase:
+    return TestCase(id=case_id, question=question, answers=answers, doc_ids=doc_ids, answerable=bool(answers),
+                    extra=dict(extra))
+
+
+@pytest.fixture
+def cases() -> list[TestCase]:
+    return [
+        case("jobs", "How many jobs will the lab create?", ["over 200 technical positions", "200"], ["lab"],
+             type="quantity"),
+        case("money", "How much will Acme invest?", ["S$300 million"], ["lab"], type="money"),
+        case("leader", SCRIPT_QUESTION, ["Jane Tan"], ["lab"], type="person"),
+        case("opening", "When does the lab open?", ["March 2025"], ["lab"], type="date"),
+        case("salary", "What is the CEO's salary?", [], []),
+        case("worldcup", "Who won the 2030 World Cup?", [], []),
+    ]
+
+
+Responses = dict[str, tuple[Answer, list[Passage]]]
+
+
+def default_responses() -> Responses:
+    lab, other = passage("lab", LAB), passage("other", OTHER)
+    jobs_quote = "The lab will create over 200 technical positions."
+    money_quote = "Acme will invest S$300 million over five years."
+    return {
+        "How many jobs will the lab create?": (
+            answered("over 200 technical positions", [cite("lab", LAB, jobs_quote, "over 200 technical positions")],
+                     10),
+            [lab, other],
+        ),
+        "How much will Acme invest?": (
+            answered("300 million", [cite("lab", LAB, money_quote, "300 million")], 20),
+            [other, lab, passage("lab", LAB, 1)],
+        ),
+        SCRIPT_QUESTION: (
+            answered("John <b>Lee</b>", [cite("other", OTHER, "Buses will run every ten minutes.")], 30),
+            [other],
+        ),
+        "When does the lab open?": (abstained(40), [lab]),
+        "What is the CEO's salary?": (abstained(50), [lab, other]),
+        "Who won the 2030 World Cup?": (
+            answered("Brazil", [cite("other", OTHER, "The city council approved a new bus route.")], 60),
+            [other],
+        ),
+    }
+
+
+def fake_answer_fn(responses: Responses) -> AnswerFn:
+    def answer_fn(question: str, top_k: int) -> tuple[Answer, list[Passage]]:
+        answer, passages = responses[question]
+        return answer, passages[:top_k]
+
+    return answer_fn
+
+
+@pytest.fixture
+def responses() -> Responses:
+    return default_responses()
+
+
+@pytest.fixture
+def run_of(cases: list[TestCase]) -> Callable[[Responses], EvalRun]:
+    """Evaluate the test set against given responses (top_k 3, no progress bar)."""
+
+    def run(responses: Responses) -> EvalRun:
+        return evaluate(cases, fake_answer_fn(responses), top_k=3, progress=False)
+
+    return run
+
+
+@pytest.fixture
+def run(run_of: Callable[[Responses], EvalRun], responses: Responses) -> EvalRun:
+    return run_of(responses)
