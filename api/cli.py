@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +34,9 @@ def _run(func: Callable[[], T]) -> T:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: QA_CORPUS_DIR).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: QA_CORPUS_DIR).")
+    ] = None,
     prune: Annotated[bool, typer.Option(help="Delete stored documents whose files are gone.")] = False,
     reset: Annotated[bool, typer.Option(help="Empty the store first and re-index everything.")] = False,
 ) -> None:
@@ -49,23 +50,40 @@ def ingest(
     def body() -> int:
         store, lexical = build_store(settings)
         with Progress(
-            TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err,
+            TextColumn("embedding"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
             transient=True,
         ) as bar:
             task = bar.add_task("embed", total=None)
             report = ingest_paths(
-                targets, store, lexical, chunk_size=settings.chunk_size, overlap=settings.chunk_overlap,
-                prune=prune, reset=reset, batch_chunks=max(settings.embedding_batch_size * 4, 32),
+                targets,
+                store,
+                lexical,
+                chunk_size=settings.chunk_size,
+                overlap=settings.chunk_overlap,
+                prune=prune,
+                reset=reset,
+                batch_chunks=max(settings.embedding_batch_size * 4, 32),
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
         for failure in report.failures:
-            err.print(f"[yellow]skipped[/yellow] {escape(failure.path)}: {escape(failure.reason)}", highlight=False)
+            err.print(
+                f"[yellow]skipped[/yellow] {escape(failure.path)}: {escape(failure.reason)}", highlight=False
+            )
         docs, chunks = store.counts()
         table = Table(title="Ingest summary", show_header=False)
         for label, value in [
-            ("new", len(report.new)), ("changed", len(report.changed)), ("unchanged", len(report.unchanged)),
-            ("pruned", len(report.pruned)), ("failed", len(report.failures)),
-            ("chunks written", report.chunks_written), ("documents in store", docs), ("chunks in store", chunks),
+            ("new", len(report.new)),
+            ("changed", len(report.changed)),
+            ("unchanged", len(report.unchanged)),
+            ("pruned", len(report.pruned)),
+            ("failed", len(report.failures)),
+            ("chunks written", report.chunks_written),
+            ("documents in store", docs),
+            ("chunks in store", chunks),
             ("seconds", f"{report.seconds:.2f}"),
         ]:
             table.add_row(label, str(value))
@@ -127,7 +145,8 @@ def print_answer(answer: Answer) -> None:
         quote = escape(cite.quote)
         if cite.answer_start is not None and cite.answer_end is not None:
             a, b = cite.answer_start - cite.start, cite.answer_end - cite.start
-            quote = f"{escape(cite.quote[:a])}[bold underline]{escape(cite.quote[a:b])}[/]{escape(cite.quote[b:])}"
+            marked = f"[bold underline]{escape(cite.quote[a:b])}[/]"
+            quote = f"{escape(cite.quote[:a])}{marked}{escape(cite.quote[b:])}"
         console.print(f"[{n}] {escape(cite.title)} ({cite.date or 'undated'}) {escape(cite.url)}")
         console.print(f"    “{quote}”  [dim]{cite.doc_id} {cite.start}–{cite.end}[/dim]")
     for related in answer.related:
@@ -148,11 +167,102 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     application = _run(lambda: create_app(settings))
     console.print(f"Serving on http://{bind_host}:{bind_port}/  (API docs at /docs)")
-    uvicorn.run(application, host=bind_host, port=bind_port, log_level=settings.log_level,
-                timeout_graceful_shutdown=10)
+    uvicorn.run(
+        application,
+        host=bind_host,
+        port=bind_port,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command("eval", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def evaluate_command(
+    ctx: typer.Context,
+    testset: Annotated[Path, typer.Argument(help="JSONL test set.")],
+    corpus: Annotated[
+        Path | None, typer.Option(help="Ingest this corpus into a fresh temporary store first.")
+    ] = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", help="Passages to retrieve per question.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write summary.json, results.jsonl, report.html, ragas.jsonl.")
+    ] = None,
+    baseline: Annotated[Path | None, typer.Option(help="A previous --out folder to compare with.")] = None,
+    strict: Annotated[bool, typer.Option(help="Fail on the first malformed test-set line.")] = False,
+) -> None:
+    """Score the answerer on a test set. Add --min-METRIC X / --max-METRIC X to gate on quality."""
+    import tempfile
+
+    from ingest.pipeline import ingest_paths
+    from qa.evaluation import (
+        check_thresholds,
+        compare_runs,
+        evaluate,
+        load_testset,
+        print_comparison,
+        print_summary,
+        write_report,
+    )
+    from qa.service import build_service
+
+    minimums, maximums = _parse_limits(list(ctx.args))
+    settings = get_settings()
+
+    def body() -> list[str]:
+        cases, problems = load_testset(testset, strict=strict)
+        for problem in problems:
+            err.print(f"[yellow]skipped[/yellow] {escape(str(problem))}", highlight=False)
+        with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
+            run_settings = (
+                settings.model_copy(update={"data_dir": Path(tmp), "chroma_url": ""}) if corpus else settings
+            )
+            service = build_service(run_settings)
+            if corpus:
+                report = ingest_paths(
+                    [corpus],
+                    service.store,
+                    service.lexical,
+                    chunk_size=settings.chunk_size,
+                    overlap=settings.chunk_overlap,
+                )
+                err.print(f"ingested {len(report.new)} documents from {corpus} into a temporary store")
+            service.warm_up()
+            run = evaluate(cases, lambda q, k: service.ask_with_passages(q, k), top_k or settings.top_k)
+        print_summary(run, console)
+        if baseline is not None:
+            print_comparison(compare_runs(run, baseline), console)
+        if out is not None:
+            for path in write_report(run, out):
+                console.print(f"wrote {path}")
+        return check_thresholds(run.summary, minimums, maximums)
+
+    failures = _run(body)
+    if failures:
+        for failure in failures:
+            err.print(f"[red]below threshold:[/red] {failure}")
+        raise typer.Exit(1)
+
+
+def _parse_limits(args: list[str]) -> tuple[dict[str, float], dict[str, float]]:
+    """--min-f1 0.8 --max-latency-p95-ms 200 -> ({'f1': 0.8}, {'latency-p95-ms': 200})."""
+    minimums: dict[str, float] = {}
+    maximums: dict[str, float] = {}
+    while args:
+        flag = args.pop(0)
+        name, _, value = flag.partition("=")
+        if not value:
+            value = args.pop(0) if args else ""
+        target = minimums if name.startswith("--min-") else maximums if name.startswith("--max-") else None
+        if target is None:
+            raise typer.BadParameter(
+                f"unknown option {flag}; thresholds are --min-METRIC X or --max-METRIC X"
+            )
+        try:
+            target[name[6:]] = float(value)
+        except ValueError:
+            raise typer.BadParameter(f"{name} needs a number, got {value!r}") from None
+    return minimums, maximums
 
 
 def main() -> None:
     app()
-
-

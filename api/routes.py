@@ -14,7 +14,10 @@ from qa.types import Answer
 
 router = APIRouter()
 ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}, 503: {"model": ErrorBody}
+    400: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+    503: {"model": ErrorBody},
 }
 
 
@@ -38,14 +41,19 @@ def list_documents(
     total, _ = service.store.counts()
     docs = service.store.list_documents(limit, offset)
     return DocumentList(
-        documents=[DocumentSummary(**d.model_dump(include={"doc_id", "title", "source", "date", "url"})) for d in docs],
+        documents=[
+            DocumentSummary(**d.model_dump(include={"doc_id", "title", "source", "date", "url"}))
+            for d in docs
+        ],
         total=total,
         limit=limit,
         offset=offset,
     )
 
 
-@router.get("/v1/documents/{doc_id:path}", response_model=DocumentDetail, responses=ERRORS, tags=["documents"])
+@router.get(
+    "/v1/documents/{doc_id:path}", response_model=DocumentDetail, responses=ERRORS, tags=["documents"]
+)
 def get_document(doc_id: str, service: ServiceDep) -> DocumentDetail:
     """One document's cleaned text (what citation offsets refer to) and metadata."""
     doc = service.store.get_document(doc_id)

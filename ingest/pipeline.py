@@ -9,13 +9,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.loading import load_articles
 from qa.chunking import chunk_article
 from qa.errors import ArticleError
 from qa.lexical import LexicalIndex
 from qa.store import ChromaStore
 from qa.types import Article, Chunk
-
-from ingest.loading import load_articles
 
 Progress = Callable[[int, int], None]  # (documents done, documents to embed)
 

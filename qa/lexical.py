@@ -21,13 +21,136 @@ from qa.text import words
 
 # Common English function words: they carry no evidence and only add noise to BM25.
 STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further had has
-    have having he her here hers herself him himself his how i if in into is it its itself just let me
-    more most my myself no nor not now of off on once only or other our ours ourselves out over own same
-    she should so some such than that the their theirs them themselves then there these they this those
-    through to too under until up very was we were what when where which while who whom why will with
-    would you your yours yourself yourselves""".split()
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "let",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+    ]
 )
 _CURRENCY = re.compile(r"^([a-z]*[$€£¥])(\d.*)$")
 
@@ -104,7 +227,13 @@ class LexicalIndex:
         self._save(retriever if corpus else None)
 
     def _install(
-        self, retriever: Any, revision: str, ids: list[str], doc_ids: list[str], sources: list[str], dates: list[int]
+        self,
+        retriever: Any,
+        revision: str,
+        ids: list[str],
+        doc_ids: list[str],
+        sources: list[str],
+        dates: list[int],
     ) -> None:
         self._retriever = retriever if retriever is not None else False
         self.revision = revision
@@ -140,7 +269,12 @@ class LexicalIndex:
                 return False
             retriever = bm25s.BM25.load(str(self.folder / "bm25")) if manifest["ids"] else None
             self._install(
-                retriever, revision, manifest["ids"], manifest["doc_ids"], manifest["sources"], manifest["dates"]
+                retriever,
+                revision,
+                manifest["ids"],
+                manifest["doc_ids"],
+                manifest["sources"],
+                manifest["dates"],
             )
             return True
         except Exception:  # missing, corrupt or from another version: rebuilding is always correct
@@ -158,7 +292,9 @@ class LexicalIndex:
             [tokens], k=min(k, len(self._ids)), show_progress=False, weight_mask=mask
         )
         return [
-            (self._ids[int(i)], float(s)) for i, s in zip(results[0], scores[0], strict=True) if float(s) > 0.0
+            (self._ids[int(i)], float(s))
+            for i, s in zip(results[0], scores[0], strict=True)
+            if float(s) > 0.0
         ]
 
     def _mask(self, filters: Filters | None) -> np.ndarray | None:

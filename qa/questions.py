@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from qa.lexical import STOPWORDS
-from qa.text import sentence_spans, words
+from qa.text import sentence_spans, word_spans, words
 
 
 class AnswerType(StrEnum):
@@ -23,31 +23,201 @@ class AnswerType(StrEnum):
 # Head nouns of "which/what X" questions (and of keyword queries like "Super Bowl 2021 location").
 _HEAD_TYPES: dict[AnswerType, frozenset[str]] = {
     AnswerType.ORGANISATION: frozenset(
-        """company companies firm firms organisation organization organisations organizations team teams club
-        clubs brand agency agencies ministry ministries university universities investor investors bank banks
-        startup start-up group band label network carrier airline manufacturer broadcaster publisher partner
-        partners institution school college party studio retailer operator maker developer sponsor buyer
-        acquirer fund insurer regulator lender chain league""".split()
+        [
+            "company",
+            "companies",
+            "firm",
+            "firms",
+            "organisation",
+            "organization",
+            "organisations",
+            "organizations",
+            "team",
+            "teams",
+            "club",
+            "clubs",
+            "brand",
+            "agency",
+            "agencies",
+            "ministry",
+            "ministries",
+            "university",
+            "universities",
+            "investor",
+            "investors",
+            "bank",
+            "banks",
+            "startup",
+            "start-up",
+            "group",
+            "band",
+            "label",
+            "network",
+            "carrier",
+            "airline",
+            "manufacturer",
+            "broadcaster",
+            "publisher",
+            "partner",
+            "partners",
+            "institution",
+            "school",
+            "college",
+            "party",
+            "studio",
+            "retailer",
+            "operator",
+            "maker",
+            "developer",
+            "sponsor",
+            "buyer",
+            "acquirer",
+            "fund",
+            "insurer",
+            "regulator",
+            "lender",
+            "chain",
+            "league",
+        ]
     ),
     AnswerType.PLACE: frozenset(
-        """country countries city cities state states nation venue location place region province town
-        stadium island continent capital where site headquarters hq campus arena county district""".split()
+        [
+            "country",
+            "countries",
+            "city",
+            "cities",
+            "state",
+            "states",
+            "nation",
+            "venue",
+            "location",
+            "place",
+            "region",
+            "province",
+            "town",
+            "stadium",
+            "island",
+            "continent",
+            "capital",
+            "where",
+            "site",
+            "headquarters",
+            "hq",
+            "campus",
+            "arena",
+            "county",
+            "district",
+        ]
     ),
     AnswerType.PERSON: frozenset(
-        """person people actor actress singer player players ceo cfo cto coo director president minister
-        founder cofounder co-founder author artist man woman winner coach chief officer executive leader host
-        chairman chairwoman chair spokesperson spokesman spokeswoman secretary head manager driver rapper
-        musician scientist researcher governor mayor senator star champion premier chancellor king queen
-        prince princess pope captain designer engineer""".split()
+        [
+            "person",
+            "people",
+            "actor",
+            "actress",
+            "singer",
+            "player",
+            "players",
+            "ceo",
+            "cfo",
+            "cto",
+            "coo",
+            "director",
+            "president",
+            "minister",
+            "founder",
+            "cofounder",
+            "co-founder",
+            "author",
+            "artist",
+            "man",
+            "woman",
+            "winner",
+            "coach",
+            "chief",
+            "officer",
+            "executive",
+            "leader",
+            "host",
+            "chairman",
+            "chairwoman",
+            "chair",
+            "spokesperson",
+            "spokesman",
+            "spokeswoman",
+            "secretary",
+            "head",
+            "manager",
+            "driver",
+            "rapper",
+            "musician",
+            "scientist",
+            "researcher",
+            "governor",
+            "mayor",
+            "senator",
+            "star",
+            "champion",
+            "premier",
+            "chancellor",
+            "king",
+            "queen",
+            "prince",
+            "princess",
+            "pope",
+            "captain",
+            "designer",
+            "engineer",
+        ]
     ),
     AnswerType.DATE: frozenset(
-        "year years date day days month months time period quarter deadline when decade season".split()
+        [
+            "year",
+            "years",
+            "date",
+            "day",
+            "days",
+            "month",
+            "months",
+            "time",
+            "period",
+            "quarter",
+            "deadline",
+            "when",
+            "decade",
+            "season",
+        ]
     ),
     AnswerType.MONEY: frozenset(
-        """amount price cost costs sum budget valuation revenue revenues salary fee fees funding investment
-        profit profits sales worth fine grant grants capital prize""".split()
+        [
+            "amount",
+            "price",
+            "cost",
+            "costs",
+            "sum",
+            "budget",
+            "valuation",
+            "revenue",
+            "revenues",
+            "salary",
+            "fee",
+            "fees",
+            "funding",
+            "investment",
+            "profit",
+            "profits",
+            "sales",
+            "worth",
+            "fine",
+            "grant",
+            "grants",
+            "capital",
+            "prize",
+        ]
     ),
-    AnswerType.QUANTITY: frozenset("number percentage percent share size population count total".split()),
+    AnswerType.QUANTITY: frozenset(
+        ["number", "percentage", "percent", "share", "size", "population", "count", "total"]
+    ),
 }
 _MONEY_VERBS = re.compile(
     r"\b(cost|costs|pay|paid|spend|spent|raise|raised|invest|invested|investment|fund|funding|funded|budget|"
@@ -59,7 +229,28 @@ _ORG_VERBS = re.compile(
     r"develop|developed|develops|operate|operates|run|runs|hired|employ|employs)\b"
 )
 _WH = re.compile(r"\b(how|what|which|who|whom|whose|when|where|why|name)\b", re.IGNORECASE)
-QUESTION_WORDS = frozenset("how what which who whom whose when where why name many much does did do is are was".split())
+QUESTION_WORDS = frozenset(
+    [
+        "how",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "name",
+        "many",
+        "much",
+        "does",
+        "did",
+        "do",
+        "is",
+        "are",
+        "was",
+    ]
+)
 
 
 @dataclass
@@ -89,11 +280,17 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
     q = question.lower()
     tokens = words(q)
     if re.search(r"\bhow (much|many)\b", q):
-        if re.search(r"\bhow much\b", q) or _MONEY_VERBS.search(q) or re.search(r"\bhow many (dollars|euros)", q):
+        if (
+            re.search(r"\bhow much\b", q)
+            or _MONEY_VERBS.search(q)
+            or re.search(r"\bhow many (dollars|euros)", q)
+        ):
             money = _MONEY_VERBS.search(q) or re.search(r"\b(dollars?|euros?|pounds?|money)\b", q)
             return (AnswerType.MONEY if money else AnswerType.QUANTITY), ""
         return AnswerType.QUANTITY, ""
-    if re.search(r"\bhow (long|old|far|big|large|tall|often)\b", q) or re.search(r"\bwhat (percentage|percent)\b", q):
+    if re.search(r"\bhow (long|old|far|big|large|tall|often)\b", q) or re.search(
+        r"\bwhat (percentage|percent)\b", q
+    ):
         return AnswerType.QUANTITY, ""
     if re.search(r"\bwhen\b", q) or re.search(r"\b(what|which) (year|date|day|month|time)\b", q):
         return AnswerType.DATE, ""
@@ -105,7 +302,11 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
             if head in nouns:
                 return answer_type, head
     if re.search(r"\b(who|whom|whose)\b", q):
-        return (AnswerType.ORGANISATION if _ORG_VERBS.search(q) else AnswerType.PERSON), ""
+        if any(t in _HEAD_TYPES[AnswerType.PERSON] for t in tokens):
+            return AnswerType.PERSON, ""
+        if any(t in _HEAD_TYPES[AnswerType.ORGANISATION] for t in tokens) or _ORG_VERBS.search(q):
+            return AnswerType.ORGANISATION, ""
+        return AnswerType.PERSON, ""
     # Keyword queries ("Super Bowl 2021 location"): any type noun in the text decides.
     for token in reversed(tokens):
         for answer_type, nouns in _HEAD_TYPES.items():
@@ -119,7 +320,20 @@ def _head_noun(tokens: list[str]) -> str:
     for i, token in enumerate(tokens):
         if token in {"which", "what"}:
             for nxt in tokens[i + 1 : i + 5]:
-                if nxt in {"is", "was", "are", "were", "does", "did", "do", "will", "has", "have", "the", "a"}:
+                if nxt in {
+                    "is",
+                    "was",
+                    "are",
+                    "were",
+                    "does",
+                    "did",
+                    "do",
+                    "will",
+                    "has",
+                    "have",
+                    "the",
+                    "a",
+                }:
                     break
                 if any(nxt in nouns for nouns in _HEAD_TYPES.values()):
                     return nxt
@@ -131,7 +345,52 @@ def _head_noun(tokens: list[str]) -> str:
     return ""
 
 
-_NAME = re.compile(r"(?:[A-Z][\w&.'’-]*|\d[\d,.]*%?)(?:\s+(?:of|for|and|de|the|&)?\s*(?:[A-Z][\w&.'’-]*|\d[\d,.]*))*")
+_SKIP_AFTER_WH = frozenset(
+    [
+        "is",
+        "was",
+        "are",
+        "were",
+        "does",
+        "did",
+        "do",
+        "will",
+        "has",
+        "have",
+        "the",
+        "a",
+        "an",
+        "kind",
+        "type",
+        "sort",
+        "name",
+        "of",
+    ]
+)
+
+
+def generic_head(question: str) -> str:
+    """The noun that ends the phrase after which/what ("What local chapter will ..." -> "chapter")."""
+    tokens = [w.text for w in word_spans(question)]
+    for i, token in enumerate(tokens):
+        if token.lower() in {"which", "what"}:
+            run: list[str] = []
+            for original in tokens[i + 1 : i + 10]:
+                nxt = original.lower()
+                if run and original[0].isupper():
+                    break  # a name follows the noun: "the lab OpenAI is creating"
+                if nxt in _SKIP_AFTER_WH or nxt in STOPWORDS:
+                    if run:
+                        break
+                    continue
+                run.append(nxt)
+            return run[-1] if run else ""
+    return ""
+
+
+_NAME = re.compile(
+    r"(?:[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*%?)(?:\s+(?:of|for|and|de|the|&)?\s*(?:[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*))*"
+)
 
 
 def analyse(raw: str) -> Question:
@@ -143,6 +402,8 @@ def analyse(raw: str) -> Question:
     for match in _NAME.finditer(text):
         name = match.group().strip(" .,")
         first = name.split()[0].lower() if name else ""
-        if name and first not in QUESTION_WORDS and first not in STOPWORDS or (name and name[0].isdigit()):
+        if (name and first not in QUESTION_WORDS and first not in STOPWORDS) or (name and name[0].isdigit()):
             names.append(name)
+    if answer_type is AnswerType.OTHER and not head:
+        head = generic_head(text)
     return Question(text=text, context=context, answer_type=answer_type, head=head, terms=terms, names=names)

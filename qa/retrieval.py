@@ -49,6 +49,8 @@ class HybridRetriever:
             if chunk_id in by_id:
                 by_id[chunk_id].lexical_rank = rank
         for passage in by_id.values():
-            passage.score = sum(1.0 / (self.rrf_k + r) for r in (passage.dense_rank, passage.lexical_rank) if r)
+            passage.score = sum(
+                1.0 / (self.rrf_k + r) for r in (passage.dense_rank, passage.lexical_rank) if r
+            )
         fused = sorted(by_id.values(), key=lambda p: (-p.score, p.chunk_id))
         return Retrieval(passages=fused[:k], query_embedding=embedding)

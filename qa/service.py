@@ -74,7 +74,9 @@ def build_embedder(settings: Settings) -> Embedder:
 
 def build_store(settings: Settings, embedder: Embedder | None = None) -> tuple[ChromaStore, LexicalIndex]:
     """The configured store and its lexical index (nothing is opened yet)."""
-    store = ChromaStore(embedder or build_embedder(settings), settings.data_dir, settings.chroma_url, settings.collection)
+    store = ChromaStore(
+        embedder or build_embedder(settings), settings.data_dir, settings.chroma_url, settings.collection
+    )
     lexical = LexicalIndex(settings.data_dir / "lexical" / settings.collection)
     return store, lexical
 

@@ -15,15 +15,23 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="QA_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(Path("data"), description="Where the embedded Chroma store and the lexical index live.")
-    chroma_url: str = Field("", description="URL of a Chroma server (chroma run); empty = embedded store in data_dir.")
+    data_dir: Path = Field(
+        Path("data"), description="Where the embedded Chroma store and the lexical index live."
+    )
+    chroma_url: str = Field(
+        "", description="URL of a Chroma server (chroma run); empty = embedded store in data_dir."
+    )
     collection: str = Field("announcements", description="Chroma collection name prefix.")
     embedding_model: str = Field(
         "", description="Path of a sentence-transformers model; empty = the packaged all-MiniLM-L6-v2."
     )
     embedding_batch_size: int = Field(32, ge=1, le=1024, description="Chunks per embedding batch.")
-    verify_model_checksums: bool = Field(True, description="Check SHA-256 of the packaged model files on load.")
-    chunk_size: int = Field(900, ge=200, le=4000, description="Target chunk size in characters (sentence-aligned).")
+    verify_model_checksums: bool = Field(
+        True, description="Check SHA-256 of the packaged model files on load."
+    )
+    chunk_size: int = Field(
+        900, ge=200, le=4000, description="Target chunk size in characters (sentence-aligned)."
+    )
     chunk_overlap: int = Field(1, ge=0, le=5, description="Sentences repeated between neighbouring chunks.")
     top_k: int = Field(6, ge=1, le=50, description="Passages retrieved per question.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")

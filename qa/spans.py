@@ -48,8 +48,9 @@ _QUALIFIER = re.compile(
     r"roughly|some|close to|as many as|as much as|an estimated|just over|just under|a total of)\s+$",
     re.IGNORECASE,
 )
+_CURRENCY_PREFIX = r"(?:[A-Z]{1,3}[$€£¥]|[$€£¥₹]|RM|Rs\.?|CHF|SGD|USD|EUR|GBP|AUD|CAD|JPY|INR|MYR)"
 _MONEY = re.compile(
-    r"(?:[A-Z]{1,3})?[$€£¥]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k)\b)?"
+    _CURRENCY_PREFIX + r"\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k)\b)?"
     r"|\d[\d,.]*(?:\s(?:million|billion|trillion))?\s(?:[A-Z][a-z]+\s)?(?:dollars|euros|pounds|yen|yuan|rupees)\b"
 )
 _MONTHS = re.compile(
@@ -118,7 +119,7 @@ def _candidates(doc: Any) -> list[Candidate]:
         start, end = ent.start_char, ent.end_char
         specific = True
         if answer_type is AnswerType.QUANTITY:
-            if re.match(r"(?:[A-Z]{1,3})?[$€£¥]", ent.text):
+            if re.match(_CURRENCY_PREFIX, ent.text):
                 answer_type = AnswerType.MONEY
             else:
                 # Widen "200" to its noun phrase: "over 200 technical positions".
@@ -131,7 +132,9 @@ def _candidates(doc: Any) -> list[Candidate]:
             specific = bool(re.search(r"\d", ent.text) or _MONTHS.search(ent.text))
         if answer_type is AnswerType.PLACE:
             # "Tampa, Florida": a place followed by the region it lies in.
-            region = next((e for e in doc.ents if e.label_ in {"GPE", "LOC"} and e.start_char == end + 2), None)
+            region = next(
+                (e for e in doc.ents if e.label_ in {"GPE", "LOC"} and e.start_char == end + 2), None
+            )
             if region is not None and text[end : end + 2] == ", ":
                 end = region.end_char
         if answer_type in {AnswerType.QUANTITY, AnswerType.MONEY}:
@@ -147,6 +150,11 @@ def _candidates(doc: Any) -> list[Candidate]:
             found.append(Candidate(start, end, span, answer_type, ent.label_, specific))
     for match in _MONEY.finditer(text):
         if not any(c.answer_type is AnswerType.MONEY and c.start <= match.start() < c.end for c in found):
+            found = [
+                c
+                for c in found
+                if not (c.start <= match.start() < c.end and c.answer_type is AnswerType.QUANTITY)
+            ]
             start = match.start()
             qualifier = _QUALIFIER.search(text[:start])
             start = qualifier.start() if qualifier else start
@@ -155,5 +163,37 @@ def _candidates(doc: Any) -> list[Candidate]:
         span = _LEADING_DETERMINER.sub("", chunk.text)
         start = chunk.end_char - len(span)
         if span and chunk.root.pos_ in {"PROPN", "NOUN"}:
-            found.append(Candidate(start, chunk.end_char, span, AnswerType.OTHER, "NP", chunk.root.pos_ == "PROPN"))
+            found.append(
+                Candidate(start, chunk.end_char, span, AnswerType.OTHER, "NP", chunk.root.pos_ == "PROPN")
+            )
+    return found
+
+
+_DATELINE = re.compile(r"^[A-Z][A-Z .,'-]+,\s[^—–]{0,40}\s[—–-]\s")
+
+
+def dateline_end(sentence: str) -> int:
+    """Length of a press-release dateline ("SINGAPORE, 12 January 2026 — "), else 0."""
+    match = _DATELINE.match(sentence)
+    return match.end() if match else 0
+
+
+def head_candidates(sentence: str, head: str) -> list[Candidate]:
+    """Noun phrases ending in the question's head noun, with their proper-noun modifiers.
+
+    "What hackathons ...?" finds "Codex for Teachers hackathons"; "the lab" finds "Applied AI Lab".
+    """
+    if len(head) < 3:
+        return []
+    stem = re.escape(head[:5] if len(head) > 5 else head.rstrip("s"))
+    pattern = re.compile(
+        r"(?:[A-Z][\w'’&-]*\s+(?:(?:of|for|and)\s+)?)*\b(?i:" + stem + r")\w*"
+        r"(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’&-]*(?:\s+[A-Z][\w'’&-]*)*)?",
+    )
+    found = []
+    for match in pattern.finditer(sentence):
+        span = _LEADING_DETERMINER.sub("", match.group())
+        start = match.end() - len(span)
+        if span and span[0].isupper():
+            found.append(Candidate(start, start + len(span), span, AnswerType.OTHER, "HEAD", True))
     return found

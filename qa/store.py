@@ -93,7 +93,9 @@ def _translate_errors(func: Callable[P, R]) -> Callable[P, R]:
 class ChromaStore:
     """Chunks and documents in Chroma, embedded locally or on a ``chroma run`` server."""
 
-    def __init__(self, embedder: Embedder, data_dir: Path, url: str = "", name: str = "announcements") -> None:
+    def __init__(
+        self, embedder: Embedder, data_dir: Path, url: str = "", name: str = "announcements"
+    ) -> None:
         self.embedder = embedder
         self.data_dir = Path(data_dir)
         self.url = url
@@ -128,7 +130,9 @@ class ChromaStore:
             self._client.heartbeat()
         else:
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(path=str(self.data_dir / "chroma"), settings=chroma_settings)
+            self._client = chromadb.PersistentClient(
+                path=str(self.data_dir / "chroma"), settings=chroma_settings
+            )
         model, dim = self.embedder.name, self.embedder.dimension
         chunks = self._client.get_or_create_collection(
             f"{self.name}-chunks",
@@ -187,7 +191,11 @@ class ChromaStore:
 
     @_translate_errors
     def write_document(
-        self, article: Article, chunks: Sequence[Chunk], embeddings: Sequence[Sequence[float]], content_hash: str
+        self,
+        article: Article,
+        chunks: Sequence[Chunk],
+        embeddings: Sequence[Sequence[float]],
+        content_hash: str,
     ) -> None:
         """Replace the document's chunks, then record the document itself (see module doc)."""
         chunk_col, docs = self._collections()

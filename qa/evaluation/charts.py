@@ -102,7 +102,9 @@ def latency_chart(latencies_ms: Sequence[float], p50: float | None, p95: float |
         y = base - plot_height * tick / tallest
         body.append(_text(left - 6, y + 4, str(tick), "end", "#57606a"))
         if tick:
-            body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_width}" y2="{y:.1f}" stroke="#eaeef2"/>')
+            body.append(
+                f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_width}" y2="{y:.1f}" stroke="#eaeef2"/>'
+            )
     for index in range(bins):
         height = plot_height * counts[index] / tallest
         low, high = index * step, (index + 1) * step

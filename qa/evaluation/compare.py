@@ -106,36 +106,31 @@ def compare_runs(run: EvalRun, baseline_dir: Path) -> Comparison:
     )
 
 
-def _read_summary(directory: Path) -> Summary:
-    path = directory / SUMMARY_FILE
+def _read_baseline_file(directory: Path, name: str) -> str:
     try:
-        return Summary.model_validate_json(path.read_bytes())
+        return (directory / name).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise TestSetError(
-            f"no {SUMMARY_FILE} in {directory}: give the --out directory of an earlier run"
-        ) from None
-    except (OSError, ValidationError) as exc:
-        raise TestSetError(f"cannot read baseline {path}: {exc}") from exc
+        raise TestSetError(f"no {name} in {directory}: give the --out directory of an earlier run") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TestSetError(f"cannot read baseline {directory / name}: {exc}") from exc
+
+
+def _read_summary(directory: Path) -> Summary:
+    try:
+        return Summary.model_validate_json(_read_baseline_file(directory, SUMMARY_FILE))
+    except ValidationError as exc:
+        raise TestSetError(f"cannot read baseline {directory / SUMMARY_FILE}: {exc}") from None
 
 
 def _read_results(directory: Path) -> list[_BaselineRow]:
-    path = directory / RESULTS_FILE
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise TestSetError(
-            f"no {RESULTS_FILE} in {directory}: give the --out directory of an earlier run"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TestSetError(f"cannot read baseline {path}: {exc}") from exc
     rows = []
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(_read_baseline_file(directory, RESULTS_FILE).splitlines(), start=1):
         if not line.strip():
             continue
         try:
             rows.append(_BaselineRow.model_validate(json.loads(line)))
         except (json.JSONDecodeError, ValidationError) as exc:
-            raise TestSetError(f"{path}:{number}: not a result row ({exc})") from None
+            raise TestSetError(f"{directory / RESULTS_FILE}:{number}: not a result row ({exc})") from None
     return rows
 
 

@@ -32,7 +32,15 @@ TEMPLATE_FIELDS = frozenset(
         "correct_rule",
     }
 )
-CARDS = ("overall_accuracy", "accuracy", "f1", "hit_at_k", "citation_precision", "abstain_recall")
+CARDS = (
+    "overall_accuracy",
+    "accuracy",
+    "f1",
+    "hit_at_k",
+    "citation_precision",
+    "abstain_recall",
+    "latency_p95_ms",
+)
 _BADGES = {
     "correct": ("right", "correct"),
     "wrong": ("wrong", "wrong"),
@@ -44,13 +52,19 @@ _BADGES = {
 
 @lru_cache(maxsize=1)
 def load_template() -> Template:
-    """The packaged page template; raises ConfigError when its placeholders are not the expected ones."""
-    text = resources.files("qa.evaluation").joinpath("report.html").read_text(encoding="utf-8")
+    """The packaged page template, ``report.html`` next to this module."""
+    return parse_template(
+        resources.files("qa.evaluation").joinpath("report.html").read_text(encoding="utf-8")
+    )
+
+
+def parse_template(text: str) -> Template:
+    """``text`` as a Template; raises ConfigError unless its placeholders are exactly TEMPLATE_FIELDS."""
     template = Template(text)
     found = set(template.get_identifiers())
     if found != TEMPLATE_FIELDS or not template.is_valid():
         raise ConfigError(
-            f"qa/evaluation/report.html has placeholders {sorted(found)}, expected {sorted(TEMPLATE_FIELDS)}"
+            f"the report template has placeholders {sorted(found)}, expected {sorted(TEMPLATE_FIELDS)}"
         )
     return template
 
@@ -66,8 +80,7 @@ def render_html(run: EvalRun) -> str:
             f"{counts['unanswerable']} unanswerable) · top-k {summary.top_k} · {summary.created_at}"
         ),
         outcome_strip=_outcome_strip(counts),
-        cards="".join(_card(name, summary.metrics[name]) for name in CARDS)
-        + _card("latency_p95_ms", summary.metrics["latency_p95_ms"]),
+        cards="".join(_card(name, summary.metrics[name]) for name in CARDS),
         outcome_chart=outcome_chart(run.results),
         latency_chart=latency_chart(
             [r.latency_ms for r in run.results],

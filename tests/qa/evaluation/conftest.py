@@ -21,8 +21,14 @@ ABSTAIN_TEXT = "The announcements don't say."
 def cite(doc_id: str, text: str, quote: str, answer: str | None = None) -> Citation:
     """A citation of ``quote`` in ``text`` with real offsets, and of ``answer`` inside it."""
     start = text.index(quote)
-    citation = Citation(doc_id=doc_id, title=doc_id.title(), chunk_id=f"{doc_id}:0", quote=quote, start=start,
-                        end=start + len(quote))
+    citation = Citation(
+        doc_id=doc_id,
+        title=doc_id.title(),
+        chunk_id=f"{doc_id}:0",
+        quote=quote,
+        start=start,
+        end=start + len(quote),
+    )
     if answer is not None:
         citation.answer_start = start + quote.index(answer)
         citation.answer_end = citation.answer_start + len(answer)
@@ -30,7 +36,9 @@ def cite(doc_id: str, text: str, quote: str, answer: str | None = None) -> Citat
 
 
 def passage(doc_id: str, text: str, index: int = 0) -> Passage:
-    return Passage(chunk_id=f"{doc_id}:{index}", doc_id=doc_id, title=doc_id, text=text, start=0, end=len(text))
+    return Passage(
+        chunk_id=f"{doc_id}:{index}", doc_id=doc_id, title=doc_id, text=text, start=0, end=len(text)
+    )
 
 
 def answered(text: str, citations: list[Citation], latency: float) -> Answer:
@@ -42,15 +50,26 @@ def abstained(latency: float) -> Answer:
 
 
 def case(case_id: str, question: str, answers: list[str], doc_ids: list[str], **extra: object) -> TestCase:
-    return TestCase(id=case_id, question=question, answers=answers, doc_ids=doc_ids, answerable=bool(answers),
-                    extra=dict(extra))
+    return TestCase(
+        id=case_id,
+        question=question,
+        answers=answers,
+        doc_ids=doc_ids,
+        answerable=bool(answers),
+        extra=dict(extra),
+    )
 
 
 @pytest.fixture
 def cases() -> list[TestCase]:
     return [
-        case("jobs", "How many jobs will the lab create?", ["over 200 technical positions", "200"], ["lab"],
-             type="quantity"),
+        case(
+            "jobs",
+            "How many jobs will the lab create?",
+            ["over 200 technical positions", "200"],
+            ["lab"],
+            type="quantity",
+        ),
         case("money", "How much will Acme invest?", ["S$300 million"], ["lab"], type="money"),
         case("leader", SCRIPT_QUESTION, ["Jane Tan"], ["lab"], type="person"),
         case("opening", "When does the lab open?", ["March 2025"], ["lab"], type="date"),
@@ -68,8 +87,11 @@ def default_responses() -> Responses:
     money_quote = "Acme will invest S$300 million over five years."
     return {
         "How many jobs will the lab create?": (
-            answered("over 200 technical positions", [cite("lab", LAB, jobs_quote, "over 200 technical positions")],
-                     10),
+            answered(
+                "over 200 technical positions",
+                [cite("lab", LAB, jobs_quote, "over 200 technical positions")],
+                10,
+            ),
             [lab, other],
         ),
         "How much will Acme invest?": (

@@ -88,10 +88,20 @@ def test_contains_and_best_score() -> None:
     assert best_score(token_f1, "200 jobs", ["200", "over 200"]) == pytest.approx(2 / 3)
 
 
-def _citation(quote: str, start: int = 100, answer: tuple[int, int] | None = None, doc_id: str = "d") -> Citation:
+def _citation(
+    quote: str, start: int = 100, answer: tuple[int, int] | None = None, doc_id: str = "d"
+) -> Citation:
     answer_start, answer_end = answer if answer else (None, None)
-    return Citation(doc_id=doc_id, title="", chunk_id=f"{doc_id}:0", quote=quote, start=start,
-                    end=start + len(quote), answer_start=answer_start, answer_end=answer_end)
+    return Citation(
+        doc_id=doc_id,
+        title="",
+        chunk_id=f"{doc_id}:0",
+        quote=quote,
+        start=start,
+        end=start + len(quote),
+        answer_start=answer_start,
+        answer_end=answer_end,
+    )
 
 
 def test_answer_in_quotes() -> None:

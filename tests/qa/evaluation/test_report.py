@@ -7,11 +7,21 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from qa.errors import ConfigError, InvalidRequest
 from qa.evaluation import METRICS, EvalRun, Summary, print_summary, write_report
 from qa.evaluation.charts import latency_chart, outcome_chart
-from qa.evaluation.html_report import TEMPLATE_FIELDS, load_template, quote_html
+from qa.evaluation.html_report import TEMPLATE_FIELDS, load_template, parse_template, quote_html
 
 from .conftest import SCRIPT_QUESTION, cite
+
+RAGAS_COLUMNS = (
+    "user_input",
+    "response",
+    "retrieved_contexts",
+    "reference",
+    "reference_context_ids",
+    "retrieved_context_ids",
+)
 
 
 class PageParser(HTMLParser):
@@ -89,9 +99,7 @@ def test_results_jsonl_has_one_row_per_question(written: Path) -> None:
 def test_ragas_export_uses_v2_columns(written: Path) -> None:
     rows = [json.loads(line) for line in (written / "ragas.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 6
-    assert set(rows[0]) == {
-        "user_input", "response", "retrieved_contexts", "reference", "reference_context_ids", "retrieved_context_ids",
-    }  # fmt: skip
+    assert set(rows[0]) == set(RAGAS_COLUMNS)
     assert rows[0]["reference"] == "over 200 technical positions"
     assert rows[0]["reference_context_ids"] == ["lab"]
     assert rows[0]["retrieved_context_ids"] == ["lab:0", "other:0"]
@@ -154,7 +162,11 @@ def test_charts_escape_labels_and_handle_edge_cases(run: EvalRun) -> None:
 
 
 def test_template_placeholders_are_checked() -> None:
-    assert load_template().template.count("$title") == 2
+    assert set(load_template().get_identifiers()) == TEMPLATE_FIELDS
+    with pytest.raises(ConfigError, match="expected"):
+        parse_template("<h1>$title</h1>")
+    with pytest.raises(ConfigError, match="expected"):
+        parse_template(load_template().template + "$unknown")
 
 
 def test_print_summary(run: EvalRun) -> None:
@@ -169,8 +181,6 @@ def test_print_summary(run: EvalRun) -> None:
 
 
 def test_write_report_reports_an_unwritable_directory(run: EvalRun, tmp_path: Path) -> None:
-    from qa.errors import InvalidRequest
-
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(InvalidRequest, match="cannot write the report"):

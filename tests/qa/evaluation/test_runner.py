@@ -118,11 +118,15 @@ def test_thresholds_pass_and_trip(run: EvalRun) -> None:
     failures = check_thresholds(run.summary, {"f1": 0.8, "hit-at-k": 0.9, "exact_match": 0.5})
     assert failures == ["f1 0.50 < 0.80", "hit_at_k 0.75 < 0.90"]
     assert check_thresholds(run.summary, {"accuracy": 0.501}) == ["accuracy 0.5000 < 0.5010"]
-    assert check_thresholds(run.summary, {}, maximums={"latency_p95_ms": 50}) == ["latency_p95_ms 57.50 > 50.00"]
+    assert check_thresholds(run.summary, {}, maximums={"latency_p95_ms": 50}) == [
+        "latency_p95_ms 57.50 > 50.00"
+    ]
 
 
 def test_thresholds_reject_unknown_metrics(run: EvalRun) -> None:
-    with pytest.raises(InvalidRequest, match=r"unknown metric 'f2'; valid metrics: overall_accuracy, accuracy"):
+    with pytest.raises(
+        InvalidRequest, match=r"unknown metric 'f2'; valid metrics: overall_accuracy, accuracy"
+    ):
         check_thresholds(run.summary, {"f2": 0.5})
     with pytest.raises(InvalidRequest, match="finite number"):
         check_thresholds(run.summary, {"f1": float("nan")})
@@ -137,6 +141,13 @@ def test_threshold_on_an_unmeasured_metric_fails(cases: list[TestCase], response
 
 
 def test_group_for_chart(run: EvalRun) -> None:
-    assert [r.group for r in run.results] == ["quantity", "money", "person", "date", "unanswerable", "unanswerable"]
+    assert [r.group for r in run.results] == [
+        "quantity",
+        "money",
+        "person",
+        "date",
+        "unanswerable",
+        "unanswerable",
+    ]
     untyped = score_question(case("q", "q?", ["x"], []), abstained(1), [passage("d", "x")], top_k=1)
     assert untyped.group == "untyped"
