@@ -318,9 +318,19 @@ def _date_field(value: Any, where: str) -> str:
     try:
         return datetime.fromisoformat(text).isoformat()
     except ValueError:
-        raise ArticleError(
-            where, f"front matter field 'date' is not an ISO 8601 date: {value!r}; write it as YYYY-MM-DD"
-        ) from None
+        pass
+    # Scraped articles often carry human dates ("Jan 22, 2021"): accept the common English forms.
+    for form in _HUMAN_DATE_FORMATS:
+        try:
+            return datetime.strptime(text.replace(".", ""), form).date().isoformat()
+        except ValueError:
+            continue
+    raise ArticleError(
+        where, f"front matter field 'date' is not an ISO 8601 date: {value!r}; write it as YYYY-MM-DD"
+    )
+
+
+_HUMAN_DATE_FORMATS = ("%b %d, %Y", "%B %d, %Y", "%d %B %Y", "%d %b %Y", "%b %d %Y", "%B %d %Y", "%Y/%m/%d")
 
 
 def _json_safe(value: Any) -> Any:

@@ -26,9 +26,10 @@ ABSTAIN_TEXT = "The announcements don't say."
 
 # How well an entity of one type answers a question of another (1 = the right type).
 _COMPATIBLE: dict[AnswerType, dict[AnswerType, float]] = {
-    AnswerType.PERSON: {AnswerType.PERSON: 1.0, AnswerType.ORGANISATION: 0.55},
-    AnswerType.ORGANISATION: {AnswerType.ORGANISATION: 1.0, AnswerType.PERSON: 0.35},
-    AnswerType.PLACE: {AnswerType.PLACE: 1.0},
+    # The small English model often mixes up names of people, companies and places.
+    AnswerType.PERSON: {AnswerType.PERSON: 1.0, AnswerType.ORGANISATION: 0.55, AnswerType.PLACE: 0.7},
+    AnswerType.ORGANISATION: {AnswerType.ORGANISATION: 1.0, AnswerType.PERSON: 0.6, AnswerType.PLACE: 0.5},
+    AnswerType.PLACE: {AnswerType.PLACE: 1.0, AnswerType.ORGANISATION: 0.5},
     AnswerType.DATE: {AnswerType.DATE: 1.0},
     AnswerType.MONEY: {AnswerType.MONEY: 1.0, AnswerType.QUANTITY: 0.4},
     AnswerType.QUANTITY: {AnswerType.QUANTITY: 1.0, AnswerType.MONEY: 0.5},
@@ -202,17 +203,29 @@ class ExtractiveAnswerer:
                 cand_words = [_stem(w) for w in words(cand.text) if w not in STOPWORDS]
                 if not cand_words:
                     continue
-                overlap = sum(1 for w in cand_words if w in question_words and w != head) / len(cand_words)
+                shared = sum(1 for w in cand_words if w in question_words and w != head)
+                numeric = any(ch.isdigit() for ch in cand.text)
+                # "how many employees" -> "roughly 620 employees": the unit noun is evidence, not an echo.
+                overlap = 0.0 if numeric else shared / len(cand_words)
                 if overlap >= 0.99:
                     continue  # never answer with what the question itself names
-                distance = min((abs(a - (cand.start + cand.end) / 2) for a in anchors), default=200.0) / 6.0
+                inside = any(cand.start <= a <= cand.end for a in anchors)
+                distance = (
+                    0.0
+                    if inside
+                    else min((abs(a - (cand.start + cand.end) / 2) for a in anchors), default=200.0) / 6.0
+                )
                 proximity = 1.0 / (1.0 + distance / 4.0)
                 score = ev.score + 0.25 * proximity
                 if head and head in cand_words:
                     score += 0.15
+                if numeric and shared:
+                    score += 0.2
                 weight = compat * (1.0 if cand.specific else 0.55)
                 if cand.end <= dateline and not asks_release:
-                    weight *= 0.5  # the dateline's date and city say when/where it was issued
+                    continue  # the dateline's date and city say when/where it was issued
+                if ev.text[cand.end : cand.end + 6] == "-based":
+                    weight *= 0.7
                 score *= weight * (1.0 - 0.6 * overlap)
                 choices.append(Choice(ev, cand, score, weight))
         if not choices and q.answer_type is AnswerType.OTHER and top:
@@ -265,7 +278,8 @@ class ExtractiveAnswerer:
             ):
                 note = (
                     f"A newer announcement ({ev.passage.date}, “{ev.passage.title}”) "
-                    f"gives “{other.candidate.text}” where an earlier one ({date or 'undated'}, “{best.evidence.passage.title}”) "
+                    f"gives “{other.candidate.text}” where an earlier one "
+                    f"({date or 'undated'}, “{best.evidence.passage.title}”) "
                     f"gave “{best.candidate.text}”; the newer figure is used."
                 )
                 return Choice(ev, other.candidate, other.score, other.fit), note

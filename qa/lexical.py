@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.store import ChromaStore, Filters, date_ordinal
+from qa.store import ChromaStore, Filters, date_range
 from qa.text import words
 
 # Common English function words: they carry no evidence and only add noise to BM25.
@@ -305,8 +305,7 @@ class LexicalIndex:
             mask &= self._sources == filters.source
         if filters.doc_ids:
             mask &= np.isin(self._doc_ids, list(filters.doc_ids))
-        if filters.date_from:
-            mask &= self._dates >= date_ordinal(filters.date_from)
-        if filters.date_to:
-            mask &= self._dates <= date_ordinal(filters.date_to)
+        days = date_range(filters)
+        if days is not None:
+            mask &= (self._dates >= days[0]) & (self._dates <= days[1])
         return mask.astype(np.float32) if not mask.all() else None

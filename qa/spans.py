@@ -50,12 +50,18 @@ _QUALIFIER = re.compile(
 )
 _CURRENCY_PREFIX = r"(?:[A-Z]{1,3}[$€£¥]|[$€£¥₹]|RM|Rs\.?|CHF|SGD|USD|EUR|GBP|AUD|CAD|JPY|INR|MYR)"
 _MONEY = re.compile(
-    _CURRENCY_PREFIX + r"\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k)\b)?"
-    r"|\d[\d,.]*(?:\s(?:million|billion|trillion))?\s(?:[A-Z][a-z]+\s)?(?:dollars|euros|pounds|yen|yuan|rupees)\b"
+    _CURRENCY_PREFIX + r"\s?\d(?:[\d,.]*\d)?(?:\s?(?:million|billion|trillion|bn|m|k)\b)?"
+    r"|\d(?:[\d,.]*\d)?(?:\s(?:million|billion|trillion))?\s(?:[A-Z][a-z]+\s)?(?:dollars|euros|pounds|yen|yuan|rupees)\b"
 )
 _MONTHS = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\bq[1-4]\b|\b(spring|summer|autumn|fall|winter)\b",
     re.IGNORECASE,
+)
+_ORG_SUFFIX = frozenset(
+    """labs lab inc corp corporation systems group capital ventures partners bank university ministry authority
+    agency institute technologies technology robotics semiconductor semiconductors bio mobility analytics
+    foundation council commission company holdings ltd plc llc gmbh sa ag association federation club
+    airlines motors media studios pharmaceuticals therapeutics software networks""".split()
 )
 _LEADING_DETERMINER = re.compile(r"^(?:the|a|an|its|their|his|her|our|this|these|those)\s+", re.IGNORECASE)
 
@@ -116,6 +122,8 @@ def _candidates(doc: Any) -> list[Candidate]:
         answer_type = LABEL_TYPES.get(ent.label_)
         if answer_type is None:
             continue
+        if ent.label_ in {"PERSON", "GPE", "LOC", "FAC"} and ent.text.split()[-1].lower() in _ORG_SUFFIX:
+            answer_type = AnswerType.ORGANISATION  # the small model often calls "Kestrel Labs" a person
         start, end = ent.start_char, ent.end_char
         specific = True
         if answer_type is AnswerType.QUANTITY:

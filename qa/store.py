@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from datetime import date
 from functools import wraps
 from pathlib import Path
@@ -20,7 +21,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel
 
 from qa.embedding import Embedder, force_offline
-from qa.errors import InvalidRequest, ModelMismatch, NotFound, StoreError, StoreUnavailable
+from qa.errors import InvalidRequest, ModelMismatch, NotFound, QAError, StoreError, StoreUnavailable
 from qa.types import Article, Chunk, Passage
 
 P = ParamSpec("P")
@@ -54,6 +55,18 @@ def date_ordinal(value: str) -> int:
         raise InvalidRequest(f"dates must be ISO 8601 (YYYY-MM-DD), got {value!r}") from exc
 
 
+def date_range(filters: Filters) -> tuple[int, int] | None:
+    """Inclusive (first, last) day numbers of the filters' dates; None when neither is set.
+
+    Undated documents (day 0) fall outside every range, open-ended or not.
+    """
+    if not (filters.date_from or filters.date_to):
+        return None
+    first = date_ordinal(filters.date_from) if filters.date_from else 1
+    last = date_ordinal(filters.date_to) if filters.date_to else date.max.toordinal()
+    return first, last
+
+
 def where_clause(filters: Filters | None) -> dict[str, Any] | None:
     """The Chroma ``where`` filter equivalent to ``filters`` (None when unrestricted)."""
     if filters is None:
@@ -63,10 +76,10 @@ def where_clause(filters: Filters | None) -> dict[str, Any] | None:
         terms.append({"source": filters.source})
     if filters.doc_ids:
         terms.append({"doc_id": {"$in": list(filters.doc_ids)}})
-    if filters.date_from:
-        terms.append({"date_ts": {"$gte": date_ordinal(filters.date_from)}})
-    if filters.date_to:
-        terms.append({"date_ts": {"$lte": date_ordinal(filters.date_to)}})
+    days = date_range(filters)
+    if days is not None:
+        terms.append({"date_ts": {"$gte": days[0]}})
+        terms.append({"date_ts": {"$lte": days[1]}})
     if not terms:
         return None
     return terms[0] if len(terms) == 1 else {"$and": terms}
@@ -79,12 +92,13 @@ def _translate_errors(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except (StoreError, NotFound, InvalidRequest):
+        except QAError:  # ours already (e.g. ModelMismatch, or a ModelError while opening)
             raise
         except Exception as exc:
-            text = f"{type(exc).__name__}: {exc}"
+            detail = " ".join(str(exc).split())  # Chroma's messages span lines; ours are one line
+            text = f"{type(exc).__name__}: {detail}"
             if any(s in text for s in ("Connect", "connect", "Timeout", "timed out", "Could not connect")):
-                raise StoreUnavailable(f"the Chroma store cannot be reached: {exc}") from exc
+                raise StoreUnavailable(f"the Chroma store cannot be reached: {detail}") from exc
             raise StoreError(f"Chroma error: {text}") from exc
 
     return wrapper
@@ -114,25 +128,7 @@ class ChromaStore:
         """Connect and check that the collection was built with this store's embedding model."""
         if self._chunks is not None:
             return
-        force_offline()
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
-        if self.url:
-            parsed = urlparse(self.url)
-            self._client = chromadb.HttpClient(
-                host=parsed.hostname or "localhost",
-                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                ssl=parsed.scheme == "https",
-                settings=chroma_settings,
-            )
-            self._client.heartbeat()
-        else:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(
-                path=str(self.data_dir / "chroma"), settings=chroma_settings
-            )
+        self._connect()
         model, dim = self.embedder.name, self.embedder.dimension
         chunks = self._client.get_or_create_collection(
             f"{self.name}-chunks",
@@ -150,16 +146,44 @@ class ChromaStore:
         self._docs = self._client.get_or_create_collection(f"{self.name}-docs", embedding_function=None)
         self._chunks = chunks
 
+    def _connect(self) -> None:
+        """Create the Chroma client without touching any collection."""
+        if self._client is not None:
+            return
+        force_offline()
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if self.url:
+            parsed = urlparse(self.url)
+            client = chromadb.HttpClient(
+                host=parsed.hostname or "localhost",
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
+            )
+            client.heartbeat()
+            self._client = client
+        else:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(
+                path=str(self.data_dir / "chroma"), settings=chroma_settings
+            )
+
     def _collections(self) -> tuple[Any, Any]:
         self.open()
         return self._chunks, self._docs
 
     @_translate_errors
     def reset(self) -> None:
-        """Delete both collections (everything ingested) and start empty."""
-        self.open()
+        """Delete both collections (everything ingested) and start empty, whatever model built them."""
+        from chromadb.errors import NotFoundError
+
+        self._connect()  # not open(): reset is the way out of a ModelMismatch
         for collection in (f"{self.name}-chunks", f"{self.name}-docs"):
-            self._client.delete_collection(collection)
+            with suppress(NotFoundError):
+                self._client.delete_collection(collection)
         self._chunks = self._docs = None
         self.open()
 

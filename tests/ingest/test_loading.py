@@ -308,3 +308,9 @@ def test_named_pipe_is_not_read(tmp_path: Path) -> None:
     files, failures = discover_files([tmp_path])
     assert files == []
     assert "not a regular file" in failures[0].reason
+
+
+@pytest.mark.parametrize(("raw", "iso"), [("Jan 22, 2021", "2021-01-22"), ("21 July 2025", "2025-07-21")])
+def test_common_human_dates_are_accepted(tmp_path: Path, raw: str, iso: str) -> None:
+    path = write(tmp_path / "a.md", f"---\ndate: '{raw}'\n---\nBody.\n")
+    assert load_article(path, tmp_path).date == iso
