@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -11,14 +14,31 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 
+from api.chat import router as chat_router
 from api.errors import install_error_handlers
 from api.routes import router
 from qa.service import QAService, build_service
 from qa.settings import Settings, get_settings
 
+# The widget inserts everything as text and needs no inline script, eval or inline style
+# attribute (it styles its shadow root with a constructed stylesheet), so the demo page can be strict.
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "strict-origin-when-cross-origin"}
+DEMO_CSP = (
+    "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "style-src 'self' {styles}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
 
 def _static(name: str) -> str:
     return resources.files("api").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def _style_hashes(html: str) -> str:
+    """CSP sources for the page's own <style> blocks, so no 'unsafe-inline' is needed."""
+    blocks = re.findall(r"<style>(.*?)</style>", html, re.DOTALL)
+    return " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in blocks
+    )
 
 
 def create_app(settings: Settings | None = None, service: QAService | None = None) -> FastAPI:
@@ -42,6 +62,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.state.service = service
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(chat_router)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -52,10 +73,18 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
 
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> Response:
-        return Response(_static("widget.js"), media_type="text/javascript; charset=utf-8")
+        # Embedded by other sites: loadable cross-origin, cached briefly so a new version arrives soon.
+        headers = {
+            **SECURITY_HEADERS,
+            "Cross-Origin-Resource-Policy": "cross-origin",
+            "Cache-Control": "max-age=300",
+        }
+        return Response(_static("widget.js"), media_type="text/javascript; charset=utf-8", headers=headers)
 
     @app.get("/", include_in_schema=False)
     def demo() -> HTMLResponse:
-        return HTMLResponse(_static("index.html"))
+        html = _static("index.html")
+        headers = {**SECURITY_HEADERS, "Content-Security-Policy": DEMO_CSP.format(styles=_style_hashes(html))}
+        return HTMLResponse(html, headers={**headers, "X-Frame-Options": "DENY"})
 
     return app

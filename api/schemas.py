@@ -28,18 +28,27 @@ class AskRequest(Strict):
 
 class ChatMessage(Strict):
     role: Literal["user", "assistant"]
-    content: str = Field(..., max_length=100_000)
+    content: str = Field(
+        ..., description="Not empty; an assistant message is the answer text.", max_length=100_000
+    )
 
 
 class ChatRequest(Strict):
-    messages: list[ChatMessage] = Field(..., max_length=1000)
-    stream: bool = False
-    top_k: int | None = None
+    # The 20-message / 8,000-character limits are checked by qa.conversation (413 with a clear
+    # message); the bounds here only stop absurd bodies before parsing them further.
+    messages: list[ChatMessage] = Field(
+        ...,
+        description="The conversation, oldest first, ending with the user's question: at most 20 messages "
+        "and 8,000 characters in total.",
+        max_length=1000,
+    )
+    stream: bool = Field(False, description="Answer as text/event-stream: citations, delta..., done.")
+    top_k: int | None = Field(None, description="Passages to retrieve, 1-50.")
     filters: FiltersBody | None = None
 
 
 class ChatResponse(Answer):
-    rewritten_question: str
+    rewritten_question: str = Field(..., description="The last message as the standalone question answered.")
 
 
 class DocumentSummary(BaseModel):

@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ingest.loading import load_articles
 from qa.chunking import chunk_article
@@ -74,6 +74,10 @@ def ingest_paths(
             continue
         (report.changed if article.doc_id in stored else report.new).append(article.doc_id)
         todo.append((article, digest))
+    if todo:
+        # Mark the store as changing first: a run killed half-way must still leave every
+        # lexical index out of date, or the next run (finding nothing to do) would keep it.
+        store.bump_revision()
     done = 0
     for group in _batches(todo, batch_chunks, chunk_size, overlap):
         texts = [c.text for _, _, chunks in group for c in chunks]
@@ -85,14 +89,7 @@ def ingest_paths(
         if progress is not None:
             progress(done, len(todo))
     if prune:
-        failed = [Path(f.path).as_posix() for f in report.failures]
-        present = {a.doc_id for a in loaded.articles}
-        for doc in store.list_documents(limit=10**9):
-            # A file that exists but failed to load this time is not gone: never prune it.
-            if doc.doc_id in present or any(doc.path and f.endswith(doc.path) for f in failed):
-                continue
-            store.delete_document(doc.doc_id)
-            report.pruned.append(doc.doc_id)
+        report.pruned = _prune(store, paths, loaded.articles, report.failures)
     if report.wrote_anything or reset:
         store.bump_revision()
         lexical.rebuild(store)
@@ -100,6 +97,35 @@ def ingest_paths(
         lexical.ensure_current(store)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _prune(
+    store: ChromaStore, paths: Sequence[Path], articles: Sequence[Article], failures: Sequence[ArticleError]
+) -> list[str]:
+    """Delete stored documents whose files are gone; return their ids.
+
+    A file (or folder) that exists but failed to load this time is not gone, and when a given
+    path itself is missing or unreadable nothing can be told gone: those are never pruned.
+    """
+    failed = [Path(f.path).as_posix() for f in failures]
+    if {Path(p).as_posix() for p in paths} & set(failed):
+        return []
+    present = {a.doc_id for a in articles}
+    pruned = []
+    for doc in store.list_documents(limit=10**9):
+        if doc.doc_id in present or _failed_to_load(doc.path, failed):
+            continue
+        store.delete_document(doc.doc_id)
+        pruned.append(doc.doc_id)
+    return pruned
+
+
+def _failed_to_load(path: str, failed: Sequence[str]) -> bool:
+    """Whether the file at ``path`` (relative to its corpus root) or a folder above it failed."""
+    if not path:
+        return False
+    names = [path, *(p.as_posix() for p in PurePosixPath(path).parents if p.as_posix() != ".")]
+    return any(f == name or f.endswith("/" + name) for f in failed for name in names)
 
 
 def _batches(

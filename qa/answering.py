@@ -23,6 +23,11 @@ from qa.text import sentence_spans, word_spans, words
 from qa.types import Answer, Citation, Passage, RelatedDocument
 
 ABSTAIN_TEXT = "The announcements don't say."
+_SUPERSEDED = re.compile(
+    r"\b(earlier release|previous release|previously (?:stated|reported|announced)|incorrectly|was incorrect|"
+    r"erroneously|should have (?:read|said|stated)|originally (?:stated|reported))\b",
+    re.IGNORECASE,
+)
 
 # How well an entity of one type answers a question of another (1 = the right type).
 _COMPATIBLE: dict[AnswerType, dict[AnswerType, float]] = {
@@ -73,6 +78,11 @@ def _name_support(name: list[str], haystack: str, context: set[str]) -> float:
         return 1.0
     found = sum(1 for w in name if _stem(w) in context) / len(name)
     return 0.6 if found == 1.0 else 0.3 * found
+
+
+def _title_names(title: str) -> set[str]:
+    """Capitalised words of a title: two releases about the same thing share some."""
+    return {w.lower() for w in re.findall(r"\b[A-Z][\w-]{2,}", title) if w.lower() not in STOPWORDS}
 
 
 def _stem(word: str) -> str:
@@ -192,8 +202,9 @@ class ExtractiveAnswerer:
         choices: list[Choice] = []
         per_sentence = self.spans.candidates_many([e.text for e in top])
         for ev, candidates in zip(top, per_sentence, strict=True):
-            anchors = self._anchors(ev.text, question_words)
+            anchors = self._anchors(ev.text, question_words - {head})
             dateline = dateline_end(ev.text)
+            superseded = bool(_SUPERSEDED.search(ev.text))
             if q.head and q.answer_type is AnswerType.OTHER:
                 candidates = [*head_candidates(ev.text, q.head), *candidates]
             for cand in candidates:
@@ -216,14 +227,16 @@ class ExtractiveAnswerer:
                     else min((abs(a - (cand.start + cand.end) / 2) for a in anchors), default=200.0) / 6.0
                 )
                 proximity = 1.0 / (1.0 + distance / 4.0)
-                score = ev.score + 0.25 * proximity
-                if head and head in cand_words:
+                score = 1.5 * ev.score + 0.25 * proximity
+                if head and head in cand_words and not numeric:
                     score += 0.15
                 if numeric and shared:
-                    score += 0.2
+                    score += 0.05
                 weight = compat * (1.0 if cand.specific else 0.55)
                 if cand.end <= dateline and not asks_release:
                     continue  # the dateline's date and city say when/where it was issued
+                if superseded:
+                    weight *= 0.5  # a correction quoting the figure it replaces
                 if ev.text[cand.end : cand.end + 6] == "-based":
                     weight *= 0.7
                 score *= weight * (1.0 - 0.6 * overlap)
@@ -275,6 +288,7 @@ class ExtractiveAnswerer:
                 and other.candidate is not None
                 and best.candidate is not None
                 and other.candidate.text.lower() != best.candidate.text.lower()
+                and _title_names(ev.passage.title) & _title_names(best.evidence.passage.title)
             ):
                 note = (
                     f"A newer announcement ({ev.passage.date}, “{ev.passage.title}”) "

@@ -406,4 +406,13 @@ def analyse(raw: str) -> Question:
             names.append(name)
     if answer_type is AnswerType.OTHER and not head:
         head = generic_head(text)
+    counted = re.search(r"\bhow many ((?:\w+ ?){1,3})", text.lower())
+    if counted and not head:
+        # What is counted is often paraphrased in the answer ("jobs" -> "technical positions").
+        run = []
+        for word in counted.group(1).split():
+            if word in STOPWORDS:
+                break
+            run.append(word)
+        head = run[-1] if run else ""
     return Question(text=text, context=context, answer_type=answer_type, head=head, terms=terms, names=names)

@@ -190,8 +190,19 @@ class ChromaStore:
     # -- revision: lets lexical indexes in any process notice store changes ---------------
     @_translate_errors
     def revision(self) -> str:
+        """The store's revision (checked before every search); notices a reset made elsewhere."""
+        from chromadb.errors import NotFoundError
+
         chunks, _ = self._collections()
-        fresh = self._client.get_collection(chunks.name, embedding_function=None)
+        try:
+            fresh = self._client.get_collection(chunks.name, embedding_function=None)
+        except NotFoundError:
+            fresh = None
+        if fresh is None or fresh.id != chunks.id:
+            # Another process reset the store: reopen (re-checking the model) instead of
+            # failing on deleted collections until restarted.
+            self._chunks = self._docs = None
+            fresh, _ = self._collections()
         return str((fresh.metadata or {}).get("revision", ""))
 
     @_translate_errors

@@ -1,0 +1,341 @@
+"""Conversations: check their limits and make the last user message a standalone question.
+
+A chat turn such as "And where will it be based?" means nothing to retrieval on its own. The
+rewrite is offline and rule-based:
+
+1. A user message is a *follow-up* when it starts with a connective ("and", "but", "also", ...),
+   refers back with a pronoun ("it", "they", "its", "he", ...), or is short and names nothing.
+   Anything else (e.g. "Who won the 2022 World Cup?") starts a new topic and is kept as asked.
+2. "What about Kestrel Labs?" (or "And Kestrel Labs?") re-asks the previous question about the
+   new name: "How many jobs will the lab create?" becomes "How many jobs will Kestrel Labs create?".
+3. Otherwise "it/they/its/their" is replaced by the previous question's subject (its first name
+   phrase, else its definite noun phrase: "the lab"), and the salient terms of the previous
+   question, of the previous answer (unless it abstained) and of earlier context that the
+   follow-up lacks are appended in parentheses:
+   "Where will the lab be based? (jobs create 200 technical positions)".
+
+The appended terms are plain words, never a second question, so the answerer still reads the
+follow-up's own question word ("where" asks for a place).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from qa.answering import ABSTAIN_TEXT
+from qa.errors import InvalidRequest
+from qa.lexical import STOPWORDS
+from qa.service import MAX_QUESTION_CHARS
+from qa.text import Span, word_spans
+
+MAX_MESSAGES = 20
+MAX_CONVERSATION_CHARS = 8000
+MAX_CARRIED_TERMS = 12
+ROLES = ("user", "assistant")
+
+_CONNECTIVE = re.compile(
+    r"^(?:(?:and|but|also|so|then|plus|ok|okay|now|what about|how about)\b[\s,]*)+", re.IGNORECASE
+)
+_WHAT_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<topic>.+)$", re.IGNORECASE | re.DOTALL)
+_REFERRING = frozenset(
+    ["it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "hers"]
+)
+_REPLACEABLE = {"it": "", "they": "", "them": "", "its": "'s", "their": "'s"}  # pronoun -> suffix
+_QUESTION_WORDS = frozenset(
+    ["how", "what", "which", "who", "whom", "whose", "when", "where", "why", "many", "much"]
+)
+_AUXILIARIES = frozenset(
+    [
+        "will",
+        "would",
+        "does",
+        "did",
+        "do",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "can",
+        "could",
+        "should",
+        "has",
+        "have",
+        "had",
+        "shall",
+        "may",
+    ]
+)
+_DETERMINERS = frozenset(["the", "this", "that", "these", "those"])
+_TITLES = frozenset(["ceo", "cfo", "cto", "coo", "cmo", "ai"])  # capitalised but no name of anything
+_NOT_NAMES = frozenset(
+    ["tell", "show", "give", "list", "name", "explain", "describe"]
+)  # imperative first words
+_JOINERS = frozenset(["of", "for", "and", "de", "&"])
+_SHORT = 3  # a question with at most this many content words and no name is a follow-up
+
+
+class Message(Protocol):
+    """What a conversation turn needs: ``api.schemas.ChatMessage`` is one."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def content(self) -> str: ...
+
+
+class ConversationTooLarge(InvalidRequest):
+    """More messages or characters than a conversation may have (the API answers 413)."""
+
+    code = "conversation_too_large"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A plain conversation turn (for callers without a schema object)."""
+
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class Standalone:
+    """A user question made standalone: the resolved question and the terms carried into it."""
+
+    question: str
+    subject: str = ""  # what "it" refers to in the next follow-up
+    carried: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return f"{self.question} ({' '.join(self.carried)})" if self.carried else self.question
+
+
+def validate_conversation(messages: Sequence[Message]) -> None:
+    """Raise ConversationTooLarge beyond 20 messages or 8,000 characters, InvalidRequest for
+    an empty conversation, an empty message, an unknown role or a last message not from the user."""
+    if not messages:
+        raise InvalidRequest("messages must not be empty: send at least one message with role 'user'")
+    if len(messages) > MAX_MESSAGES:
+        raise ConversationTooLarge(
+            f"a conversation may have at most {MAX_MESSAGES} messages, got {len(messages)}: "
+            "drop the oldest messages or start a new conversation"
+        )
+    total = sum(len(m.content) for m in messages)
+    if total > MAX_CONVERSATION_CHARS:
+        raise ConversationTooLarge(
+            f"a conversation may have at most {MAX_CONVERSATION_CHARS:,} characters in total, got {total:,}: "
+            "drop the oldest messages or start a new conversation"
+        )
+    for number, message in enumerate(messages, 1):
+        if message.role not in ROLES:
+            raise InvalidRequest(
+                f"message {number}: role must be 'user' or 'assistant', got {message.role!r}"
+            )
+        if not message.content.strip():
+            raise InvalidRequest(f"message {number} ({message.role}) is empty: every message needs content")
+    last = messages[-1]
+    if last.role != "user":
+        raise InvalidRequest(f"the last message must be from the user (role 'user'), got {last.role!r}")
+    if len(last.content.strip()) > MAX_QUESTION_CHARS:
+        raise InvalidRequest(
+            f"the last message is the question: at most {MAX_QUESTION_CHARS} characters, "
+            f"got {len(last.content.strip())}"
+        )
+
+
+def standalone_question(messages: Sequence[Message]) -> str:
+    """The last user message as a question retrieval can answer without the conversation.
+
+    Raises what ``validate_conversation`` raises. The result never exceeds the question limit:
+    carried terms are dropped first.
+    """
+    validate_conversation(messages)
+    current: Standalone | None = None
+    answer = ""
+    for message in messages:
+        if message.role == "assistant":
+            answer = message.content
+            continue
+        question = " ".join(message.content.split())
+        current = rewrite_follow_up(question, current, answer) if current else resolve_new(question)
+        answer = ""
+    assert current is not None  # validate_conversation: the last message is the user's
+    carried = list(current.carried)
+    while (
+        carried
+        and len(Standalone(current.question, current.subject, tuple(carried)).text) > MAX_QUESTION_CHARS
+    ):
+        carried.pop()
+    return Standalone(current.question, current.subject, tuple(carried)).text
+
+
+def resolve_new(question: str) -> Standalone:
+    """A question that starts a topic: kept as asked, its subject remembered."""
+    return Standalone(question, subject_of(question))
+
+
+def rewrite_follow_up(question: str, previous: Standalone, answer: str = "") -> Standalone:
+    """``question`` made standalone from the previous (standalone) question and its answer."""
+    if not is_follow_up(question):
+        return resolve_new(question)
+    stripped = _strip_connective(question)
+    topic = _new_topic(question, stripped)
+    if topic and _names(topic) and previous.subject and previous.subject in previous.question:
+        # "What about Kestrel Labs?": the same question about another subject, no carried terms.
+        return Standalone(previous.question.replace(previous.subject, topic, 1), topic)
+    resolved = _capitalise(_replace_pronouns(stripped, previous.subject)) if stripped else previous.question
+    present = {t.lower() for t in salient_terms(resolved)}
+    carried: list[str] = []
+    sources = [salient_terms(previous.question)]
+    if answer and not _is_abstention(answer):
+        sources.append(salient_terms(answer))
+    sources.append(list(previous.carried))
+    for term in (t for source in sources for t in source):
+        if term.lower() not in present and len(carried) < MAX_CARRIED_TERMS:
+            carried.append(term)
+            present.add(term.lower())
+    return Standalone(resolved, subject_of(resolved) or previous.subject, tuple(carried))
+
+
+def is_follow_up(question: str) -> bool:
+    """True when the question leans on the conversation (connective, pronoun, or short and nameless)."""
+    if _CONNECTIVE.match(question.strip()):
+        return True
+    tokens = [w.text.lower() for w in word_spans(question)]
+    if any(t in _REFERRING for t in tokens):
+        return True
+    content = [t for t in tokens if t not in STOPWORDS and t not in _QUESTION_WORDS]
+    return len(content) <= _SHORT and not _names(question)
+
+
+def salient_terms(text: str) -> list[str]:
+    """Content words of ``text`` in order, once each: no stopwords, question words or pronouns."""
+    seen: set[str] = set()
+    terms: list[str] = []
+    for span in word_spans(text):
+        word = span.text.strip(".,'’")
+        low = word.lower().removesuffix("'s").removesuffix("’s")
+        if not low or low in STOPWORDS or low in _QUESTION_WORDS or low in _REFERRING or low in seen:
+            continue
+        if len(low) == 1 and not low.isdigit():
+            continue
+        seen.add(low)
+        terms.append(word.removesuffix("'s").removesuffix("’s"))
+    return terms
+
+
+def subject_of(question: str) -> str:
+    """What the question is about, for "it" in the next turn: the phrase right after its
+    auxiliary ("will the lab create" -> "the lab", "will Meridian Cognition create"), else its
+    first name phrase, else its first definite noun phrase, else ""."""
+    spans = word_spans(question)
+    after_aux = {i + 1 for i, s in enumerate(spans) if s.text.lower() in _AUXILIARIES}
+    phrases = _definite_phrases(question)
+    names = _name_phrases(question)
+    ranked = [p for p in phrases if p[0] in after_aux] + [n for n in names if n[0] in after_aux]
+    ranked += names + phrases
+    return ranked[0][1] if ranked else ""
+
+
+def _names(text: str) -> list[str]:
+    """Capitalised phrases and numbers: "OpenAI for Singapore", "2022" (not "What", not "CEO")."""
+    return [name for _, name in _name_phrases(text)]
+
+
+def _name_phrases(text: str) -> list[tuple[int, str]]:
+    """(index of the first word, phrase) of each name in ``text``."""
+    spans = word_spans(text)
+    found: list[tuple[int, str]] = []
+    run: list[int] = []  # word indices of the current phrase
+    joiner = False
+    for index, span in enumerate(spans):
+        if _is_name_word(span.text, index, spans):
+            run.append(index)
+            joiner = False
+        elif run and span.text.lower() in _JOINERS and not joiner:
+            joiner = True  # "OpenAI for Singapore": keep going if a name follows
+        else:
+            if run:
+                found.append((run[0], text[spans[run[0]].start : spans[run[-1]].end]))
+            run, joiner = [], False
+    if run:
+        found.append((run[0], text[spans[run[0]].start : spans[run[-1]].end]))
+    return found
+
+
+def _is_name_word(word: str, index: int, spans: list[Span]) -> bool:
+    low = word.lower()
+    if any(c.isdigit() for c in word):
+        return True
+    if not word[0].isupper() or low in _REFERRING or low in _TITLES or word == "I":
+        return False
+    if index == 0:  # the first word is capitalised anyway: a name only if it looks like one
+        following = spans[1].text if len(spans) > 1 else ""
+        return any(c.isupper() for c in word[1:]) or (following[:1].isupper() and low not in _NOT_NAMES)
+    return True
+
+
+def _definite_phrases(question: str) -> list[tuple[int, str]]:
+    """(index of the determiner, phrase) of each "the <noun run>". After an auxiliary the run
+    loses its last word when that is the inverted question's main verb: in "will the lab create
+    over 200 jobs" the run "lab create" ends at a non-auxiliary, so it is "the lab"; in "will the
+    research lab be based" it ends at "be" and stays whole."""
+    spans = word_spans(question)
+    lows = [s.text.lower() for s in spans]
+    found: list[tuple[int, str]] = []
+    for i, low in enumerate(lows):
+        if low not in _DETERMINERS:
+            continue
+        j = i + 1
+        while j < len(lows) and lows[j] not in STOPWORDS and lows[j] not in _QUESTION_WORDS:
+            j += 1
+        run = spans[i + 1 : j]
+        after_aux = i > 0 and lows[i - 1] in _AUXILIARIES
+        if after_aux and len(run) > 1 and (j == len(lows) or lows[j] not in _AUXILIARIES):
+            run = run[:-1]
+        if run:
+            found.append((i, f"{low} {question[run[0].start : run[-1].end]}"))
+    return found
+
+
+def _replace_pronouns(question: str, subject: str) -> str:
+    if not subject:
+        return question
+
+    def swap(match: re.Match[str]) -> str:
+        return subject + _REPLACEABLE[match.group().lower()]
+
+    return re.sub(r"\b(?:it|they|them|its|their)\b", swap, question, flags=re.IGNORECASE)
+
+
+def _strip_connective(question: str) -> str:
+    """The question without a leading "And", "But also", ... (but keeping "what about X")."""
+    if _WHAT_ABOUT.match(question.strip()):
+        return question.strip()
+    return _CONNECTIVE.sub("", question.strip()).strip()
+
+
+def _new_topic(question: str, stripped: str) -> str:
+    """X in "What about X?" / "And X?" (a bare noun phrase, no question word), else ""."""
+    match = _WHAT_ABOUT.match(stripped)
+    if match:
+        return match.group("topic").strip(" ?.!")
+    tokens = [w.text.lower() for w in word_spans(stripped)]
+    bare = tokens and not any(t in _QUESTION_WORDS or t in _AUXILIARIES for t in tokens)
+    if bare and stripped != question.strip():
+        return stripped.strip(" ?.!")
+    return ""
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _is_abstention(answer: str) -> bool:
+    return answer.strip().lower().startswith(ABSTAIN_TEXT.lower().rstrip("."))

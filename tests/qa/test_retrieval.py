@@ -1,0 +1,187 @@
+"""Hybrid retrieval: dense and BM25 lists fused by reciprocal rank; gold documents found; filters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from qa.lexical import LexicalIndex
+from qa.retrieval import HybridRetriever
+from qa.service import QAService
+from qa.store import ChromaStore, Filters
+from qa.types import Passage
+from tests.fakes import FakeEmbedder
+
+# -- fusion, with fakes for the two rankings ---------------------------------------------------
+
+
+def passage(chunk_id: str) -> Passage:
+    return Passage(chunk_id=chunk_id, doc_id=chunk_id.split(":")[0], title="", text=chunk_id, start=0, end=1)
+
+
+class FakeDenseStore:
+    """search() returns a fixed ranking; get_chunks() serves any known chunk."""
+
+    def __init__(self, ranking: Sequence[str], known: Sequence[str]) -> None:
+        self.ranking = list(ranking)
+        self.known = set(known) | set(ranking)
+        self.searches: list[tuple[int, Filters | None]] = []
+
+    def search(self, embedding: Sequence[float], k: int, filters: Filters | None = None) -> list[Passage]:
+        self.searches.append((k, filters))
+        found = []
+        for rank, cid in enumerate(self.ranking[:k], 1):
+            p = passage(cid)
+            p.dense_rank, p.dense_similarity = rank, 1.0 - rank / 10
+            found.append(p)
+        return found
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[Passage]:
+        return [passage(c) for c in chunk_ids if c in self.known]
+
+
+class FakeLexical:
+    def __init__(self, ranking: Sequence[str]) -> None:
+        self.ranking = list(ranking)
+        self.checked = 0
+        self.searches: list[tuple[str, int, Filters | None]] = []
+
+    def ensure_current(self, store: object) -> None:
+        self.checked += 1
+
+    def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        self.searches.append((query, k, filters))
+        return [(cid, 10.0 - i) for i, cid in enumerate(self.ranking[:k])]
+
+
+def fused(dense: Sequence[str], lexical: Sequence[str], k: int = 10, rrf_k: int = 60, **kw: object) -> list[Passage]:
+    store, index = FakeDenseStore(dense, lexical), FakeLexical(lexical)
+    retriever = HybridRetriever(store, FakeEmbedder(), index, rrf_k=rrf_k)  # type: ignore[arg-type]
+    return retriever.retrieve("question", k, **kw).passages  # type: ignore[arg-type]
+
+
+def test_rrf_scores_and_order() -> None:
+    got = fused(dense=["a:0", "b:0", "c:0"], lexical=["c:0", "d:0", "a:0"], rrf_k=60)
+    by_id = {p.chunk_id: p for p in got}
+    assert by_id["a:0"].score == pytest.approx(1 / 61 + 1 / 63)
+    assert by_id["c:0"].score == pytest.approx(1 / 63 + 1 / 61)
+    assert by_id["b:0"].score == pytest.approx(1 / 62)
+    assert by_id["d:0"].score == pytest.approx(1 / 62)
+    # In both lists beats in one; ties are broken by chunk id, so the order is stable.
+    assert [p.chunk_id for p in got] == ["a:0", "c:0", "b:0", "d:0"]
+
+
+def test_both_lists_are_merged_with_their_ranks() -> None:
+    got = {p.chunk_id: p for p in fused(dense=["a:0", "b:0"], lexical=["c:0", "a:0"])}
+    assert set(got) == {"a:0", "b:0", "c:0"}
+    assert (got["a:0"].dense_rank, got["a:0"].lexical_rank) == (1, 2)
+    assert (got["b:0"].dense_rank, got["b:0"].lexical_rank) == (2, None)
+    # A lexical-only passage is fetched from the store; it has no dense similarity.
+    assert (got["c:0"].dense_rank, got["c:0"].lexical_rank, got["c:0"].dense_similarity) == (None, 1, None)
+
+
+def test_lexical_hits_missing_from_the_store_are_dropped() -> None:
+    store, index = FakeDenseStore(["a:0"], []), FakeLexical(["gone:0", "a:0"])
+    retriever = HybridRetriever(store, FakeEmbedder(), index)  # type: ignore[arg-type]
+    assert [p.chunk_id for p in retriever.retrieve("q", 5).passages] == ["a:0"]
+
+
+def test_k_cuts_the_fused_list_and_depth_is_at_least_k() -> None:
+    dense = [f"d{i}:0" for i in range(40)]
+    lexical = [f"l{i}:0" for i in range(40)]
+    store, index = FakeDenseStore(dense, lexical), FakeLexical(lexical)
+    retriever = HybridRetriever(store, FakeEmbedder(), index, depth=30)  # type: ignore[arg-type]
+    assert len(retriever.retrieve("q", 3).passages) == 3
+    assert store.searches[-1][0] == 30 and index.searches[-1][1] == 30
+    assert len(retriever.retrieve("q", 50).passages) == 50
+    assert store.searches[-1][0] == 50 and index.searches[-1][1] == 50
+    assert index.checked == 2  # the lexical index is brought up to date before every search
+
+
+def test_filters_reach_both_rankings() -> None:
+    store, index = FakeDenseStore(["a:0"], []), FakeLexical([])
+    retriever = HybridRetriever(store, FakeEmbedder(), index)  # type: ignore[arg-type]
+    filters = Filters(source="x")
+    result = retriever.retrieve("the question", 4, filters)
+    assert store.searches == [(30, filters)]
+    assert index.searches == [("the question", 30, filters)]
+    assert len(result.query_embedding) == FakeEmbedder().dimension
+
+
+# -- the real corpus --------------------------------------------------------------------------
+
+GOLD = [
+    ("How much funding does OpenAI for Singapore have?", "openai-for-singapore"),
+    ("What does MDDI stand for?", "openai-for-singapore"),
+    ("How many research roles will Meridian Cognition's centre in Cyberjaya create?", "meridian-cognition-malaysia-partnership"),
+    ("How many jobs will the Kenya Applied AI Hub create?", "kestrel-labs-kenya-ai-partnership"),
+    ("Who leads Northwind Robotics as chief executive?", "northwind-robotics-manchester-rd-centre"),
+    ("In which Tokyo district is Sorell's AI lab?", "sorell-tokyo-ai-drug-discovery-lab"),
+    ("Which version of Quill Note Web fixes the stored XSS vulnerability?", "quillsoft-security-advisory-qsa-2025-014"),
+    ("When will Halvard's Lyon Software Centre open?", "halvard-mobility-lyon-rd-centre"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "doc_id"), GOLD)
+def test_the_gold_document_comes_first(corpus_service: QAService, question: str, doc_id: str) -> None:
+    passages = corpus_service.retriever.retrieve(question, 6).passages
+    assert passages[0].doc_id == doc_id
+    assert len(passages) == 6
+    for p in passages:
+        doc_text = corpus_service.store.get_document(p.doc_id).text
+        assert doc_text[p.start : p.end] == p.text
+
+
+@pytest.mark.slow
+def test_the_seed_question_finds_the_seed_article(corpus_service: QAService) -> None:
+    passages = corpus_service.retriever.retrieve("How many jobs will the lab create?", 6).passages
+    assert "openai-for-singapore" in {p.doc_id for p in passages[:3]}
+    assert any("over 200 technical positions" in p.text for p in passages)
+
+
+@pytest.mark.slow
+def test_real_rankings_are_fused(corpus_service: QAService) -> None:
+    passages = corpus_service.retriever.retrieve("What does MDDI stand for?", 10).passages
+    rrf = corpus_service.retriever.rrf_k
+    for p in passages:
+        assert p.score == pytest.approx(sum(1 / (rrf + r) for r in (p.dense_rank, p.lexical_rank) if r))
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
+    top = passages[0]
+    assert top.chunk_id == "openai-for-singapore:0"
+    assert top.dense_rank is not None and top.lexical_rank == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("filters", "allowed"),
+    [
+        (Filters(doc_ids=["auralis-singapore-health-ai"]), {"auralis-singapore-health-ai"}),
+        (Filters(source="TechWire Daily"), {"tessellate-series-b", "velora-bio-series-a", "quillsoft-quill-note-pro-launch"}),
+        (Filters(date_from="2025-08-01", date_to="2025-09-30"), None),
+    ],
+)
+def test_filters_restrict_both_rankings(corpus_service: QAService, filters: Filters, allowed: set[str] | None) -> None:
+    passages = corpus_service.retriever.retrieve("How many jobs will the lab create?", 20, filters).passages
+    assert passages
+    for p in passages:
+        if allowed is not None:
+            assert p.doc_id in allowed
+        else:
+            assert "2025-08-01" <= p.date <= "2025-09-30"
+
+
+@pytest.mark.slow
+def test_a_filter_that_matches_nothing_gives_no_passages(corpus_service: QAService) -> None:
+    assert corpus_service.retriever.retrieve("lab", 5, Filters(source="Nobody")).passages == []
+    assert corpus_service.retriever.retrieve("lab", 5, Filters(date_from="2030-01-01")).passages == []
+
+
+@pytest.mark.slow
+def test_an_empty_store_retrieves_nothing(tmp_path: Path) -> None:
+    folder = tmp_path
+    store = ChromaStore(FakeEmbedder(), folder / "data")
+    retriever = HybridRetriever(store, store.embedder, LexicalIndex(folder / "lexical"))
+    assert retriever.retrieve("anything at all", 5).passages == []
