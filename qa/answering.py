@@ -13,7 +13,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qa.embedding import Embedder
 from qa.lexical import STOPWORDS
@@ -28,6 +28,9 @@ _SUPERSEDED = re.compile(
     r"erroneously|should have (?:read|said|stated)|originally (?:stated|reported))\b",
     re.IGNORECASE,
 )
+
+# Types whose answer may be "Proper-Name HEAD" ("Part-Dieu district", "Codex for Teachers hackathons").
+_HEAD_TYPED = frozenset({AnswerType.OTHER, AnswerType.PLACE, AnswerType.ORGANISATION})
 
 # How well an entity of one type answers a question of another (1 = the right type).
 _COMPATIBLE: dict[AnswerType, dict[AnswerType, float]] = {
@@ -85,8 +88,32 @@ def _title_names(title: str) -> set[str]:
     return {w.lower() for w in re.findall(r"\b[A-Z][\w-]{2,}", title) if w.lower() not in STOPWORDS}
 
 
+_IRREGULAR = {
+    "led": "lead",
+    "bought": "buy",
+    "paid": "pay",
+    "sold": "sell",
+    "won": "win",
+    "made": "make",
+    "ran": "run",
+    "held": "hold",
+    "began": "begin",
+    "built": "build",
+    "spent": "spend",
+    "took": "take",
+    "chose": "choose",
+    "grew": "grow",
+    "rose": "rise",
+    "fell": "fall",
+    "left": "leave",
+    "met": "meet",
+    "became": "become",
+}
+
+
 def _stem(word: str) -> str:
     word = word.lower().replace("’", "'").removesuffix("'s")
+    word = _IRREGULAR.get(word, word)
     return word[:5] if len(word) > 5 and not any(c.isdigit() for c in word) else word.replace(",", "")
 
 
@@ -205,8 +232,9 @@ class ExtractiveAnswerer:
             anchors = self._anchors(ev.text, question_words - {head})
             dateline = dateline_end(ev.text)
             superseded = bool(_SUPERSEDED.search(ev.text))
-            if q.head and q.answer_type is AnswerType.OTHER:
-                candidates = [*head_candidates(ev.text, q.head), *candidates]
+            if q.head and q.answer_type in _HEAD_TYPED:
+                typed = [replace(c, answer_type=q.answer_type) for c in head_candidates(ev.text, q.head)]
+                candidates = [*typed, *candidates]
             for cand in candidates:
                 compat = _COMPATIBLE[q.answer_type].get(cand.answer_type, 0.0)
                 if compat == 0.0 or (q.answer_type is not AnswerType.OTHER and cand.label == "NP"):

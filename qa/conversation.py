@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from qa.answering import ABSTAIN_TEXT
@@ -48,33 +48,13 @@ _QUESTION_WORDS = frozenset(
     ["how", "what", "which", "who", "whom", "whose", "when", "where", "why", "many", "much"]
 )
 _AUXILIARIES = frozenset(
-    [
-        "will",
-        "would",
-        "does",
-        "did",
-        "do",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "can",
-        "could",
-        "should",
-        "has",
-        "have",
-        "had",
-        "shall",
-        "may",
-    ]
+    {"will", "would", "does", "did", "do", "is", "are", "was", "were", "be", "been", "can", "could"}
+    | {"should", "has", "have", "had", "shall", "may"}
 )
 _DETERMINERS = frozenset(["the", "this", "that", "these", "those"])
 _TITLES = frozenset(["ceo", "cfo", "cto", "coo", "cmo", "ai"])  # capitalised but no name of anything
-_NOT_NAMES = frozenset(
-    ["tell", "show", "give", "list", "name", "explain", "describe"]
-)  # imperative first words
+# Imperative first words, capitalised but no name: "Tell me about Kestrel".
+_NOT_NAMES = frozenset(["tell", "show", "give", "list", "name", "explain", "describe"])
 _JOINERS = frozenset(["of", "for", "and", "de", "&"])
 _SHORT = 3  # a question with at most this many content words and no name is a follow-up
 
@@ -166,13 +146,9 @@ def standalone_question(messages: Sequence[Message]) -> str:
         current = rewrite_follow_up(question, current, answer) if current else resolve_new(question)
         answer = ""
     assert current is not None  # validate_conversation: the last message is the user's
-    carried = list(current.carried)
-    while (
-        carried
-        and len(Standalone(current.question, current.subject, tuple(carried)).text) > MAX_QUESTION_CHARS
-    ):
-        carried.pop()
-    return Standalone(current.question, current.subject, tuple(carried)).text
+    while current.carried and len(current.text) > MAX_QUESTION_CHARS:
+        current = replace(current, carried=current.carried[:-1])
+    return current.text
 
 
 def resolve_new(question: str) -> Standalone:
@@ -189,7 +165,9 @@ def rewrite_follow_up(question: str, previous: Standalone, answer: str = "") -> 
     if topic and _names(topic) and previous.subject and previous.subject in previous.question:
         # "What about Kestrel Labs?": the same question about another subject, no carried terms.
         return Standalone(previous.question.replace(previous.subject, topic, 1), topic)
-    resolved = _capitalise(_replace_pronouns(stripped, previous.subject)) if stripped else previous.question
+    if not word_spans(stripped):  # "And?": the previous question again
+        stripped = previous.question
+    resolved = _capitalise(_replace_pronouns(stripped, previous.subject))
     present = {t.lower() for t in salient_terms(resolved)}
     carried: list[str] = []
     sources = [salient_terms(previous.question)]

@@ -224,9 +224,9 @@ _MONEY_VERBS = re.compile(
     r"worth|price|priced|valued|valuation|revenue|sales|profit|earn|earned|sell|sold|charge|fine|grant)\b"
 )
 _ORG_VERBS = re.compile(
-    r"\b(acquire|acquired|acquires|buy|bought|buys|purchase|purchased|invest|invested|led|lead|leads|fund|"
+    r"\b(acquire|acquired|acquires|buy|bought|buys|purchase|purchased|invest|invested|fund|"
     r"funded|partner|partnered|sponsor|sponsored|own|owns|owned|manufacture|manufactures|make|makes|made|"
-    r"develop|developed|develops|operate|operates|run|runs|hired|employ|employs)\b"
+    r"develop|developed|develops|operate|operates|employ|employs)\b|\bled\b.*\b(round|financing|deal)\b"
 )
 _WH = re.compile(r"\b(how|what|which|who|whom|whose|when|where|why|name)\b", re.IGNORECASE)
 QUESTION_WORDS = frozenset(
@@ -279,15 +279,16 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
     """The answer type a question asks for, and the head noun that decided it (if any)."""
     q = question.lower()
     tokens = words(q)
-    if re.search(r"\bhow (much|many)\b", q):
-        if (
-            re.search(r"\bhow much\b", q)
-            or _MONEY_VERBS.search(q)
-            or re.search(r"\bhow many (dollars|euros)", q)
+    if re.search(r"\bhow many\b", q):
+        money = _MONEY_VERBS.search(q) and re.search(r"\bhow many (dollars|euros|pounds|yen)\b", q)
+        return (AnswerType.MONEY if money else AnswerType.QUANTITY), ""
+    if re.search(r"\bhow much\b", q):
+        # "How much" asks for money unless it measures something else ("how much data").
+        if re.search(
+            r"\bhow much (time|data|space|power|energy|electricity|water|land|memory|storage|weight)\b", q
         ):
-            money = _MONEY_VERBS.search(q) or re.search(r"\b(dollars?|euros?|pounds?|money)\b", q)
-            return (AnswerType.MONEY if money else AnswerType.QUANTITY), ""
-        return AnswerType.QUANTITY, ""
+            return AnswerType.QUANTITY, ""
+        return AnswerType.MONEY, ""
     if re.search(r"\bhow (long|old|far|big|large|tall|often)\b", q) or re.search(
         r"\bwhat (percentage|percent)\b", q
     ):

@@ -22,11 +22,11 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
-from ingest.pipeline import IngestReport, ingest_paths  # noqa: E402
-from qa.embedding import SentenceTransformerEmbedder  # noqa: E402
-from qa.service import QAService, build_service  # noqa: E402
-from qa.settings import Settings  # noqa: E402
-from tests.fakes import FakeEmbedder  # noqa: E402
+from ingest.pipeline import IngestReport, ingest_paths
+from qa.embedding import SentenceTransformerEmbedder
+from qa.service import QAService, build_service
+from qa.settings import Settings
+from tests.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS_DIR = ROOT / "corpus"

@@ -12,7 +12,14 @@ from tests.conftest import NetworkBlocked, is_loopback
 
 @pytest.mark.parametrize(
     "address",
-    [("127.0.0.1", 80), ("127.4.5.6", 1), ("::1", 80, 0, 0), ("localhost", 8000), ("::ffff:127.0.0.1", 1), "/tmp/s"],
+    [
+        ("127.0.0.1", 80),
+        ("127.4.5.6", 1),
+        ("::1", 80, 0, 0),
+        ("localhost", 8000),
+        ("::ffff:127.0.0.1", 1),
+        "/tmp/s",
+    ],
 )
 def test_loopback_addresses_are_allowed(address: object) -> None:
     assert is_loopback(address)

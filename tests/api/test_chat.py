@@ -1,12 +1,12 @@
-"""POST /v1/chat through the real app, the real model and a real Chroma store of corpus/."""
+"""POST /v1/chat through the real app, the real model and a real Chroma store of corpus/
+(the session's ``corpus_service``), and its HTTP contract over a fake service."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,23 +15,35 @@ from starlette.requests import Request
 from api.app import create_app
 from api.chat import stream_events
 from api.schemas import ChatResponse
-from ingest.pipeline import ingest_paths
-from qa.service import build_service, build_store
+from qa.service import QAService
 from qa.settings import Settings
+from qa.store import Filters
+from qa.types import Answer
 
-CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 JOBS = "How many jobs will the lab create?"
 JOBS_ANSWER = "over 200 technical positions"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """The app over a store ingested once for this module (the model is loaded once too)."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("chat-store"))
-    store, lexical = build_store(settings)
-    report = ingest_paths([CORPUS], store, lexical)
-    assert not report.failures
-    with TestClient(create_app(settings, build_service(settings, store.embedder))) as test_client:
+def client(corpus_settings: Settings, corpus_service: QAService) -> Iterator[TestClient]:
+    """The app over the session's store of corpus/ (tests/conftest.py), lifespan included."""
+    with TestClient(create_app(corpus_settings, corpus_service)) as test_client:
+        yield test_client
+
+
+class EchoService:
+    """A fake service that answers with the question it was given: enough for the HTTP contract."""
+
+    def warm_up(self) -> None:
+        pass
+
+    def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> Answer:
+        return Answer(text=f"echo: {question}", abstained=False, confidence=0.5)
+
+
+@pytest.fixture
+def fake_client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, cast(QAService, EchoService()))) as test_client:
         yield test_client
 
 
@@ -133,6 +145,27 @@ def test_a_stream_can_be_closed_early(client: TestClient) -> None:
     assert client.get("/healthz").status_code == 200  # the app carries on
 
 
+def test_twenty_messages_and_eight_thousand_characters_are_accepted(fake_client: TestClient) -> None:
+    messages = [
+        {"role": "assistant", "content": "Hi."},
+        *chat(*["Where is it?", "Here."] * 9, "Who won the 2022 World Cup?")["messages"],
+    ]
+    messages[1]["content"] += "x" * (8000 - sum(len(m["content"]) for m in messages))
+    assert len(messages) == 20 and sum(len(m["content"]) for m in messages) == 8000
+    response = fake_client.post("/v1/chat", json={"messages": messages})
+    assert response.status_code == 200
+    assert response.json()["text"] == "echo: Who won the 2022 World Cup?"
+
+
+def test_the_stream_frames_the_answer_as_events(fake_client: TestClient) -> None:
+    events = events_of(fake_client, chat("How many  jobs?\nAsk again."))
+    names = [name for name, _ in events]
+    done = events[-1][1]
+    assert done["text"] == "echo: How many jobs? Ask again."
+    assert names == ["citations", *["delta"] * len(done["text"].split()), "done"]
+    assert "".join(data["text"] for name, data in events if name == "delta") == done["text"]
+
+
 def test_the_generator_stops_once_the_client_has_gone() -> None:
     calls = 0
 
@@ -155,23 +188,20 @@ def test_the_generator_stops_once_the_client_has_gone() -> None:
 
 
 # -- limits and errors ------------------------------------------------------------------------
-@pytest.mark.slow
-def test_more_than_twenty_messages_are_refused(client: TestClient) -> None:
-    response = client.post("/v1/chat", json=chat(*["Where is it?", "Here."] * 10, "And now?"))
+def test_more_than_twenty_messages_are_refused(fake_client: TestClient) -> None:
+    response = fake_client.post("/v1/chat", json=chat(*["Where is it?", "Here."] * 10, "And now?"))
     assert response.status_code == 413
     error = error_of(response)
     assert error["code"] == "conversation_too_large"
     assert "at most 20 messages, got 21" in error["message"]
 
 
-@pytest.mark.slow
-def test_more_than_eight_thousand_characters_are_refused(client: TestClient) -> None:
-    response = client.post("/v1/chat", json=chat("a" * 6000, "b" * 1000, "c" * 1001))
+def test_more_than_eight_thousand_characters_are_refused(fake_client: TestClient) -> None:
+    response = fake_client.post("/v1/chat", json=chat("a" * 6000, "b" * 1000, "c" * 1001))
     assert response.status_code == 413
     assert "at most 8,000 characters in total, got 8,001" in error_of(response)["message"]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("body", "status", "message"),
     [
@@ -184,9 +214,9 @@ def test_more_than_eight_thousand_characters_are_refused(client: TestClient) -> 
     ],
 )
 def test_malformed_conversations_get_a_4xx_that_says_why(
-    client: TestClient, body: dict[str, Any], status: int, message: str
+    fake_client: TestClient, body: dict[str, Any], status: int, message: str
 ) -> None:
     for stream in (False, True):
-        response = client.post("/v1/chat", json={**body, "stream": stream})
+        response = fake_client.post("/v1/chat", json={**body, "stream": stream})
         assert response.status_code == status
         assert message in error_of(response)["message"]

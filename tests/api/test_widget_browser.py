@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Locator, Page, expect, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -109,13 +109,12 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
     """`qa serve` on a fresh store, plus a listed and an unlisted host site."""
     work = tmp_path_factory.mktemp("widget")
     qa = Path(sys.executable).with_name("qa")
-    env = {
-        **os.environ,
-        "QA_DATA_DIR": str(work / "data"),
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-    }
-    subprocess.run([str(qa), "ingest", str(ROOT / "corpus")], env=env, check=True, capture_output=True)
+    # Only the settings given here: no inherited QA_* variables, and cwd=work so no .env file.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("QA_")}
+    env.update(QA_DATA_DIR=str(work / "data"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    subprocess.run(
+        [str(qa), "ingest", str(ROOT / "corpus")], env=env, cwd=work, check=True, capture_output=True
+    )
 
     api = f"http://127.0.0.1:{free_port()}"
     pages = {"listed": work / "listed", "unlisted": work / "unlisted"}
@@ -132,7 +131,11 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
     port = api.rsplit(":", 1)[1]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [str(qa), "serve", "--host", "127.0.0.1", "--port", port], env=env, stdout=out, stderr=out
+            [str(qa), "serve", "--host", "127.0.0.1", "--port", port],
+            env=env,
+            cwd=work,
+            stdout=out,
+            stderr=out,
         )
     try:
         wait_ready(api, process, log)
@@ -165,7 +168,12 @@ def dialogs() -> list[str]:
 def page(browser: Browser, dialogs: list[str]) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1100, "height": 800})
     new_page = context.new_page()
-    new_page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    def record(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    new_page.on("dialog", record)
     yield new_page
     context.close()
 
@@ -304,8 +312,9 @@ def test_hostile_api_text_and_urls_stay_inert(page: Page, sites: Sites, dialogs:
         "answer_start": 107,  # offsets in the document: the quote starts at 100
         "answer_end": 107 + len("<script>alert('q')</script>"),
     }
+    text = "<b onmouseover=alert(1)>answer</b>"
     done = {
-        "text": "<b onmouseover=alert(1)>answer</b>",
+        "text": text,
         "abstained": False,
         "confidence": 0.9,
         "citations": [citation],
@@ -316,7 +325,7 @@ def test_hostile_api_text_and_urls_stay_inert(page: Page, sites: Sites, dialogs:
         f"event: {name}\ndata: {json.dumps(data)}\n\n"
         for name, data in [
             ("citations", {"citations": [citation]}),
-            ("delta", {"text": done["text"]}),
+            ("delta", {"text": text}),
             ("done", done),
         ]
     )
@@ -324,7 +333,7 @@ def test_hostile_api_text_and_urls_stay_inert(page: Page, sites: Sites, dialogs:
     page.goto(f"{sites.api}/")
     open_widget(page)
     answer = ask(page, "anything")
-    expect(answer.locator(".text")).to_have_text(done["text"])
+    expect(answer.locator(".text")).to_have_text(text)
     answer.locator(".chip").click()
     expect(answer.locator(".cite-title")).to_have_text(evil)
     expect(answer.locator("mark")).to_have_text("<script>alert('q')</script>")

@@ -43,9 +43,7 @@ def expected_chunks(corpus: Path, chunk_size: int = 900, overlap: int = 1) -> di
     """chunk_id -> (text, article) for every chunk the corpus should produce."""
     loaded = load_articles([corpus])
     assert not loaded.failures
-    return {
-        c.chunk_id: (c.text, a) for a in loaded.articles for c in chunk_article(a, chunk_size, overlap)
-    }
+    return {c.chunk_id: (c.text, a) for a in loaded.articles for c in chunk_article(a, chunk_size, overlap)}
 
 
 def snapshot(store: ChromaStore) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -139,8 +137,11 @@ def test_a_fresh_ingest_with_small_batches(ingested: Ingested) -> None:
     progress: list[tuple[int, int]] = []
     other = ChromaStore(FakeEmbedder(), ingested.corpus.parent / "other")
     report = ingest_paths(
-        [ingested.corpus], other, LexicalIndex(ingested.corpus.parent / "other-lexical"),
-        batch_chunks=10, progress=lambda done, total: progress.append((done, total)),
+        [ingested.corpus],
+        other,
+        LexicalIndex(ingested.corpus.parent / "other-lexical"),
+        batch_chunks=10,
+        progress=lambda done, total: progress.append((done, total)),
     )
     assert report.chunks_written == ingested.first.chunks_written
     assert progress[-1] == (CORPUS_DOCS, CORPUS_DOCS)
@@ -181,7 +182,9 @@ def test_a_shortened_file_loses_its_stale_chunks(ingested: Ingested) -> None:
 
 def test_metadata_and_chunking_settings_count_as_changes(ingested: Ingested) -> None:
     path = ingested.corpus / SEED_FILE
-    path.write_text(path.read_text(encoding="utf-8").replace('source: "Brief IA"', 'source: "Other"'), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('source: "Brief IA"', 'source: "Other"'), encoding="utf-8"
+    )
     assert ingested.ingest().changed == [SEED]
     assert ingested.store.get_document(SEED).source == "Other"
     # Another chunk size changes every document's stored form.
@@ -190,7 +193,9 @@ def test_metadata_and_chunking_settings_count_as_changes(ingested: Ingested) -> 
 
 def test_moving_a_file_is_not_a_change(ingested: Ingested) -> None:
     (ingested.corpus / "moved").mkdir()
-    shutil.move(ingested.corpus / SEED_FILE, ingested.corpus / "moved" / SEED_FILE)  # doc_id is in front matter
+    shutil.move(
+        ingested.corpus / SEED_FILE, ingested.corpus / "moved" / SEED_FILE
+    )  # doc_id is in front matter
     report = ingested.ingest()
     assert report.changed == [] and report.chunks_written == 0
 
@@ -282,7 +287,9 @@ def stored_documents(data_dir: Path) -> int:
         return 0
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.2) as db:
-            return int(db.execute("SELECT count(*) FROM embedding_metadata WHERE key = 'content_hash'").fetchone()[0])
+            return int(
+                db.execute("SELECT count(*) FROM embedding_metadata WHERE key = 'content_hash'").fetchone()[0]
+            )
     except sqlite3.Error:
         return -1  # being created or locked: ask again
 
@@ -306,18 +313,28 @@ def test_an_ingest_killed_half_way_is_completed_by_the_next_run(
 ) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for path in sorted(CORPUS_DIR.iterdir())[:8]:  # 8 documents keep the three runs short
-        shutil.copy(path, corpus / path.name)
+    for name in (SEED_FILE, "sorell-tokyo-ai-drug-discovery-lab.txt", "halvard-mobility-lyon-rd-centre.html"):
+        shutil.copy(CORPUS_DIR / name, corpus / name)
+    # Many short documents: quick to embed, and each is a separate write, so kills land mid-way.
+    for i in range(60):
+        (corpus / f"note-{i:02d}.md").write_text(
+            f"---\ntitle: Note {i}\ndate: 2025-03-{i % 28 + 1:02d}\n---\n"
+            f"Note {i} announces {i * 7 + 3} new roles in district {i}. Project {i} costs {i + 2} million euros.\n",
+            encoding="utf-8",
+        )
     total = len(load_articles([corpus]).articles)
+    assert total == 63
     data = tmp_path / "data"
     env = qa_env(QA_DATA_DIR=str(data), QA_EMBEDDING_BATCH_SIZE="8")
     command = [str(BIN / "qa"), "ingest", str(corpus)]
     kills: list[int] = []
     # Kill while loading (nothing written), as soon as a document is written (mid-group: its
-    # chunks may be stored without its record), and a little later in the next run.
-    for more, extra_delay in ((None, 1.0), (1, 0.0), (2, 0.15)):
+    # chunks may be stored without its record), and after five more in the next run.
+    for more, extra_delay in ((None, 1.0), (1, 0.0), (5, 0.0)):
         before = max(stored_documents(data), 0)
-        proc = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            command, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 180
         while more is not None and stored_documents(data) < before + more:
             assert proc.poll() is None, "the ingest finished before it could be killed"
@@ -357,8 +374,18 @@ class ChromaServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = log.open("wb")
         self.proc = subprocess.Popen(
-            [str(BIN / "chroma"), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=self._log, stderr=subprocess.STDOUT,
+            [
+                str(BIN / "chroma"),
+                "run",
+                "--path",
+                str(path),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while True:

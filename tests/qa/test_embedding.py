@@ -47,7 +47,9 @@ def test_the_packaged_files_match_their_pinned_hashes() -> None:
 @pytest.mark.parametrize("tamper", ["config.json", "1_Pooling/config.json", "vocab.txt"])
 def test_a_tampered_file_fails_with_a_message_that_says_reinstall(tmp_path: Path, tamper: str) -> None:
     folder = mirror(packaged_model_path(), tmp_path / "model", tamper=tamper)
-    with pytest.raises(ChecksumError, match=f"failed its checksum: reinstall {DEFAULT_MODEL_PACKAGE}") as info:
+    with pytest.raises(
+        ChecksumError, match=f"failed its checksum: reinstall {DEFAULT_MODEL_PACKAGE}"
+    ) as info:
         verify_files(folder, DEFAULT_MODEL_SHA256, DEFAULT_MODEL_PACKAGE)
     assert tamper in str(info.value)
 
@@ -102,7 +104,11 @@ def test_vectors_are_unit_length_and_deterministic(embedder: SentenceTransformer
 @pytest.mark.slow
 def test_similar_texts_are_closer_than_unrelated_ones(embedder: SentenceTransformerEmbedder) -> None:
     question, near, far = embedder.embed(
-        ["How many jobs will the lab create?", "The lab will create 200 new positions.", "Bananas are yellow."]
+        [
+            "How many jobs will the lab create?",
+            "The lab will create 200 new positions.",
+            "Bananas are yellow.",
+        ]
     )
 
     def cosine(a: list[float], b: list[float]) -> float:

@@ -96,11 +96,15 @@ def test_filters_restrict_bm25(corpus_index: LexicalIndex, corpus_service: QASer
     def docs(query: str, filters: Filters) -> set[str]:
         return {cid.split(":")[0] for cid, _ in corpus_index.search(query, 50, filters)}
 
-    assert docs("Singapore", Filters(doc_ids=["auralis-singapore-health-ai"])) == {"auralis-singapore-health-ai"}
+    assert docs("Singapore", Filters(doc_ids=["auralis-singapore-health-ai"])) == {
+        "auralis-singapore-health-ai"
+    }
     assert docs("MDDI", Filters(doc_ids=["auralis-singapore-health-ai"])) == set()
     assert docs("lab", Filters(source="Brief IA")) == {"openai-for-singapore"}
     dated_2024 = docs("jobs", Filters(date_from="2024-01-01", date_to="2024-12-31"))
-    assert dated_2024 and all(corpus_service.store.get_document(d).date.startswith("2024") for d in dated_2024)
+    assert dated_2024 and all(
+        corpus_service.store.get_document(d).date.startswith("2024") for d in dated_2024
+    )
     # The Sorell article is undated: no date range includes it, even an open-ended one.
     assert "sorell-tokyo-ai-drug-discovery-lab" in docs("Arakawa", Filters())
     assert docs("Arakawa", Filters(date_to="2030-01-01")) == set()
@@ -151,7 +155,8 @@ def _wrong_manifest_keys(folder: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "damage", [_delete_folder, _delete_bm25, _corrupt_manifest, _corrupt_vocab, _truncate_arrays, _wrong_manifest_keys]
+    "damage",
+    [_delete_folder, _delete_bm25, _corrupt_manifest, _corrupt_vocab, _truncate_arrays, _wrong_manifest_keys],
 )
 def test_damaged_files_are_rebuilt_with_the_same_results(
     corpus_index: LexicalIndex, corpus_service: QAService, tmp_path: Path, damage: object

@@ -56,7 +56,9 @@ class FakeLexical:
         return [(cid, 10.0 - i) for i, cid in enumerate(self.ranking[:k])]
 
 
-def fused(dense: Sequence[str], lexical: Sequence[str], k: int = 10, rrf_k: int = 60, **kw: object) -> list[Passage]:
+def fused(
+    dense: Sequence[str], lexical: Sequence[str], k: int = 10, rrf_k: int = 60, **kw: object
+) -> list[Passage]:
     store, index = FakeDenseStore(dense, lexical), FakeLexical(lexical)
     retriever = HybridRetriever(store, FakeEmbedder(), index, rrf_k=rrf_k)  # type: ignore[arg-type]
     return retriever.retrieve("question", k, **kw).passages  # type: ignore[arg-type]
@@ -115,11 +117,17 @@ def test_filters_reach_both_rankings() -> None:
 GOLD = [
     ("How much funding does OpenAI for Singapore have?", "openai-for-singapore"),
     ("What does MDDI stand for?", "openai-for-singapore"),
-    ("How many research roles will Meridian Cognition's centre in Cyberjaya create?", "meridian-cognition-malaysia-partnership"),
+    (
+        "How many research roles will Meridian Cognition's centre in Cyberjaya create?",
+        "meridian-cognition-malaysia-partnership",
+    ),
     ("How many jobs will the Kenya Applied AI Hub create?", "kestrel-labs-kenya-ai-partnership"),
     ("Who leads Northwind Robotics as chief executive?", "northwind-robotics-manchester-rd-centre"),
     ("In which Tokyo district is Sorell's AI lab?", "sorell-tokyo-ai-drug-discovery-lab"),
-    ("Which version of Quill Note Web fixes the stored XSS vulnerability?", "quillsoft-security-advisory-qsa-2025-014"),
+    (
+        "Which version of Quill Note Web fixes the stored XSS vulnerability?",
+        "quillsoft-security-advisory-qsa-2025-014",
+    ),
     ("When will Halvard's Lyon Software Centre open?", "halvard-mobility-lyon-rd-centre"),
 ]
 
@@ -159,11 +167,16 @@ def test_real_rankings_are_fused(corpus_service: QAService) -> None:
     ("filters", "allowed"),
     [
         (Filters(doc_ids=["auralis-singapore-health-ai"]), {"auralis-singapore-health-ai"}),
-        (Filters(source="TechWire Daily"), {"tessellate-series-b", "velora-bio-series-a", "quillsoft-quill-note-pro-launch"}),
+        (
+            Filters(source="TechWire Daily"),
+            {"tessellate-series-b", "velora-bio-series-a", "quillsoft-quill-note-pro-launch"},
+        ),
         (Filters(date_from="2025-08-01", date_to="2025-09-30"), None),
     ],
 )
-def test_filters_restrict_both_rankings(corpus_service: QAService, filters: Filters, allowed: set[str] | None) -> None:
+def test_filters_restrict_both_rankings(
+    corpus_service: QAService, filters: Filters, allowed: set[str] | None
+) -> None:
     passages = corpus_service.retriever.retrieve("How many jobs will the lab create?", 20, filters).passages
     assert passages
     for p in passages:

@@ -24,7 +24,13 @@ LAB = Article(
     url="https://example.com/lab",
     path="news/lab.md",
 )
-BUS = Article(doc_id="bus", title="New bus route", text="The council approved a bus route.", source="City", date="2023-01-10")
+BUS = Article(
+    doc_id="bus",
+    title="New bus route",
+    text="The council approved a bus route.",
+    source="City",
+    date="2023-01-10",
+)
 UNDATED = Article(doc_id="undated", title="No date", text="This one has no date at all.", source="City")
 
 
@@ -102,7 +108,11 @@ def test_rewriting_a_document_replaces_exactly_its_chunks(filled: ChromaStore) -
 
 
 def test_document_hashes(filled: ChromaStore) -> None:
-    assert filled.document_hashes() == {"news/lab": "hash-news/lab", "bus": "hash-bus", "undated": "hash-undated"}
+    assert filled.document_hashes() == {
+        "news/lab": "hash-news/lab",
+        "bus": "hash-bus",
+        "undated": "hash-undated",
+    }
 
 
 def test_pages_cover_everything(filled: ChromaStore, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -141,7 +151,9 @@ def test_the_store_persists_across_instances(filled: ChromaStore, tmp_path: Path
 
 
 @pytest.mark.parametrize("other", [FakeEmbedder(name="another-model"), FakeEmbedder(dimension=32)])
-def test_another_embedding_model_is_a_model_mismatch(filled: ChromaStore, tmp_path: Path, other: FakeEmbedder) -> None:
+def test_another_embedding_model_is_a_model_mismatch(
+    filled: ChromaStore, tmp_path: Path, other: FakeEmbedder
+) -> None:
     with pytest.raises(ModelMismatch) as info:
         ChromaStore(other, tmp_path / "data").counts()
     message = str(info.value)
@@ -191,7 +203,11 @@ def test_where_clause_terms() -> None:
     assert where_clause(Filters(doc_ids=["a", "b"])) == {"doc_id": {"$in": ["a", "b"]}}
     day = date_ordinal("2025-01-01")
     assert where_clause(Filters(source="City", date_from="2025-01-01")) == {
-        "$and": [{"source": "City"}, {"date_ts": {"$gte": day}}, {"date_ts": {"$lte": date_ordinal("9999-12-31")}}]
+        "$and": [
+            {"source": "City"},
+            {"date_ts": {"$gte": day}},
+            {"date_ts": {"$lte": date_ordinal("9999-12-31")}},
+        ]
     }
     # An open start still leaves undated documents (day 0) out.
     assert where_clause(Filters(date_to="2025-01-01")) == {

@@ -41,7 +41,10 @@ def test_decimals_and_amounts_do_not_end_sentences() -> None:
 
 
 def test_a_number_may_start_the_next_sentence() -> None:
-    assert texts(sentence_spans("The count is 3. 4 more are planned.")) == ["The count is 3.", "4 more are planned."]
+    assert texts(sentence_spans("The count is 3. 4 more are planned.")) == [
+        "The count is 3.",
+        "4 more are planned.",
+    ]
 
 
 @pytest.mark.parametrize(

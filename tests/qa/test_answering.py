@@ -1,0 +1,117 @@
+"""The extractive answerer on hand-made passages: answer types, abstention reasons, offsets."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answering import ABSTAIN_TEXT, ExtractiveAnswerer
+from qa.embedding import SentenceTransformerEmbedder
+from qa.spans import SpanFinder
+from qa.types import Answer, Passage
+
+pytestmark = pytest.mark.slow
+
+DOC = (
+    "Acme Robotics Opens Lab in Lyon\n\n"
+    "LYON, 3 March 2025 — Acme Robotics today opened a research lab in the Part-Dieu district of Lyon. "
+    "The lab will create up to 400 engineering jobs by 2028. "
+    "Acme is investing €75 million in the site over five years. "
+    "The lab will be led by Dr. Lena Berg, Acme's chief technology officer. "
+    "The company was acquired by Northgate Holdings in 2021. "
+    "The first robots built at the lab will ship in September 2026."
+)
+
+
+@pytest.fixture(scope="module")
+def answerer(embedder: SentenceTransformerEmbedder) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(embedder, SpanFinder(), min_confidence=0.4)
+
+
+def passage(text: str = DOC, doc_id: str = "acme", date: str = "2025-03-03", offset: int = 0) -> Passage:
+    return Passage(
+        chunk_id=f"{doc_id}:0",
+        doc_id=doc_id,
+        title=text.split("\n")[0],
+        text=text,
+        start=offset,
+        end=offset + len(text),
+        date=date,
+        url=f"https://example.com/{doc_id}",
+    )
+
+
+def ask(answerer: ExtractiveAnswerer, question: str, *passages: Passage) -> Answer:
+    return answerer.answer(question, list(passages) or [passage()])
+
+
+@pytest.mark.parametrize(
+    ("question", "expected", "answer_type"),
+    [
+        ("How many jobs will the lab create?", "up to 400 engineering jobs", "quantity"),
+        ("How much is Acme investing in the site?", "€75 million", "money"),
+        ("When will the first robots ship?", "September 2026", "date"),
+        ("Who will lead the lab?", "Lena Berg", "person"),
+        ("Which company acquired Acme Robotics?", "Northgate Holdings", "organisation"),
+        ("In which district of Lyon is the lab?", "Part-Dieu", "place"),
+    ],
+)
+def test_answer_span_by_type(
+    answerer: ExtractiveAnswerer, question: str, expected: str, answer_type: str
+) -> None:
+    answer = ask(answerer, question)
+    assert not answer.abstained
+    assert answer.answer_type == answer_type
+    assert expected in answer.text
+    quote = answer.citations[0].quote
+    assert all(word in quote for word in answer.text.split())
+
+
+def test_offsets_are_exact_in_the_document(answerer: ExtractiveAnswerer) -> None:
+    document = "Intro sentence one. " * 5 + DOC
+    offset = document.index(DOC)
+    answer = ask(answerer, "How much is Acme investing in the site?", passage(DOC, offset=offset))
+    citation = answer.citations[0]
+    assert document[citation.start : citation.end] == citation.quote
+    assert citation.answer_start is not None and citation.answer_end is not None
+    assert document[citation.answer_start : citation.answer_end] == answer.text
+
+
+def test_abstains_when_no_span_of_the_asked_type(answerer: ExtractiveAnswerer) -> None:
+    text = (
+        "Acme Robotics Opens Lab\n\nAcme Robotics opened a lab in Lyon. The lab focuses on warehouse robots."
+    )
+    answer = ask(answerer, "How many jobs will the lab create?", passage(text))
+    assert answer.abstained and answer.text == ABSTAIN_TEXT
+    assert answer.citations == [] and answer.related[0].doc_id == "acme"
+
+
+def test_abstains_when_a_name_in_the_question_is_missing(answerer: ExtractiveAnswerer) -> None:
+    answer = ask(answerer, "How many jobs will the Acme lab in Tokyo create?")
+    assert answer.abstained
+
+
+def test_abstains_on_off_topic_question(answerer: ExtractiveAnswerer) -> None:
+    assert ask(answerer, "Who won the 2019 Wimbledon women's singles title?").abstained
+
+
+def test_never_answers_with_an_entity_the_question_names(answerer: ExtractiveAnswerer) -> None:
+    answer = ask(answerer, "Which company acquired Acme Robotics?")
+    assert "Acme" not in answer.text
+
+
+def test_dateline_is_not_taken_for_the_answer(answerer: ExtractiveAnswerer) -> None:
+    assert ask(answerer, "When will the first robots ship?").text != "3 March 2025"
+
+
+def test_newer_release_wins_over_an_older_one(answerer: ExtractiveAnswerer) -> None:
+    old = "Acme Robotics Lab Update\n\nThe Acme Robotics lab in Lyon will create 300 engineering jobs."
+    new = "Acme Robotics Lab Update (corrected)\n\nThe Acme Robotics lab in Lyon will create 250 engineering jobs."
+    answer = ask(
+        answerer,
+        "How many engineering jobs will the Acme Robotics lab in Lyon create?",
+        passage(old, "old", "2025-01-01"),
+        passage(new, "new", "2025-02-01"),
+    )
+    assert answer.text == "250 engineering jobs"
+    assert answer.citations[0].doc_id == "new"
+    assert "newer" in answer.note

@@ -1,0 +1,220 @@
+"""End to end over the real corpus, the real models and a real Chroma store.
+
+These questions are a regression suite of what the answerer gets right today; the broader,
+unfiltered measure of quality is `qa eval tests/eval/announcements.jsonl` (see the README).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.answering import ABSTAIN_TEXT
+from qa.service import QAService
+from qa.types import Answer
+
+pytestmark = pytest.mark.slow
+
+ANSWERABLE: list[tuple[str, str, str]] = [
+    ("How many jobs will the lab create?", "over 200 technical positions", "openai-for-singapore"),
+    (
+        "How many research roles will Meridian Cognition's centre in Cyberjaya create?",
+        "up to 150 research roles",
+        "meridian-cognition-malaysia-partnership",
+    ),
+    (
+        "How many jobs will the Kenya Applied AI Hub create?",
+        "about 450 jobs",
+        "kestrel-labs-kenya-ai-partnership",
+    ),
+    (
+        "How many people will Auralis hire for the Applied Health AI Lab?",
+        "around 90 clinical and engineering staff",
+        "auralis-singapore-health-ai",
+    ),
+    (
+        "How many jobs will Halden Semiconductor's Penang design centre create?",
+        "250 engineering jobs",
+        "halden-semiconductor-penang-correction",
+    ),
+    (
+        "What share of qualifying costs will the EAAG co-fund?",
+        "up to 70%",
+        "singapore-enterprise-ai-adoption-grant",
+    ),
+    (
+        "How much funding does OpenAI for Singapore have?",
+        "over 300 million Singapore dollars",
+        "openai-for-singapore",
+    ),
+    (
+        "How much will Meridian Cognition invest in Malaysia over five years?",
+        "RM850 million",
+        "meridian-cognition-malaysia-partnership",
+    ),
+    (
+        "How much will Kestrel Labs invest in its Kenyan AI hub?",
+        "US$60 million",
+        "kestrel-labs-kenya-ai-partnership",
+    ),
+    (
+        "How much will Halden Semiconductor invest in the Penang centre?",
+        "US$180 million",
+        "halden-semiconductor-penang-correction",
+    ),
+    ("How much did Tessellate raise in its Series B?", "$45 million", "tessellate-series-b"),
+    ("How much did Velora Bio raise in its Series A?", "€120 million", "velora-bio-series-a"),
+    ("Where did OpenAI announce the initiative?", "Singapore", "openai-for-singapore"),
+    (
+        "Outside which country is the Singapore lab the first of its kind for OpenAI?",
+        "United States",
+        "openai-for-singapore",
+    ),
+    (
+        "Where is the Meridian AI Research Centre located?",
+        "Cyberjaya",
+        "meridian-cognition-malaysia-partnership",
+    ),
+    ("In which city will Tessellate open its first European office?", "Amsterdam", "tessellate-series-b"),
+    ("Where will Velora Bio build its automated wet laboratory?", "Paris-Saclay", "velora-bio-series-a"),
+    ("Where is Brightlake Analytics based?", "Denver", "corvane-acquires-brightlake-analytics"),
+    ("Who is the Chief Revenue Officer at OpenAI?", "Denise Dresser", "openai-for-singapore"),
+    (
+        "Who is the Permanent Secretary (Digital Development and Information) quoted about the OpenAI partnership?",
+        "Chng Kai Fong",
+        "openai-for-singapore",
+    ),
+    (
+        "Who is Senior Vice President and Head of the Digital Industry in Singapore?",
+        "Philbert Gomez",
+        "openai-for-singapore",
+    ),
+    (
+        "Who is the chief executive of Meridian Cognition?",
+        "Farah Iskandar",
+        "aldergrove-meridian-applied-ai-summit",
+    ),
+    (
+        "Who is the Principal Secretary for ICT and the Digital Economy quoted on the Kestrel deal?",
+        "Wanjiru Kamau",
+        "kestrel-labs-kenya-ai-partnership",
+    ),
+    ("Who is the Chief Revenue Officer at Auralis?", "Marcus Feld", "auralis-singapore-health-ai"),
+    (
+        "What is the name of the lab OpenAI is creating in Singapore?",
+        "Applied AI Lab",
+        "openai-for-singapore",
+    ),
+    (
+        "Which tool will OpenAI use in the National AI Impact Program to build tech workforce capabilities?",
+        "Codex",
+        "openai-for-singapore",
+    ),
+    (
+        "What hackathons will OpenAI run to support educators in Singapore?",
+        "OpenAI Academy and Codex for Teachers hackathons",
+        "openai-for-singapore",
+    ),
+    (
+        "What is the name of Quillsoft's optional cloud subscription for the tablet?",
+        "Quill Intelligence",
+        "quillsoft-quill-note-pro-launch",
+    ),
+    (
+        "Which Singapore ministry is Auralis partnering with?",
+        "Ministry of Health",
+        "auralis-singapore-health-ai",
+    ),
+    ("Who led Tessellate's Series B round?", "Northgate Ventures", "tessellate-series-b"),
+    (
+        "Which company is acquiring Brightlake Analytics?",
+        "Corvane Systems",
+        "corvane-acquires-brightlake-analytics",
+    ),
+    (
+        "Which firm advised Brightlake on its sale?",
+        "Harrow Street Advisors",
+        "corvane-acquires-brightlake-analytics",
+    ),
+    ("Which company did Lucía Ferrer join Corvane from?", "Halden Semiconductor", "corvane-appoints-cfo"),
+    (
+        "By when does Northwind expect its Manchester centre to support more than 1,200 positions?",
+        "end of 2027",
+        "northwind-robotics-manchester-rd-centre",
+    ),
+    ("When will Quill Note Pro be available?", "July 21, 2025", "quillsoft-quill-note-pro-launch"),
+    (
+        "When will the Quill Note Pro tablet come to Germany, France and Japan?",
+        "Q1 2026",
+        "quillsoft-quill-note-pro-launch",
+    ),
+    ("When do EAAG applications open?", "2 February 2026", "singapore-enterprise-ai-adoption-grant"),
+    (
+        "When was the Brightlake deal expected to close?",
+        "second half of 2024",
+        "corvane-acquires-brightlake-analytics",
+    ),
+    ("When did Corvane complete its purchase of Brightlake?", "August 2024", "corvane-q3-2025-results"),
+]
+UNANSWERABLE: list[str] = [
+    "How many jobs will the OpenAI lab in Tokyo create?",
+    "What is the salary of the Frontline Engineers?",
+    "When will the Applied AI Lab open?",
+    "Who is the CEO of Halden Semiconductor?",
+    "Who is the Chief Revenue Officer at Meridian Cognition?",
+    "What will Quill Note Pro cost in Germany?",
+    "Who is the Chief Financial Officer of Tessellate?",
+    "When is the application deadline for the Singapore chapter of the OpenAI Academy?",
+    "When will Kestrel Labs open an AI hub in Lagos?",
+    "How much funding does the National AI Impact Program have?",
+]
+
+
+def check_offsets(service: QAService, answer: Answer) -> None:
+    """Every quote and answer span is an exact slice of the stored cleaned document."""
+    for citation in answer.citations:
+        text = service.store.get_document(citation.doc_id).text
+        assert text[citation.start : citation.end] == citation.quote
+        assert citation.answer_start is not None and citation.answer_end is not None
+        assert citation.start <= citation.answer_start < citation.answer_end <= citation.end
+        assert text[citation.answer_start : citation.answer_end] == answer.text
+
+
+@pytest.mark.parametrize(("question", "expected", "doc_id"), ANSWERABLE)
+def test_answers_with_exact_citation(
+    corpus_service: QAService, question: str, expected: str, doc_id: str
+) -> None:
+    answer = corpus_service.ask(question)
+    assert not answer.abstained
+    assert answer.text == expected
+    assert answer.citations[0].doc_id == doc_id
+    check_offsets(corpus_service, answer)
+
+
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_abstains_when_the_corpus_does_not_say(corpus_service: QAService, question: str) -> None:
+    answer = corpus_service.ask(question)
+    assert answer.abstained
+    assert answer.text == ABSTAIN_TEXT
+    assert answer.citations == []
+    assert answer.related  # the closest articles are offered, not cited
+
+
+def test_seed_question_cites_the_seed_article(corpus_service: QAService) -> None:
+    answer = corpus_service.ask("How many jobs will the lab create?")
+    citation = answer.citations[0]
+    assert answer.text == "over 200 technical positions"
+    assert citation.title == "OpenAI and Singapore: A Strategic Partnership in AI"
+    assert citation.date and citation.url
+    assert "This lab plans to create over 200 technical positions" in citation.quote
+
+
+def test_correction_supersedes_the_earlier_release(corpus_service: QAService) -> None:
+    answer = corpus_service.ask("How many jobs will Halden Semiconductor's Penang design centre create?")
+    assert answer.text == "250 engineering jobs"
+    assert answer.citations[0].doc_id == "halden-semiconductor-penang-correction"
+
+
+def test_rare_words_are_found_lexically(corpus_service: QAService) -> None:
+    found = corpus_service.retriever.retrieve("MDDI ATx", 3)
+    assert found.passages[0].doc_id == "openai-for-singapore"
+    assert found.passages[0].lexical_rank == 1
