@@ -105,7 +105,10 @@ def test_dateline_is_not_taken_for_the_answer(answerer: ExtractiveAnswerer) -> N
 
 def test_newer_release_wins_over_an_older_one(answerer: ExtractiveAnswerer) -> None:
     old = "Acme Robotics Lab Update\n\nThe Acme Robotics lab in Lyon will create 300 engineering jobs."
-    new = "Acme Robotics Lab Update (corrected)\n\nThe Acme Robotics lab in Lyon will create 250 engineering jobs."
+    new = (
+        "Acme Robotics Lab Update (corrected)\n\n"
+        "The Acme Robotics lab in Lyon will create 250 engineering jobs."
+    )
     answer = ask(
         answerer,
         "How many engineering jobs will the Acme Robotics lab in Lyon create?",

@@ -79,7 +79,8 @@ ANSWERABLE: list[tuple[str, str, str]] = [
     ("Where is Brightlake Analytics based?", "Denver", "corvane-acquires-brightlake-analytics"),
     ("Who is the Chief Revenue Officer at OpenAI?", "Denise Dresser", "openai-for-singapore"),
     (
-        "Who is the Permanent Secretary (Digital Development and Information) quoted about the OpenAI partnership?",
+        "Who is the Permanent Secretary (Digital Development and Information) quoted about the OpenAI "
+        "partnership?",
         "Chng Kai Fong",
         "openai-for-singapore",
     ),
