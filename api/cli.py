@@ -5,17 +5,21 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from qa.errors import QAError
-from qa.settings import get_settings
+from qa.settings import Settings, get_settings
 from qa.types import Answer
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Question answering over announcements.")
 console = Console()
@@ -23,13 +27,30 @@ err = Console(stderr=True)
 T = TypeVar("T")
 
 
+def _fail(message: str) -> NoReturn:
+    """Print one line 'Error: ...' and exit with status 1."""
+    err.print(f"[red]Error:[/red] {escape(' '.join(message.split()))}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
 def _run(func: Callable[[], T]) -> T:
     """Run a command body; a QAError becomes one line 'Error: ...' and exit status 1."""
     try:
         return func()
     except QAError as exc:
-        err.print(f"[red]Error:[/red] {escape(str(exc))}", highlight=False)
-        raise typer.Exit(1) from None
+        _fail(str(exc))
+
+
+def _settings() -> Settings:
+    """The settings from the environment; an invalid QA_* variable is an 'Error: ...' line."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        problems = [
+            f"QA_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors(include_url=False)
+        ]
+        _fail("invalid setting " + "; ".join(problems))
 
 
 @app.command()
@@ -44,7 +65,7 @@ def ingest(
     from ingest.pipeline import ingest_paths
     from qa.service import build_store
 
-    settings = get_settings()
+    settings = _settings()
     targets = paths or [settings.corpus_dir]
 
     def body() -> int:
@@ -56,6 +77,7 @@ def ingest(
             TimeElapsedColumn(),
             console=err,
             transient=True,
+            disable=not err.is_terminal,  # no stray blank line in logs and pipes
         ) as bar:
             task = bar.add_task("embed", total=None)
             report = ingest_paths(
@@ -104,7 +126,7 @@ def stats() -> None:
     """Documents, chunks, model and store location."""
     from qa.service import build_store
 
-    settings = get_settings()
+    settings = _settings()
 
     def body() -> None:
         store, _ = build_store(settings)
@@ -128,7 +150,8 @@ def ask(
     """Answer a question from the stored announcements, with citations."""
     from qa.service import build_service
 
-    answer = _run(lambda: build_service(get_settings()).ask(question, top_k))
+    settings = _settings()
+    answer = _run(lambda: build_service(settings).ask(question, top_k))
     if as_json:
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
         return
@@ -162,10 +185,19 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from qa.service import build_service
 
-    settings = get_settings()
+    settings = _settings()
     bind_host, bind_port = host or settings.host, port or settings.port
-    application = _run(lambda: create_app(settings))
+
+    def build() -> FastAPI:
+        # Warm up here, not only in the lifespan: a store or model problem is then one
+        # 'Error: ...' line and exit status 1 instead of a traceback from the server.
+        service = build_service(settings)
+        service.warm_up()
+        return create_app(settings, service=service)
+
+    application = _run(build)
     console.print(f"Serving on http://{bind_host}:{bind_port}/  (API docs at /docs)")
     uvicorn.run(
         application,
@@ -206,7 +238,7 @@ def evaluate_command(
     from qa.service import build_service
 
     minimums, maximums = _parse_limits(list(ctx.args))
-    settings = get_settings()
+    settings = _settings()
 
     def body() -> list[str]:
         cases, problems = load_testset(testset, strict=strict)

