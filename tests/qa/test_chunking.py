@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 
 import pytest
@@ -84,7 +85,7 @@ def test_neighbours_share_overlap_sentences() -> None:
     for overlap in (0, 1, 2):
         chunks = chunk_article(doc, max_chars=420, overlap=overlap)  # 4 sentences fit
         assert len(chunks) > 2
-        for a, b in zip(chunks, chunks[1:], strict=False):
+        for a, b in itertools.pairwise(chunks):
             assert shared_sentences(a, b, text) == overlap
             assert b.end > a.end  # every chunk brings new sentences
 
