@@ -83,6 +83,30 @@ def _name_support(name: list[str], haystack: str, context: set[str]) -> float:
     return 0.6 if found == 1.0 else 0.3 * found
 
 
+_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
+
+
+def _date_precision(text: str) -> float:
+    """1 for a full date (day, month, year), less for a month and year, least for a bare year."""
+    has_year = bool(re.search(r"\b(1[89]|20)\d\d\b", text))
+    has_month = bool(_MONTH.search(text)) or bool(re.search(r"\bq[1-4]\b|\bquarter\b|\bhalf\b", text, re.I))
+    has_day = bool(re.search(r"\b\d{1,2}(st|nd|rd|th)?\b", re.sub(r"\b(1[89]|20)\d\d\b", "", text)))
+    return 0.7 + 0.1 * has_year + 0.1 * has_month + 0.1 * (has_day and has_month)
+
+
+def _add_votes(choices: list[Choice]) -> None:
+    """Reward an answer that several independent sentences give (news repeats the facts)."""
+    support: dict[str, set[tuple[str, int]]] = {}
+    for choice in choices:
+        if choice.candidate is not None and choice.fit >= 0.5:
+            key = " ".join(words(choice.candidate.text))
+            support.setdefault(key, set()).add((choice.evidence.passage.doc_id, choice.evidence.start))
+    for choice in choices:
+        if choice.candidate is not None:
+            others = len(support.get(" ".join(words(choice.candidate.text)), ())) - 1
+            choice.score += 0.12 * min(max(others, 0), 3) * choice.fit
+
+
 def _title_names(title: str) -> set[str]:
     """Capitalised words of a title: two releases about the same thing share some."""
     return {w.lower() for w in re.findall(r"\b[A-Z][\w-]{2,}", title) if w.lower() not in STOPWORDS}
@@ -243,11 +267,11 @@ class ExtractiveAnswerer:
                 if not cand_words:
                     continue
                 shared = sum(1 for w in cand_words if w in question_words and w != head)
+                if shared == len(cand_words):
+                    continue  # never answer with what the question itself names ("Cyberpunk 2077" -> "2077")
                 numeric = any(ch.isdigit() for ch in cand.text)
                 # "how many employees" -> "roughly 620 employees": the unit noun is evidence, not an echo.
                 overlap = 0.0 if numeric else shared / len(cand_words)
-                if overlap >= 0.99:
-                    continue  # never answer with what the question itself names
                 inside = any(cand.start <= a <= cand.end for a in anchors)
                 distance = (
                     0.0
@@ -260,7 +284,13 @@ class ExtractiveAnswerer:
                     score += 0.15
                 if numeric and shared:
                     score += 0.05
+                if q.wants and cand.role:
+                    # "Who won ...?": the doer of a verb, most of all of the question's own verb.
+                    same_verb = _stem(cand.verb) in question_words
+                    score += (0.15 if same_verb else 0.06) * (1 if cand.role == q.wants else -1)
                 weight = compat * (1.0 if cand.specific else 0.55)
+                if cand.answer_type is AnswerType.DATE:
+                    weight *= _date_precision(cand.text)
                 if cand.end <= dateline and not asks_release:
                     continue  # the dateline's date and city say when/where it was issued
                 if superseded:
@@ -272,6 +302,7 @@ class ExtractiveAnswerer:
         if not choices and q.answer_type is AnswerType.OTHER and top:
             clause = self._clause(top[0].text, question_words)
             choices.append(Choice(top[0], clause, top[0].score * 0.8, 0.5))
+        _add_votes(choices)
         choices.sort(key=lambda c: -c.score)
         return choices
 

@@ -261,6 +261,7 @@ class Question:
     head: str = ""  # head noun of "which/what X"
     terms: list[str] = field(default_factory=list)  # content words, lower case
     names: list[str] = field(default_factory=list)  # capitalised phrases and numbers the question names
+    wants: str = ""  # "agent" for "Who won ...?", "patient" for "Whom did ... hire?"
 
 
 def find_question(raw: str) -> tuple[str, str]:
@@ -416,4 +417,23 @@ def analyse(raw: str) -> Question:
                 break
             run.append(word)
         head = run[-1] if run else ""
-    return Question(text=text, context=context, answer_type=answer_type, head=head, terms=terms, names=names)
+    return Question(
+        text=text,
+        context=context,
+        answer_type=answer_type,
+        head=head,
+        terms=terms,
+        names=names,
+        wants=_wants(text),
+    )
+
+
+def _wants(question: str) -> str:
+    """The role of the asked-for entity: who/which-X followed directly by a verb asks for its doer."""
+    q = question.lower()
+    if re.search(r"\b(whom|who did|who does|who will \w+ (hire|appoint|name))\b", q):
+        return "patient"
+    copula = r"(?!is\b|was\b|are\b|were\b|will be\b|has been\b)"
+    if re.search(r"^(?:\W*)(who|which \w+|what \w+)\s+" + copula + r"\w+(ed|s)?\b", q):
+        return "agent"
+    return ""

@@ -118,6 +118,8 @@ class Candidate:
     answer_type: AnswerType
     label: str
     specific: bool = True  # False for vague spans ("the coming years", "three")
+    role: str = ""  # "agent" (subject of an active verb, or "by X"), "patient" (object), else ""
+    verb: str = ""  # the verb it is agent or patient of, lower case
 
 
 class SpanFinder:
@@ -199,7 +201,8 @@ def _candidates(doc: Any) -> list[Candidate]:
         span = text[start:end].rstrip(" ,.;:")
         end = start + len(span)
         if span:
-            found.append(Candidate(start, end, span, answer_type, ent.label_, specific))
+            role, verb = _role(ent.root)
+            found.append(Candidate(start, end, span, answer_type, ent.label_, specific, role, verb))
     for match in _MONEY.finditer(text):
         if not any(c.answer_type is AnswerType.MONEY and c.start <= match.start() < c.end for c in found):
             found = [
@@ -249,3 +252,15 @@ def head_candidates(sentence: str, head: str) -> list[Candidate]:
         if span and span[0].isupper():
             found.append(Candidate(start, start + len(span), span, AnswerType.OTHER, "HEAD", True))
     return found
+
+
+def _role(token: Any) -> tuple[str, str]:
+    """Whether a token is the doer or the undergoer of a verb: "Halep beat Williams" -> agent, patient."""
+    head = token.head
+    if token.dep_ == "nsubj" and head.pos_ in {"VERB", "AUX"}:
+        return "agent", head.text.lower()
+    if token.dep_ == "pobj" and head.text.lower() == "by" and head.head.pos_ == "VERB":
+        return "agent", head.head.text.lower()
+    if token.dep_ in {"dobj", "nsubjpass"} and head.pos_ == "VERB":
+        return "patient", head.text.lower()
+    return "", ""
