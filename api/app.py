@@ -14,9 +14,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 
+from api.admin import router as admin_router
 from api.chat import router as chat_router
 from api.errors import install_error_handlers
+from api.metrics import Metrics, MetricsMiddleware
+from api.metrics import router as metrics_router
 from api.routes import router
+from api.security import SecurityMiddleware
 from qa.service import QAService, build_service
 from qa.settings import Settings, get_settings
 
@@ -63,6 +67,10 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(chat_router)
+    app.include_router(admin_router)
+    app.include_router(metrics_router)
+    # Outermost last: metrics see every request; CORS headers reach the limits' 413/429 too.
+    app.add_middleware(SecurityMiddleware, settings=settings)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -70,6 +78,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type"],
         )
+    app.state.metrics = Metrics()
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
 
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> Response:

@@ -7,14 +7,48 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from qa.errors import InvalidRequest, ModelMismatch, NotFound, QAError, StoreUnavailable
+from qa.errors import (
+    ArticleError,
+    DuplicateDocumentError,
+    InvalidRequest,
+    LLMError,
+    LLMTimeout,
+    ModelMismatch,
+    NotFound,
+    QAError,
+    StorageFull,
+    StoreUnavailable,
+)
 
 STATUS: list[tuple[type[QAError], int]] = [
     (InvalidRequest, 400),
+    (ArticleError, 400),
     (NotFound, 404),
+    (DuplicateDocumentError, 409),
     (StoreUnavailable, 503),
     (ModelMismatch, 503),
+    (StorageFull, 507),
+    (LLMTimeout, 504),  # before LLMError, its base class
+    (LLMError, 502),
 ]
+HTTP_CODES = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+}
+# FastAPI's words for a body it could not decode (bad UTF-8 in a string, JSON nested too deeply).
+_UNPARSABLE = "There was an error parsing the body"
+
+
+class HTTPError(StarletteHTTPException):
+    """An HTTP error with our own error code, for checks outside the library (e.g. the admin key)."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(status, message, headers)
+        self.code = code
 
 
 def error_response(
@@ -32,8 +66,12 @@ def _describe(exc: RequestValidationError) -> str:
             parts.append("the body is not valid JSON")
         elif kind == "extra_forbidden":
             parts.append(f"unknown field '{where}'")
+        elif kind == "missing" and where == "body":
+            parts.append("the body is empty; send a JSON object as Content-Type: application/json")
         elif kind == "missing":
             parts.append(f"'{where}' is required")
+        elif where == "body" and kind in ("model_attributes_type", "dict_type"):
+            parts.append("the body must be a JSON object, sent as Content-Type: application/json")
         else:
             parts.append(f"'{where}': {error.get('msg', 'invalid')}")
     return "; ".join(parts) or "invalid request"
@@ -45,9 +83,22 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid_request", _describe(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail), getattr(exc, "headers", None))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = getattr(exc, "code", None) or HTTP_CODES.get(exc.status_code, "http_error")
+        message = str(exc.detail)
+        where = f"{request.method} {request.url.path[:200]}"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no such route: {where}; the API is described at /docs"
+        elif exc.status_code == 405 and message == "Method Not Allowed":
+            allowed = (exc.headers or {}).get("Allow", "")
+            message = f"method not allowed: {where}" + (f"; use {allowed}" if allowed else "")
+        elif exc.status_code == 400 and message == _UNPARSABLE:
+            code = "invalid_json"
+            message = (
+                "the body could not be decoded: send UTF-8 JSON, nested at most a few levels, "
+                "as Content-Type: application/json"
+            )
+        return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
 
     @app.exception_handler(QAError)
     async def _qa(_: Request, exc: QAError) -> JSONResponse:

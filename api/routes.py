@@ -7,8 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from api.deps import ServiceDep
+from api.deps import ServiceDep, SettingsDep
 from api.schemas import AskRequest, DocumentDetail, DocumentList, DocumentSummary, ErrorBody, FiltersBody
+from qa.errors import InvalidRequest
+from qa.settings import Settings
 from qa.store import Filters
 from qa.types import Answer
 
@@ -18,6 +20,8 @@ ERRORS: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorBody},
     422: {"model": ErrorBody},
     503: {"model": ErrorBody},
+    502: {"model": ErrorBody, "description": "The model server (llm answerer) failed."},
+    504: {"model": ErrorBody, "description": "The model server (llm answerer) timed out."},
 }
 
 
@@ -25,10 +29,23 @@ def to_filters(body: FiltersBody | None) -> Filters | None:
     return Filters(**body.model_dump()) if body is not None else None
 
 
+def choose_answerer(requested: str | None, settings: Settings) -> str:
+    """The request's answerer when it names one and the server allows that, else QA_ANSWERER."""
+    if requested is None or requested == settings.answerer:
+        return settings.answerer
+    if not settings.allow_answerer_override:
+        raise InvalidRequest(
+            f"this server answers with '{settings.answerer}' only (QA_ALLOW_ANSWERER_OVERRIDE=false): "
+            "leave out 'answerer'"
+        )
+    return requested
+
+
 @router.post("/v1/ask", response_model=Answer, responses=ERRORS, tags=["questions"])
-def ask(request: AskRequest, service: ServiceDep) -> Answer:
+def ask(request: AskRequest, service: ServiceDep, settings: SettingsDep) -> Answer:
     """Answer a question from the announcements, with exact citations (or an abstention)."""
-    return service.ask(request.question, request.top_k, to_filters(request.filters))
+    answerer = choose_answerer(request.answerer, settings)
+    return service.ask(request.question, request.top_k, to_filters(request.filters), answerer)
 
 
 @router.get("/v1/documents", response_model=DocumentList, responses=ERRORS, tags=["documents"])
@@ -61,8 +78,8 @@ def get_document(doc_id: str, service: ServiceDep) -> DocumentDetail:
 
 
 @router.get("/healthz", tags=["health"])
-def healthz() -> dict[str, str]:
-    """The process is alive."""
+async def healthz() -> dict[str, str]:
+    """The process is alive (answered on the event loop: busy worker threads cannot delay it)."""
     return {"status": "ok"}
 
 

@@ -8,6 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qa.types import Answer
 
+# Documented bounds that the library checks itself (400 with its own message): the schema tells
+# clients and property-based tests what is valid without moving those checks into pydantic.
+TOP_K_BOUNDS = {"minimum": 1, "maximum": 50}
+QUESTION_BOUNDS = {"minLength": 1, "maxLength": 2000, "pattern": r"\S"}
+ISO_DATE = {"format": "date"}
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -16,14 +22,30 @@ class Strict(BaseModel):
 class FiltersBody(Strict):
     source: str | None = Field(None, max_length=500)
     doc_ids: list[str] | None = Field(None, max_length=100)
-    date_from: str | None = Field(None, description="ISO 8601 date, inclusive", max_length=40)
-    date_to: str | None = Field(None, description="ISO 8601 date, inclusive", max_length=40)
+    date_from: str | None = Field(
+        None, description="ISO 8601 date, inclusive", max_length=40, json_schema_extra=ISO_DATE
+    )
+    date_to: str | None = Field(
+        None, description="ISO 8601 date, inclusive", max_length=40, json_schema_extra=ISO_DATE
+    )
 
 
 class AskRequest(Strict):
-    question: str = Field(..., description="The question, 1-2,000 characters.", max_length=100_000)
-    top_k: int | None = Field(None, description="Passages to retrieve, 1-50.")
+    question: str = Field(
+        ...,
+        description="The question, 1-2,000 characters.",
+        max_length=100_000,
+        json_schema_extra=QUESTION_BOUNDS,
+    )
+    top_k: int | None = Field(
+        None, description="Passages to retrieve, 1-50.", strict=True, json_schema_extra=TOP_K_BOUNDS
+    )
     filters: FiltersBody | None = None
+    answerer: Literal["extractive", "llm"] | None = Field(
+        None,
+        description="'extractive' (offline) or 'llm' (the configured model server, citations verified); "
+        "default: the server's QA_ANSWERER.",
+    )
 
 
 class ChatMessage(Strict):
@@ -43,8 +65,15 @@ class ChatRequest(Strict):
         max_length=1000,
     )
     stream: bool = Field(False, description="Answer as text/event-stream: citations, delta..., done.")
-    top_k: int | None = Field(None, description="Passages to retrieve, 1-50.")
+    top_k: int | None = Field(
+        None, description="Passages to retrieve, 1-50.", strict=True, json_schema_extra=TOP_K_BOUNDS
+    )
     filters: FiltersBody | None = None
+    answerer: Literal["extractive", "llm"] | None = Field(
+        None,
+        description="'extractive' (offline) or 'llm' (the configured model server, citations verified); "
+        "default: the server's QA_ANSWERER.",
+    )
 
 
 class ChatResponse(Answer):
@@ -68,6 +97,37 @@ class DocumentList(BaseModel):
 
 class DocumentDetail(DocumentSummary):
     text: str
+
+
+class DocumentIn(Strict):
+    """A document for POST /v1/documents; stored and cleaned like a Markdown corpus file."""
+
+    doc_id: str | None = Field(
+        None,
+        description="Default: made from the title. One line.",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\r\n\t]*\S[^\r\n\t]*$",
+    )
+    title: str = Field(..., description="One line.", max_length=500, pattern=r"^[^\r\n]*\S[^\r\n]*$")
+    text: str = Field(
+        ..., description="The article text (Markdown or plain).", min_length=1, max_length=10_000_000
+    )
+    source: str | None = Field(None, max_length=200)
+    date: str | None = Field(
+        None, description="ISO 8601 date (YYYY-MM-DD).", max_length=40, json_schema_extra=ISO_DATE
+    )
+    url: str | None = Field(None, max_length=2000)
+
+
+class DocumentWritten(DocumentSummary):
+    status: Literal["created", "replaced", "unchanged"]
+    chunks: int = Field(..., description="Chunks written (0 when unchanged).")
+
+
+class DocumentDeleted(BaseModel):
+    doc_id: str
+    deleted: bool
 
 
 class ErrorDetail(BaseModel):

@@ -17,6 +17,7 @@ from qa.store import ChromaStore
 from qa.types import Article, Chunk
 
 Progress = Callable[[int, int], None]  # (documents done, documents to embed)
+UPLOAD_PATH_PREFIX = "upload:"  # the stored path of documents written through the API
 
 
 @dataclass
@@ -74,6 +75,58 @@ def ingest_paths(
             continue
         (report.changed if article.doc_id in stored else report.new).append(article.doc_id)
         todo.append((article, digest))
+    _write(todo, store, report, batch_chunks, chunk_size, overlap, progress)
+    if prune:
+        report.pruned = _prune(store, paths, loaded.articles, report.failures)
+    if report.wrote_anything or reset:
+        store.bump_revision()
+        lexical.rebuild(store)
+    else:
+        lexical.ensure_current(store)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def ingest_article(
+    article: Article, store: ChromaStore, lexical: LexicalIndex, *, chunk_size: int = 900, overlap: int = 1
+) -> IngestReport:
+    """Write one article the way `ingest_paths` writes each file's (for the API's uploads).
+
+    Returns the report (``new``, ``changed`` or ``unchanged`` names the doc_id); an unchanged
+    article writes nothing. Raises StoreError (StorageFull when the disk is full).
+    """
+    started = time.perf_counter()
+    report = IngestReport()
+    digest = content_hash(article, chunk_size, overlap)
+    stored = store.document_hashes().get(article.doc_id)
+    if stored == digest:
+        report.unchanged.append(article.doc_id)
+    else:
+        (report.new if stored is None else report.changed).append(article.doc_id)
+        _write([(article, digest)], store, report, 1, chunk_size, overlap, None)
+        store.bump_revision()
+        lexical.rebuild(store)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def remove_document(doc_id: str, store: ChromaStore, lexical: LexicalIndex) -> None:
+    """Delete one stored document and its chunks, then refresh the lexical index (NotFound when absent)."""
+    store.delete_document(doc_id)
+    store.bump_revision()
+    lexical.rebuild(store)
+
+
+def _write(
+    todo: Sequence[tuple[Article, str]],
+    store: ChromaStore,
+    report: IngestReport,
+    batch_chunks: int,
+    chunk_size: int,
+    overlap: int,
+    progress: Progress | None,
+) -> None:
+    """Chunk, embed and write ``todo`` (article, content hash) pairs, counting into ``report``."""
     if todo:
         # Mark the store as changing first: a run killed half-way must still leave every
         # lexical index out of date, or the next run (finding nothing to do) would keep it.
@@ -88,15 +141,6 @@ def ingest_paths(
         done += len(group)
         if progress is not None:
             progress(done, len(todo))
-    if prune:
-        report.pruned = _prune(store, paths, loaded.articles, report.failures)
-    if report.wrote_anything or reset:
-        store.bump_revision()
-        lexical.rebuild(store)
-    else:
-        lexical.ensure_current(store)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _prune(
@@ -106,6 +150,7 @@ def _prune(
 
     A file (or folder) that exists but failed to load this time is not gone, and when a given
     path itself is missing or unreadable nothing can be told gone: those are never pruned.
+    Documents written through the API (path ``upload:...``) are not the corpus's to prune.
     """
     failed = [Path(f.path).as_posix() for f in failures]
     if {Path(p).as_posix() for p in paths} & set(failed):
@@ -113,7 +158,8 @@ def _prune(
     present = {a.doc_id for a in articles}
     pruned = []
     for doc in store.list_documents(limit=10**9):
-        if doc.doc_id in present or _failed_to_load(doc.path, failed):
+        uploaded = doc.path.startswith(UPLOAD_PATH_PREFIX)
+        if doc.doc_id in present or uploaded or _failed_to_load(doc.path, failed):
             continue
         store.delete_document(doc.doc_id)
         pruned.append(doc.doc_id)

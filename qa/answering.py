@@ -370,19 +370,13 @@ class ExtractiveAnswerer:
         ev, cand = best.evidence, best.candidate
         assert cand is not None
         passage = ev.passage
-        citation = Citation(
-            doc_id=passage.doc_id,
-            title=passage.title,
-            url=passage.url,
-            date=passage.date,
-            source=passage.source,
-            chunk_id=passage.chunk_id,
-            quote=ev.text,
-            start=ev.start,
-            end=ev.end,
-            answer_start=ev.start + cand.start,
-            answer_end=ev.start + cand.end,
-            score=round(best.score, 4),
+        local = ev.start - passage.start  # the sentence's offset inside the passage
+        citation = Citation.in_passage(
+            passage,
+            local,
+            local + len(ev.text),
+            (local + cand.start, local + cand.end),
+            best.score,
         )
         return Answer(
             text=cand.text,

@@ -6,15 +6,18 @@
     │   └── ChecksumError        packaged model files do not match their pinned hashes
     ├── StoreError               the vector store misbehaves
     │   ├── StoreUnavailable     the store (e.g. a Chroma server) cannot be reached
+    │   ├── StorageFull          the disk under the store is full (a write failed with ENOSPC)
     │   └── ModelMismatch        the collection was built with another embedding model
     ├── ArticleError             one corpus file cannot be read or parsed (reported, skipped)
     ├── DuplicateDocumentError   two files claim the same doc_id
     ├── NotFound                 a document or resource does not exist
     ├── InvalidRequest           a caller's input is out of range or malformed
-    └── TestSetError             an evaluation test set is malformed
+    ├── TestSetError             an evaluation test set is malformed
+    └── LLMError                 the model server failed: unreachable, HTTP error, empty or malformed output
+        └── LLMTimeout           the model server did not answer within QA_LLM_TIMEOUT
 
-The CLI turns these into ``Error: ...`` with exit status 1; the API into a 4xx/5xx
-with ``{"error": {"code", "message"}}``.
+The CLI turns these into ``Error: ...`` with exit status 1; the API into a 4xx/5xx (502/504 for
+the model server's failures) with ``{"error": {"code", "message"}}``.
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ class StoreError(QAError):
 
 class StoreUnavailable(StoreError):
     code = "store_unavailable"
+
+
+class StorageFull(StoreError):
+    code = "storage_full"
 
 
 class ModelMismatch(StoreError):
@@ -76,3 +83,13 @@ class InvalidRequest(QAError):
 class TestSetError(QAError):
     code = "test_set_error"
     __test__ = False  # not a pytest test class
+
+
+class LLMError(QAError):
+    """The OpenAI-compatible model server failed; the message names its base URL, never the key."""
+
+    code = "llm_error"
+
+
+class LLMTimeout(LLMError):
+    code = "llm_timeout"

@@ -8,6 +8,7 @@ or unreadable.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import threading
@@ -153,6 +154,7 @@ STOPWORDS = frozenset(
     ]
 )
 _CURRENCY = re.compile(r"^([a-z]*[$€£¥])(\d.*)$")
+logger = logging.getLogger(__name__)
 
 
 def lexical_tokens(text: str) -> list[str]:
@@ -224,7 +226,12 @@ class LexicalIndex:
         if corpus:
             retriever.index(corpus, show_progress=False)
         self._install(retriever if corpus else None, revision, ids, doc_ids, sources, dates)
-        self._save(retriever if corpus else None)
+        try:
+            self._save(retriever if corpus else None)
+        except OSError as exc:  # e.g. a full disk: the index in memory is complete, so keep serving
+            logger.warning(
+                "could not save the lexical index to %s (%s); it will be rebuilt", self.folder, exc
+            )
 
     def _install(
         self,
@@ -257,6 +264,8 @@ class LexicalIndex:
         }
         (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
         # Swap in whole: a reader never sees half an index.
+        if self.folder.is_symlink() or self.folder.is_file():
+            self.folder.unlink()
         shutil.rmtree(self.folder, ignore_errors=True)
         tmp.rename(self.folder)
 
@@ -268,6 +277,11 @@ class LexicalIndex:
             if manifest["revision"] != revision:
                 return False
             retriever = bm25s.BM25.load(str(self.folder / "bm25")) if manifest["ids"] else None
+            sizes = {len(manifest[key]) for key in ("ids", "doc_ids", "sources", "dates")}
+            if retriever is not None:
+                sizes.add(int(retriever.scores["num_docs"]))
+            if len(sizes) != 1:  # parts from different builds: searching would fail or mislead
+                return False
             self._install(
                 retriever,
                 revision,

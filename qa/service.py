@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Generator
 from dataclasses import dataclass
 
 from qa.answering import ExtractiveAnswerer
 from qa.embedding import Embedder, SentenceTransformerEmbedder
 from qa.errors import InvalidRequest
+from qa.generative import GenerativeAnswerer, build_generative
 from qa.lexical import LexicalIndex
-from qa.retrieval import HybridRetriever
+from qa.retrieval import HybridRetriever, Retrieval
 from qa.settings import Settings
 from qa.spans import SpanFinder
 from qa.store import ChromaStore, Filters
 from qa.types import Answer, Passage
 
 MAX_QUESTION_CHARS = 2000
+ANSWERERS = ("extractive", "llm")
 
 
 @dataclass
@@ -27,6 +30,8 @@ class QAService:
     retriever: HybridRetriever
     answerer: ExtractiveAnswerer
     top_k: int = 6
+    generative: GenerativeAnswerer | None = None  # the llm answerer, when a model server is configured
+    default_answerer: str = "extractive"
 
     def warm_up(self) -> None:
         """Load the models and the indexes now rather than on the first question."""
@@ -35,25 +40,83 @@ class QAService:
         self.answerer.spans.warm_up()
         self.retriever.embedder.embed(["warm up"])
 
-    def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> Answer:
-        """Answer one question; raises InvalidRequest for empty or oversized input."""
-        answer, _ = self.ask_with_passages(question, top_k, filters)
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        answerer: str | None = None,
+    ) -> Answer:
+        """Answer one question; raises InvalidRequest for empty or oversized input or an
+        answerer that is unknown or not configured, LLMError / LLMTimeout from the model server."""
+        answer, _ = self.ask_with_passages(question, top_k, filters, answerer)
         return answer
 
     def ask_with_passages(
-        self, question: str, top_k: int | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        answerer: str | None = None,
     ) -> tuple[Answer, list[Passage]]:
         """The answer and the passages it was chosen from (for evaluation and the chat)."""
+        generative = self.generative_for(answerer)
+        question, found, started = self._retrieve(question, top_k, filters)
+        if generative is None:
+            answer = self.answerer.answer(question, found.passages, found.query_embedding)
+        else:
+            answer = generative.answer(question, found.passages, found.query_embedding)
+        return _stamped(answer, found, started), found.passages
+
+    def ask_stream(
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        answerer: str | None = None,
+    ) -> Generator[str | Answer, None, None]:
+        """The answer text in pieces as the model writes it, then the Answer (always last; the
+        extractive answerer yields only the Answer). Errors are raised by ``next()``."""
+        generative = self.generative_for(answerer)
+        question, found, started = self._retrieve(question, top_k, filters)
+        if generative is None:
+            answer = self.answerer.answer(question, found.passages, found.query_embedding)
+            yield _stamped(answer, found, started)
+            return
+        for event in generative.stream(question, found.passages, found.query_embedding):
+            yield _stamped(event, found, started) if isinstance(event, Answer) else event
+
+    def generative_for(self, answerer: str | None) -> GenerativeAnswerer | None:
+        """The generative answerer for "llm", None for "extractive" (default: the service's
+        answerer); InvalidRequest for another name or "llm" without a configured model server."""
+        name = answerer or self.default_answerer
+        if name not in ANSWERERS:
+            raise InvalidRequest(f"answerer must be one of {', '.join(ANSWERERS)}, got {name!r}")
+        if name == "extractive":
+            return None
+        if self.generative is None:
+            raise InvalidRequest(
+                "the llm answerer is not configured on this server: set QA_LLM_BASE_URL and QA_LLM_MODEL "
+                "(and QA_LLM_API_KEY if the model server needs one), or ask with answerer 'extractive'"
+            )
+        return self.generative
+
+    def _retrieve(
+        self, question: str, top_k: int | None, filters: Filters | None
+    ) -> tuple[str, Retrieval, float]:
         question = validate_question(question)
         k = self.top_k if top_k is None else top_k
         if not 1 <= k <= 50:
             raise InvalidRequest(f"top_k must be between 1 and 50, got {k}")
         started = time.perf_counter()
-        found = self.retriever.retrieve(question, k, filters)
-        answer = self.answerer.answer(question, found.passages, found.query_embedding)
-        answer.retrieved_doc_ids = list(dict.fromkeys(p.doc_id for p in found.passages))
-        answer.latency_ms = round((time.perf_counter() - started) * 1000, 2)
-        return answer, found.passages
+        return question, self.retriever.retrieve(question, k, filters), started
+
+
+def _stamped(answer: Answer, found: Retrieval, started: float) -> Answer:
+    """``answer`` with the retrieved documents and the time since ``started``."""
+    answer.retrieved_doc_ids = list(dict.fromkeys(p.doc_id for p in found.passages))
+    answer.latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    return answer
 
 
 def validate_question(question: str) -> str:
@@ -75,7 +138,11 @@ def build_embedder(settings: Settings) -> Embedder:
 def build_store(settings: Settings, embedder: Embedder | None = None) -> tuple[ChromaStore, LexicalIndex]:
     """The configured store and its lexical index (nothing is opened yet)."""
     store = ChromaStore(
-        embedder or build_embedder(settings), settings.data_dir, settings.chroma_url, settings.collection
+        embedder or build_embedder(settings),
+        settings.data_dir,
+        settings.chroma_url,
+        settings.collection,
+        timeout=settings.store_timeout_seconds,
     )
     lexical = LexicalIndex(settings.data_dir / "lexical" / settings.collection)
     return store, lexical
@@ -88,4 +155,5 @@ def build_service(settings: Settings, embedder: Embedder | None = None) -> QASer
     answerer = ExtractiveAnswerer(
         store.embedder, SpanFinder(settings.verify_model_checksums), settings.min_confidence
     )
-    return QAService(store, lexical, retriever, answerer, settings.top_k)
+    generative = build_generative(settings, answerer)
+    return QAService(store, lexical, retriever, answerer, settings.top_k, generative, settings.answerer)

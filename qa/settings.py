@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -43,9 +43,51 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins (besides the server's own) allowed to call the API."
     )
-    admin_key: str = Field("", description="Key for write routes (X-Admin-Key); empty = writes disabled.")
+    admin_key: SecretStr = Field(
+        SecretStr(""), description="Key for write routes (X-Admin-Key); empty = writes disabled."
+    )
+    rate_limit_per_minute: int = Field(
+        120, ge=0, description="Questions (/v1/ask, /v1/chat) per client per minute; 0 = no limit."
+    )
+    max_body_bytes: int = Field(
+        262_144, ge=1024, description="Largest request body; bigger ones get 413 (uploads: max_upload_bytes)."
+    )
+    max_upload_bytes: int = Field(
+        5_242_880, ge=1024, description="Largest document accepted by POST /v1/documents."
+    )
+    request_timeout_seconds: float = Field(
+        60.0, gt=0, description="A question not answered within this many seconds gets 504."
+    )
+    store_timeout_seconds: float = Field(
+        30.0, gt=0, description="Timeout of each call to a Chroma server (QA_CHROMA_URL)."
+    )
     corpus_dir: Path = Field(Path("corpus"), description="Corpus folder ingested by `qa serve --ingest`.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level.")
+    answerer: Literal["extractive", "llm"] = Field(
+        "extractive", description="Default answerer: extractive (offline) or llm (OpenAI-compatible server)."
+    )
+    allow_answerer_override: bool = Field(
+        True, description="Let a request choose its answerer with the 'answerer' field."
+    )
+    llm_base_url: str = Field(
+        "",
+        description="Base URL of an OpenAI-compatible chat-completions server, e.g. http://127.0.0.1:11434/v1.",
+    )
+    llm_model: str = Field("", description="Model name sent to the model server.")
+    llm_api_key: SecretStr = Field(
+        SecretStr(""), description="API key for the model server (never logged or returned)."
+    )
+    llm_temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
+    llm_timeout: float = Field(
+        30.0, gt=0.0, le=600.0, description="Seconds to wait for the model server (connect, each read)."
+    )
+    llm_max_tokens: int = Field(512, ge=16, le=32768, description="Most tokens the model may generate.")
+    llm_fallback: bool = Field(
+        False, description="On a model server failure answer extractively instead of 502/504."
+    )
+    llm_rewrite: bool = Field(
+        True, description="Rewrite chat follow-ups with the model when the llm answerer is used."
+    )
 
     @field_validator("chroma_url")
     @classmethod
@@ -53,6 +95,18 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError(f"QA_CHROMA_URL must start with http:// or https://, got {value!r}")
         return value.rstrip("/")
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _check_llm_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"QA_LLM_BASE_URL must start with http:// or https://, got {value!r}")
+        return value.rstrip("/")
+
+    @property
+    def llm_configured(self) -> bool:
+        """True when a model server and a model name are set (the llm answerer can be built)."""
+        return bool(self.llm_base_url and self.llm_model)
 
 
 @lru_cache(maxsize=1)

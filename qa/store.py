@@ -9,6 +9,7 @@ and the next run redoes exactly that document.
 
 from __future__ import annotations
 
+import errno
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
@@ -21,7 +22,15 @@ from urllib.parse import urlparse
 from pydantic import BaseModel
 
 from qa.embedding import Embedder, force_offline
-from qa.errors import InvalidRequest, ModelMismatch, NotFound, QAError, StoreError, StoreUnavailable
+from qa.errors import (
+    InvalidRequest,
+    ModelMismatch,
+    NotFound,
+    QAError,
+    StorageFull,
+    StoreError,
+    StoreUnavailable,
+)
 from qa.types import Article, Chunk, Passage
 
 P = ParamSpec("P")
@@ -97,8 +106,18 @@ def _translate_errors(func: Callable[P, R]) -> Callable[P, R]:
         except Exception as exc:
             detail = " ".join(str(exc).split())  # Chroma's messages span lines; ours are one line
             text = f"{type(exc).__name__}: {detail}"
+            if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or any(
+                s in text for s in ("No space left", "disk is full")
+            ):
+                raise StorageFull(
+                    f"the disk under the store is full ({detail}); free some space and run the ingest "
+                    "again (documents already written are kept)"
+                ) from exc
             if any(s in text for s in ("Connect", "connect", "Timeout", "timed out", "Could not connect")):
-                raise StoreUnavailable(f"the Chroma store cannot be reached: {detail}") from exc
+                raise StoreUnavailable(
+                    f"the Chroma store cannot be reached ({detail or type(exc).__name__}); "
+                    "check that the Chroma server at QA_CHROMA_URL is running"
+                ) from exc
             raise StoreError(f"Chroma error: {text}") from exc
 
     return wrapper
@@ -108,12 +127,18 @@ class ChromaStore:
     """Chunks and documents in Chroma, embedded locally or on a ``chroma run`` server."""
 
     def __init__(
-        self, embedder: Embedder, data_dir: Path, url: str = "", name: str = "announcements"
+        self,
+        embedder: Embedder,
+        data_dir: Path,
+        url: str = "",
+        name: str = "announcements",
+        timeout: float = 30.0,
     ) -> None:
         self.embedder = embedder
         self.data_dir = Path(data_dir)
         self.url = url
         self.name = name
+        self.timeout = timeout  # seconds per call to a Chroma server
         self._client: Any = None
         self._chunks: Any = None
         self._docs: Any = None
@@ -152,6 +177,7 @@ class ChromaStore:
             return
         force_offline()
         import chromadb
+        import httpx
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False)
@@ -163,6 +189,11 @@ class ChromaStore:
                 ssl=parsed.scheme == "https",
                 settings=chroma_settings,
             )
+            # Chroma's HTTP client waits forever by default: a hung server would hang every
+            # request. Its session is private, hence the guard; every call then times out.
+            session = getattr(getattr(client, "_server", None), "_session", None)
+            if session is not None:
+                session.timeout = httpx.Timeout(self.timeout)
             client.heartbeat()
             self._client = client
         else:

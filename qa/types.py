@@ -63,6 +63,27 @@ class Citation(BaseModel):
     answer_end: int | None = None
     score: float = 0.0
 
+    @classmethod
+    def in_passage(
+        cls, passage: Passage, start: int, end: int, answer: tuple[int, int] | None = None, score: float = 0.0
+    ) -> Citation:
+        """A citation of ``passage.text[start:end]``; offsets (also of ``answer``) are turned into
+        offsets of the document the passage came from."""
+        return cls(
+            doc_id=passage.doc_id,
+            title=passage.title,
+            url=passage.url,
+            date=passage.date,
+            source=passage.source,
+            chunk_id=passage.chunk_id,
+            quote=passage.text[start:end],
+            start=passage.start + start,
+            end=passage.start + end,
+            answer_start=passage.start + answer[0] if answer else None,
+            answer_end=passage.start + answer[1] if answer else None,
+            score=round(score, 4),
+        )
+
 
 class RelatedDocument(BaseModel):
     """A passage offered as 'related' when the answerer abstains (not a citation)."""
@@ -72,6 +93,13 @@ class RelatedDocument(BaseModel):
     url: str = ""
     date: str = ""
     snippet: str = ""
+
+
+class DroppedClaim(BaseModel):
+    """A sentence of a generated answer that failed verification, and why it was removed."""
+
+    text: str
+    reason: str
 
 
 class Answer(BaseModel):
@@ -84,3 +112,6 @@ class Answer(BaseModel):
     note: str = ""  # e.g. that a newer announcement superseded an earlier one
     latency_ms: float = 0.0
     retrieved_doc_ids: list[str] = Field(default_factory=list)
+    answerer: str = "extractive"  # "extractive" or "llm": which answerer produced the text
+    fallback: str = ""  # "extractive" when the generated answer was replaced by the extractive one
+    dropped_claims: list[DroppedClaim] = Field(default_factory=list)  # generated sentences removed

@@ -106,7 +106,7 @@ def fake_embedder() -> FakeEmbedder:
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Settings with a private data dir, ignoring any .env file."""
-    return Settings(data_dir=data_dir, _env_file=None, **overrides)  # type: ignore[call-arg]
+    return Settings(data_dir=data_dir, _env_file=None, **overrides)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@
  *   data-position      "right" (default) or "left": the corner of the button and panel
  *   data-open          "true" (or present without a value) opens the panel on page load
  *   data-top-k         Passages retrieved per question, 1-50 (default: the server's setting)
+ *   data-answerer      "extractive" or "llm" (default: the server's QA_ANSWERER)
  *
  * Everything from the API or the documents is inserted as text, never as HTML; only http(s)
  * URLs become links. Styles live in a Shadow DOM, so the page's CSS neither leaks in nor out.
@@ -43,6 +44,7 @@
     left: d.position === "left",
     open: d.open === "" || d.open === "true",
     topK: /^\d+$/.test(d.topK || "") ? Number(d.topK) : null,
+    answerer: ["extractive", "llm"].includes(d.answerer) ? d.answerer : null,
   };
 
   const CSS_TEXT = `
@@ -234,6 +236,7 @@ max-height:none}}`;
     scroll();
     const body = { messages: conversation(question), stream: true };
     if (opts.topK) body.top_k = opts.topK;
+    if (opts.answerer) body.answerer = opts.answerer;
     try {
       const answer = await fetchAnswer(body, view);
       history.push({ role: "user", content: question }, { role: "assistant", content: answer.text });
@@ -303,6 +306,7 @@ max-height:none}}`;
       if (name === "citations") view.citations(data.citations || []);
       else if (name === "delta") view.delta(String(data.text || ""));
       else if (name === "done") answer = view.done(data);
+      else if (name === "error") throw failure(String((data.error && data.error.message) || "The answer failed."));
     };
     const parse = (block) => {
       let name = "message";
@@ -406,6 +410,19 @@ max-height:none}}`;
               ),
             );
           }
+        }
+        if (Array.isArray(answer.citations) && answer.citations.length) this.citations(answer.citations);
+        const dropped = (answer.dropped_claims || []).filter((c) => c && c.text);
+        if (dropped.length) {
+          // What the model wrote but the sources do not support: shown struck through, with the reason.
+          box.append(
+            el("div", { class: "note" }, "Removed, not supported by the sources:"),
+            el(
+              "ul",
+              { class: "related" },
+              ...dropped.map((c) => el("li", { class: "note" }, el("s", {}, String(c.text)), ` (${c.reason})`)),
+            ),
+          );
         }
         if (answer.note) box.append(el("div", { class: "note" }, String(answer.note)));
         box.setAttribute("data-state", "done");

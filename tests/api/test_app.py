@@ -33,7 +33,7 @@ def client(corpus_service: QAService, corpus_settings: Settings) -> Iterator[Tes
         yield test_client
 
 
-def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error"}

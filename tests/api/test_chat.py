@@ -37,7 +37,13 @@ class EchoService:
     def warm_up(self) -> None:
         pass
 
-    def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        answerer: str | None = None,
+    ) -> Answer:
         return Answer(text=f"echo: {question}", abstained=False, confidence=0.5)
 
 

@@ -1,0 +1,176 @@
+"""Documents written through the API, kept as corpus files under ``{data_dir}/uploads``.
+
+Each upload is staged in a private folder, loaded with the corpus loader (same checks, same
+cleaning), ingested with `ingest_article`, and only then moved into the uploads folder. A
+JSON document is stored as Markdown with front matter, so the folder is itself a corpus:
+``qa ingest DATA_DIR/uploads`` rebuilds every upload after a reset. File names are reduced to
+letters, digits, ``.``, ``_`` and ``-``; no name can leave the folder. Stored documents carry
+the path ``upload:NAME``, which ``qa ingest --prune`` leaves alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from ingest.loading import SUPPORTED_SUFFIXES, load_article
+from ingest.pipeline import UPLOAD_PATH_PREFIX, ingest_article, remove_document
+from qa.errors import ArticleError, DuplicateDocumentError, InvalidRequest, NotFound
+from qa.lexical import LexicalIndex
+from qa.store import ChromaStore
+from qa.types import Article
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_MAX_NAME = 120
+# One writer at a time in this process: two uploads must not interleave their lexical rebuilds.
+_WRITE_LOCK = threading.Lock()
+
+
+@dataclass
+class UploadResult:
+    article: Article
+    status: str  # "created", "replaced" or "unchanged"
+    chunks: int  # chunks written (0 when unchanged)
+
+
+def safe_stem(name: str) -> str:
+    """``name`` reduced to ``[A-Za-z0-9._-]`` (other runs become '-'), no leading dots, at most 120 chars."""
+    return _UNSAFE.sub("-", name).strip(".-")[:_MAX_NAME].strip(".-")
+
+
+def upload_file_name(filename: str) -> str:
+    """The sanitised base name of an uploaded file (folders dropped); InvalidRequest when nothing is left."""
+    base = PurePosixPath(filename.replace("\\", "/")).name
+    suffix = PurePosixPath(base).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        kind = f"'{suffix}'" if suffix else "(no extension)"
+        raise InvalidRequest(f"unsupported file type {kind}; upload one of {', '.join(SUPPORTED_SUFFIXES)}")
+    stem = safe_stem(base[: -len(suffix)])
+    if not stem:
+        raise InvalidRequest(f"the file name {base!r} has no usable characters; name it like 'news-2025.md'")
+    return stem + suffix
+
+
+def stored_file_name(doc_id: str, suffix: str) -> str:
+    """The file name a document is kept under: its doc_id when that is already safe, else a
+    sanitised form plus a hash of the doc_id (so two ids never share a file)."""
+    stem = safe_stem(doc_id)
+    if stem != doc_id or not stem:
+        stem = f"{stem or 'document'}-{hashlib.sha256(doc_id.encode()).hexdigest()[:10]}"
+    return stem + suffix
+
+
+class UploadFolder:
+    """Adds and removes documents through the ingest code, keeping their files in ``folder``."""
+
+    def __init__(
+        self,
+        folder: Path,
+        store: ChromaStore,
+        lexical: LexicalIndex,
+        *,
+        max_bytes: int,
+        chunk_size: int = 900,
+        overlap: int = 1,
+    ) -> None:
+        self.folder = Path(folder)
+        self.store = store
+        self.lexical = lexical
+        self.max_bytes = max_bytes
+        self.chunk_size = chunk_size
+        self.overlap = overlap
+
+    def add_file(self, filename: str, data: bytes, replace: bool = False) -> UploadResult:
+        """Ingest an uploaded ``.md``/``.txt``/``.html`` file. Raises InvalidRequest (unusable file),
+        DuplicateDocumentError (doc_id taken and not ``replace``) or StoreError."""
+        name = upload_file_name(filename)
+        if len(data) > self.max_bytes:
+            raise InvalidRequest(
+                f"the file is {len(data):,} bytes, over the {self.max_bytes:,}-byte limit "
+                "(QA_MAX_UPLOAD_BYTES)"
+            )
+        return self._add(name, data, replace)
+
+    def add_document(
+        self,
+        *,
+        title: str,
+        text: str,
+        doc_id: str = "",
+        source: str = "",
+        date: str = "",
+        url: str = "",
+        replace: bool = False,
+    ) -> UploadResult:
+        """Ingest a document given as fields (stored as Markdown with front matter); raises as `add_file`."""
+        doc_id = doc_id.strip() or safe_stem(title.lower()) or f"doc-{_digest(title + text)}"
+        fields = {"doc_id": doc_id, "title": title, "source": source, "date": date, "url": url}
+        front = yaml.safe_dump({k: v for k, v in fields.items() if v}, allow_unicode=True, sort_keys=False)
+        data = f"---\n{front}---\n{text}\n".encode()
+        return self._add(stored_file_name(doc_id, ".md"), data, replace)
+
+    def remove(self, doc_id: str) -> None:
+        """Delete a stored document (uploaded or not) and its uploaded file; NotFound when absent."""
+        with _WRITE_LOCK:
+            path = self.store.get_document(doc_id).path
+            remove_document(doc_id, self.store, self.lexical)
+            if path.startswith(UPLOAD_PATH_PREFIX):
+                self._inside(path[len(UPLOAD_PATH_PREFIX) :]).unlink(missing_ok=True)
+
+    def _add(self, name: str, data: bytes, replace: bool) -> UploadResult:
+        staging = self.folder / ".staging" / uuid.uuid4().hex
+        try:
+            staging.mkdir(parents=True)
+            staged = staging / name
+            staged.write_bytes(data)
+            try:
+                article = load_article(staged, staging, max_bytes=self.max_bytes)
+            except ArticleError as exc:
+                raise InvalidRequest(f"{name}: {exc.reason}") from None  # not the server's path
+            final = stored_file_name(article.doc_id, staged.suffix)
+            article = article.model_copy(update={"path": UPLOAD_PATH_PREFIX + final})
+            with _WRITE_LOCK:
+                existing = self._existing(article.doc_id)
+                if existing is not None and not replace:
+                    raise DuplicateDocumentError(
+                        f"a document with doc_id {article.doc_id!r} already exists ({existing}); "
+                        "send replace=true to replace it, or give this one another doc_id"
+                    )
+                report = ingest_article(
+                    article, self.store, self.lexical, chunk_size=self.chunk_size, overlap=self.overlap
+                )
+                staged.replace(self._inside(final))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        status = "created" if existing is None else "unchanged" if report.unchanged else "replaced"
+        return UploadResult(article, status, report.chunks_written)
+
+    def _existing(self, doc_id: str) -> str | None:
+        """Where the stored document with this doc_id came from, or None."""
+        try:
+            path = self.store.get_document(doc_id).path
+        except NotFound:
+            return None
+        if path.startswith(UPLOAD_PATH_PREFIX):
+            return f"uploaded as {path[len(UPLOAD_PATH_PREFIX) :]}"
+        return f"from the corpus file {path}" if path else "already stored"
+
+    def _inside(self, name: str) -> Path:
+        """``folder/name``, refusing any name that would resolve outside the folder."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        root = self.folder.resolve()
+        target = (root / name).resolve()
+        if target.parent != root:
+            raise InvalidRequest(f"refusing the file name {name!r}: it leaves the uploads folder")
+        return target
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
