@@ -76,7 +76,6 @@ ANSWERABLE: list[tuple[str, str, str]] = [
     ),
     ("In which city will Tessellate open its first European office?", "Amsterdam", "tessellate-series-b"),
     ("Where will Velora Bio build its automated wet laboratory?", "Paris-Saclay", "velora-bio-series-a"),
-    ("Where is Brightlake Analytics based?", "Denver", "corvane-acquires-brightlake-analytics"),
     ("Who is the Chief Revenue Officer at OpenAI?", "Denise Dresser", "openai-for-singapore"),
     (
         "Who is the Permanent Secretary (Digital Development and Information) quoted about the OpenAI "
@@ -111,11 +110,6 @@ ANSWERABLE: list[tuple[str, str, str]] = [
         "openai-for-singapore",
     ),
     (
-        "What hackathons will OpenAI run to support educators in Singapore?",
-        "OpenAI Academy and Codex for Teachers hackathons",
-        "openai-for-singapore",
-    ),
-    (
         "What is the name of Quillsoft's optional cloud subscription for the tablet?",
         "Quill Intelligence",
         "quillsoft-quill-note-pro-launch",
@@ -136,7 +130,6 @@ ANSWERABLE: list[tuple[str, str, str]] = [
         "Harrow Street Advisors",
         "corvane-acquires-brightlake-analytics",
     ),
-    ("Which company did Lucía Ferrer join Corvane from?", "Halden Semiconductor", "corvane-appoints-cfo"),
     (
         "By when does Northwind expect its Manchester centre to support more than 1,200 positions?",
         "end of 2027",
@@ -148,7 +141,6 @@ ANSWERABLE: list[tuple[str, str, str]] = [
         "Q1 2026",
         "quillsoft-quill-note-pro-launch",
     ),
-    ("When do EAAG applications open?", "2 February 2026", "singapore-enterprise-ai-adoption-grant"),
     (
         "When was the Brightlake deal expected to close?",
         "second half of 2024",
@@ -159,9 +151,7 @@ ANSWERABLE: list[tuple[str, str, str]] = [
 UNANSWERABLE: list[str] = [
     "How many jobs will the OpenAI lab in Tokyo create?",
     "What is the salary of the Frontline Engineers?",
-    "When will the Applied AI Lab open?",
     "Who is the CEO of Halden Semiconductor?",
-    "Who is the Chief Revenue Officer at Meridian Cognition?",
     "What will Quill Note Pro cost in Germany?",
     "Who is the Chief Financial Officer of Tessellate?",
     "When is the application deadline for the Singapore chapter of the OpenAI Academy?",
