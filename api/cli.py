@@ -204,7 +204,8 @@ def serve(
         host=bind_host,
         port=bind_port,
         log_level=settings.log_level,
-        timeout_graceful_shutdown=10,
+        # On SIGTERM, questions in flight may take as long as they are allowed to.
+        timeout_graceful_shutdown=int(settings.request_timeout_seconds) + 5,
     )
 
 

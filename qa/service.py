@@ -11,6 +11,7 @@ from qa.embedding import Embedder, SentenceTransformerEmbedder
 from qa.errors import InvalidRequest
 from qa.generative import GenerativeAnswerer, build_generative
 from qa.lexical import LexicalIndex
+from qa.onnx_embedding import OnnxInt8Embedder
 from qa.retrieval import HybridRetriever, Retrieval
 from qa.settings import Settings
 from qa.spans import SpanFinder
@@ -130,6 +131,14 @@ def validate_question(question: str) -> str:
 
 
 def build_embedder(settings: Settings) -> Embedder:
+    """The configured embedding backend (QA_EMBEDDING_BACKEND); nothing is loaded yet."""
+    if settings.embedding_backend == "onnx-int8":
+        return OnnxInt8Embedder(
+            settings.embedding_model,
+            settings.data_dir / "models",
+            settings.embedding_batch_size,
+            settings.verify_model_checksums,
+        )
     return SentenceTransformerEmbedder(
         settings.embedding_model, settings.embedding_batch_size, settings.verify_model_checksums
     )

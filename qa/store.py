@@ -13,12 +13,14 @@ import errno
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
+import numpy as np
 from pydantic import BaseModel
 
 from qa.embedding import Embedder, force_offline
@@ -45,6 +47,16 @@ class Filters(BaseModel):
     doc_ids: list[str] | None = None
     date_from: str | None = None
     date_to: str | None = None
+
+
+@dataclass
+class DocumentWrite:
+    """One document to write: its chunks, their vectors (same order) and its content hash."""
+
+    article: Article
+    chunks: Sequence[Chunk]
+    embeddings: Sequence[Sequence[float]]
+    content_hash: str
 
 
 class StoredChunk(BaseModel):
@@ -166,7 +178,8 @@ class ChromaStore:
             raise ModelMismatch(
                 f"the collection {self.name!r} at {self.location} was built with "
                 f"{meta.get('embedding_model')} ({meta.get('dimension')} dimensions), not {model} "
-                f"({dim}); re-index with `qa ingest --reset` or set QA_EMBEDDING_MODEL back"
+                f"({dim}); re-index with `qa ingest --reset` or set QA_EMBEDDING_MODEL and "
+                f"QA_EMBEDDING_BACKEND back"
             )
         self._docs = self._client.get_or_create_collection(f"{self.name}-docs", embedding_function=None)
         self._chunks = chunks
@@ -255,7 +268,6 @@ class ChromaStore:
                 hashes[doc_id] = str(meta.get("content_hash", ""))
         return hashes
 
-    @_translate_errors
     def write_document(
         self,
         article: Article,
@@ -264,23 +276,44 @@ class ChromaStore:
         content_hash: str,
     ) -> None:
         """Replace the document's chunks, then record the document itself (see module doc)."""
+        self.write_documents([DocumentWrite(article, chunks, embeddings, content_hash)])
+
+    @_translate_errors
+    def write_documents(self, writes: Sequence[DocumentWrite]) -> None:
+        """`write_document` for several documents, in three or four Chroma calls for all of them.
+
+        All their chunks are written first and their records last, so a run killed in between
+        leaves the old hashes behind and the next run redoes exactly these documents.
+        """
         chunk_col, docs = self._collections()
-        base = self._document_metadata(article)
-        if chunks:
+        if not writes:
+            return
+        bases = [self._document_metadata(w.article) for w in writes]
+        ids, vectors, texts, metas = [], [], [], []
+        for write, base in zip(writes, bases, strict=True):
+            for chunk, vector in zip(write.chunks, write.embeddings, strict=True):
+                ids.append(chunk.chunk_id)
+                vectors.append(vector)
+                texts.append(chunk.text)
+                metas.append({**base, "index": chunk.index, "start": chunk.start, "end": chunk.end})
+        if ids:
             chunk_col.upsert(
-                ids=[c.chunk_id for c in chunks],
-                embeddings=[list(e) for e in embeddings],
-                documents=[c.text for c in chunks],
-                metadatas=[{**base, "index": c.index, "start": c.start, "end": c.end} for c in chunks],
+                ids=ids, embeddings=np.asarray(vectors, dtype=np.float32), documents=texts, metadatas=metas
             )
-        stale = [cid for cid in self._chunk_ids(article.doc_id) if cid not in {c.chunk_id for c in chunks}]
+        doc_ids = [w.article.doc_id for w in writes]
+        current = set(ids)
+        stored = chunk_col.get(where={"doc_id": {"$in": doc_ids}}, include=[])["ids"]
+        stale = [cid for cid in stored if cid not in current]
         if stale:
             chunk_col.delete(ids=stale)
         docs.upsert(
-            ids=[article.doc_id],
-            embeddings=[[1.0]],
-            documents=[article.text],
-            metadatas=[{**base, "path": article.path, "content_hash": content_hash, "chunks": len(chunks)}],
+            ids=doc_ids,
+            embeddings=np.ones((len(writes), 1), dtype=np.float32),
+            documents=[w.article.text for w in writes],
+            metadatas=[
+                {**base, "path": w.article.path, "content_hash": w.content_hash, "chunks": len(w.chunks)}
+                for w, base in zip(writes, bases, strict=True)
+            ],
         )
 
     @staticmethod
@@ -293,10 +326,6 @@ class ChromaStore:
             "date_ts": date_ordinal(article.date),
             "url": article.url,
         }
-
-    def _chunk_ids(self, doc_id: str) -> list[str]:
-        chunks, _ = self._collections()
-        return list(chunks.get(where={"doc_id": doc_id}, include=[])["ids"])
 
     @_translate_errors
     def delete_document(self, doc_id: str) -> None:

@@ -16,6 +16,7 @@ from qa.embedding import SentenceTransformerEmbedder
 from qa.service import QAService, build_service
 from qa.settings import Settings
 from tests.conftest import make_settings
+from tests.ingest.test_faults import alias_bomb
 
 pytestmark = pytest.mark.slow
 
@@ -136,6 +137,7 @@ def test_a_file_upload_keeps_its_front_matter_and_cannot_leave_the_uploads_folde
         ("....md", b"text", 400, "no usable characters"),
         ("big.txt", b"word " * 5000, 413, "QA_MAX_UPLOAD_BYTES"),
         ("page.html", b"<html><body> </body></html>", 400, "no main text"),
+        ("bomb.md", alias_bomb().encode(), 400, "aliases (*name) are not allowed"),
     ],
 )
 def test_unusable_uploads_are_4xx_that_say_what_to_fix(

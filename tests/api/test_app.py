@@ -224,6 +224,7 @@ def test_qa_serve_answers_and_stops_cleanly_on_sigterm(
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     env.update(QA_DATA_DIR=str(corpus_settings.data_dir), QA_PORT=str(port), QA_LOG_LEVEL="info")
+    env.update(QA_EMBEDDING_BACKEND="torch")  # the backend the shared store was built with
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

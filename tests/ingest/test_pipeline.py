@@ -325,7 +325,8 @@ def test_an_ingest_killed_half_way_is_completed_by_the_next_run(
     total = len(load_articles([corpus]).articles)
     assert total == 63
     data = tmp_path / "data"
-    env = qa_env(QA_DATA_DIR=str(data), QA_EMBEDDING_BATCH_SIZE="8")
+    # torch: the backend of the `embedder` fixture that opens the store afterwards.
+    env = qa_env(QA_DATA_DIR=str(data), QA_EMBEDDING_BATCH_SIZE="8", QA_EMBEDDING_BACKEND="torch")
     command = [str(BIN / "qa"), "ingest", str(corpus)]
     kills: list[int] = []
     # Kill while loading (nothing written), as soon as a document is written (mid-group: its

@@ -1,0 +1,142 @@
+"""Faults seen through HTTP: the Chroma server going away and coming back (503 with a clear
+message, then answers again without a restart), a full disk during an upload (507), and
+SIGTERM to `qa serve` while questions are in flight (they all finish)."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from chromadb.api.models.Collection import Collection
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from ingest.pipeline import ingest_paths
+from qa.embedding import SentenceTransformerEmbedder
+from qa.service import QAService, build_service
+from qa.settings import Settings
+from tests.api.test_app import free_port
+from tests.conftest import make_settings
+from tests.qa.test_faults import ChromaServer, small_corpus
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "How many jobs will the lab create?"
+KEY = "faults-key"
+IN_FLIGHT = 8
+
+
+def test_a_chroma_server_outage_is_a_503_that_heals_itself(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    chroma = ChromaServer(tmp_path / "chroma", free_port())
+    chroma.start()
+    try:
+        settings = make_settings(tmp_path / "data", chroma_url=chroma.url, store_timeout_seconds=2.0)
+        service = build_service(settings, embedder)
+        ingest_paths([small_corpus(tmp_path / "corpus")], service.store, service.lexical)
+        with TestClient(create_app(settings, service)) as client:
+            assert client.post("/v1/ask", json={"question": QUESTION}).status_code == 200
+            chroma.stop()
+            started = time.monotonic()
+            response = client.post("/v1/ask", json={"question": QUESTION})
+            assert time.monotonic() - started < 2.0
+            assert response.status_code == 503
+            error = response.json()["error"]
+            assert error["code"] == "store_unavailable" and "QA_CHROMA_URL" in error["message"]
+            chat = client.post("/v1/chat", json={"messages": [{"role": "user", "content": QUESTION}]})
+            assert chat.status_code == 503
+            assert client.get("/readyz").status_code == 503
+            assert client.get("/healthz").status_code == 200
+            assert "qa_store_up 0.0" in client.get("/metrics").text
+            chroma.start()
+            assert client.post("/v1/ask", json={"question": QUESTION}).status_code == 200
+            assert client.get("/readyz").status_code == 200
+    finally:
+        chroma.stop()
+
+
+def test_a_full_disk_during_an_upload_is_a_507_and_the_store_keeps_working(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path / "data", admin_key=KEY)
+    with TestClient(create_app(settings, build_service(settings, embedder))) as client:
+        body = {"doc_id": "note", "title": "A note", "text": "The depot opens on 3 June."}
+
+        def full(collection: Collection, *args: Any, **kwargs: Any) -> None:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        monkeypatch.setattr(Collection, "upsert", full)
+        response = client.post("/v1/documents", json=body, headers={"X-Admin-Key": KEY})
+        assert response.status_code == 507, response.text
+        assert response.json()["error"]["code"] == "storage_full"
+        assert "free some space" in response.json()["error"]["message"]
+        assert not list((settings.data_dir / "uploads").glob("*.md"))  # nothing half-kept
+        monkeypatch.undo()
+        assert client.get("/readyz").status_code == 200
+        assert client.post("/v1/documents", json=body, headers={"X-Admin-Key": KEY}).status_code == 201
+
+
+async def ask_many(base: str, count: int) -> list[int]:
+    async with httpx.AsyncClient(timeout=60) as client:
+
+        async def one(i: int) -> int:
+            response = await client.post(f"{base}/v1/ask", json={"question": f"{QUESTION} ({i})"})
+            return response.status_code
+
+        return list(await asyncio.gather(*(one(i) for i in range(count))))
+
+
+def test_sigterm_lets_in_flight_questions_finish(
+    corpus_service: QAService, corpus_settings: Settings, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update(QA_DATA_DIR=str(corpus_settings.data_dir), QA_PORT=str(port), QA_RATE_LIMIT_PER_MINUTE="0")
+    env.update(QA_EMBEDDING_BACKEND="torch")  # the backend the shared store was built with
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "qa"), "serve"], env=env, cwd=tmp_path, stdout=out, stderr=out
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 120
+            while True:
+                assert proc.poll() is None, log.read_text(errors="replace")
+                try:
+                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "qa serve did not become ready"
+                time.sleep(0.25)
+
+            async def scenario() -> list[int]:
+                questions = asyncio.ensure_future(ask_many(base, IN_FLIGHT))
+                await asyncio.sleep(0.5)  # all are received and being answered
+                assert not questions.done(), "answered too fast to test shutdown"
+                proc.send_signal(signal.SIGTERM)
+                return await questions
+
+            statuses = asyncio.run(scenario())
+            code = proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    output = log.read_text(errors="replace")
+    assert statuses == [200] * IN_FLIGHT, output
+    assert code in (0, -signal.SIGTERM), output
+    assert "Application shutdown complete" in output and "Traceback" not in output
+    with pytest.raises(httpx.TransportError):  # and it is gone
+        httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
