@@ -13,147 +13,29 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from qa.embedding import Embedder
+from qa.evidence import (
+    ABSTAIN_TEXT,
+    COMPATIBLE,
+    CONFIDENCE_BIAS,
+    CONFIDENCE_WEIGHTS,
+    HEAD_TYPED,
+    SUPERSEDED,
+    Choice,
+    Evidence,
+    add_votes,
+    date_precision,
+    name_support,
+    stem,
+    title_names,
+)
 from qa.lexical import STOPWORDS
 from qa.questions import AnswerType, Question, analyse
 from qa.spans import Candidate, SpanFinder, dateline_end, head_candidates
 from qa.text import sentence_spans, word_spans, words
 from qa.types import Answer, Citation, Passage, RelatedDocument
-
-ABSTAIN_TEXT = "The announcements don't say."
-_SUPERSEDED = re.compile(
-    r"\b(earlier release|previous release|previously (?:stated|reported|announced)|incorrectly|was incorrect|"
-    r"erroneously|should have (?:read|said|stated)|originally (?:stated|reported))\b",
-    re.IGNORECASE,
-)
-
-# Logistic weights of the confidence, fitted (scripts/calibrate.py) on the project's evaluation set
-# and the RGB real-news development set together, so neither alone decides them. The strongest
-# signal is the margin over the best different answer; a name of the question missing from the
-# evidence and a candidate of a neighbouring type pull it down.
-CONFIDENCE_WEIGHTS = {
-    "coverage": 0.89,
-    "cosine": -1.01,
-    "names": 0.79,
-    "fit": 1.32,
-    "margin": 2.22,
-    "both_rankings": -0.76,
-    "rank": 0.17,
-}
-CONFIDENCE_BIAS = -2.01
-
-# Types whose answer may be "Proper-Name HEAD" ("Part-Dieu district", "Codex for Teachers hackathons").
-_HEAD_TYPED = frozenset({AnswerType.OTHER, AnswerType.PLACE, AnswerType.ORGANISATION})
-
-# How well an entity of one type answers a question of another (1 = the right type).
-_COMPATIBLE: dict[AnswerType, dict[AnswerType, float]] = {
-    # The small English model often mixes up names of people, companies and places.
-    AnswerType.PERSON: {AnswerType.PERSON: 1.0, AnswerType.ORGANISATION: 0.55, AnswerType.PLACE: 0.7},
-    AnswerType.ORGANISATION: {AnswerType.ORGANISATION: 1.0, AnswerType.PERSON: 0.6, AnswerType.PLACE: 0.5},
-    AnswerType.PLACE: {AnswerType.PLACE: 1.0, AnswerType.ORGANISATION: 0.5},
-    AnswerType.DATE: {AnswerType.DATE: 1.0},
-    AnswerType.MONEY: {AnswerType.MONEY: 1.0, AnswerType.QUANTITY: 0.4},
-    AnswerType.QUANTITY: {AnswerType.QUANTITY: 1.0, AnswerType.MONEY: 0.5},
-    AnswerType.OTHER: {
-        AnswerType.OTHER: 1.0,
-        AnswerType.ORGANISATION: 0.8,
-        AnswerType.PERSON: 0.7,
-        AnswerType.PLACE: 0.6,
-    },
-}
-
-
-@dataclass
-class Evidence:
-    """One sentence of a retrieved passage, with its offsets in the document."""
-
-    passage: Passage
-    rank: int
-    start: int
-    end: int
-    text: str
-    coverage: float = 0.0
-    names: float = 1.0  # support of the least supported name of the question in the passage or title
-    cosine: float = 0.0
-    score: float = 0.0
-
-
-@dataclass
-class Choice:
-    evidence: Evidence
-    candidate: Candidate | None
-    score: float
-    fit: float = 1.0  # how well the candidate's type fits the question (0-1)
-
-
-def _name_support(name: list[str], haystack: str, context: set[str]) -> float:
-    """1 when the question's name occurs as a phrase in the passage, less when only its words do."""
-    if not name:
-        return 1.0
-    if " ".join(name) in haystack:
-        return 1.0
-    found = sum(1 for w in name if _stem(w) in context) / len(name)
-    return 0.6 if found == 1.0 else 0.3 * found
-
-
-_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
-
-
-def _date_precision(text: str) -> float:
-    """1 for a full date (day, month, year), less for a month and year, least for a bare year."""
-    has_year = bool(re.search(r"\b(1[89]|20)\d\d\b", text))
-    has_month = bool(_MONTH.search(text)) or bool(re.search(r"\bq[1-4]\b|\bquarter\b|\bhalf\b", text, re.I))
-    has_day = bool(re.search(r"\b\d{1,2}(st|nd|rd|th)?\b", re.sub(r"\b(1[89]|20)\d\d\b", "", text)))
-    return 0.7 + 0.1 * has_year + 0.1 * has_month + 0.1 * (has_day and has_month)
-
-
-def _add_votes(choices: list[Choice]) -> None:
-    """Reward an answer that several independent sentences give (news repeats the facts)."""
-    support: dict[str, set[tuple[str, int]]] = {}
-    for choice in choices:
-        if choice.candidate is not None and choice.fit >= 0.5:
-            key = " ".join(words(choice.candidate.text))
-            support.setdefault(key, set()).add((choice.evidence.passage.doc_id, choice.evidence.start))
-    for choice in choices:
-        if choice.candidate is not None:
-            others = len(support.get(" ".join(words(choice.candidate.text)), ())) - 1
-            choice.score += 0.12 * min(max(others, 0), 3) * choice.fit
-
-
-def _title_names(title: str) -> set[str]:
-    """Capitalised words of a title: two releases about the same thing share some."""
-    return {w.lower() for w in re.findall(r"\b[A-Z][\w-]{2,}", title) if w.lower() not in STOPWORDS}
-
-
-_IRREGULAR = {
-    "led": "lead",
-    "bought": "buy",
-    "paid": "pay",
-    "sold": "sell",
-    "won": "win",
-    "made": "make",
-    "ran": "run",
-    "held": "hold",
-    "began": "begin",
-    "built": "build",
-    "spent": "spend",
-    "took": "take",
-    "chose": "choose",
-    "grew": "grow",
-    "rose": "rise",
-    "fell": "fall",
-    "left": "leave",
-    "met": "meet",
-    "became": "become",
-}
-
-
-def _stem(word: str) -> str:
-    word = word.lower().replace("’", "'").removesuffix("'s")
-    word = _IRREGULAR.get(word, word)
-    return word[:5] if len(word) > 5 and not any(c.isdigit() for c in word) else word.replace(",", "")
 
 
 class ExtractiveAnswerer:
@@ -216,15 +98,15 @@ class ExtractiveAnswerer:
         total = sum(weights.values()) or 1.0
         names = [[w for w in words(n) if w not in STOPWORDS] for n in q.names]
         for ev, vec in zip(evidence, self._embed([e.text for e in evidence]), strict=True):
-            stems = {_stem(w) for w in words(ev.text)}
-            title = {_stem(w) for w in words(ev.passage.title)}
-            context = stems | title | {_stem(w) for w in words(ev.passage.text)}
+            stems = {stem(w) for w in words(ev.text)}
+            title = {stem(w) for w in words(ev.passage.title)}
+            context = stems | title | {stem(w) for w in words(ev.passage.text)}
             ev.coverage = sum(
                 w * (1.0 if t in stems else 0.35 if t in title else 0.0) for t, w in weights.items()
             )
             ev.coverage /= total
             haystack = " ".join(words(ev.passage.title + " " + ev.passage.text))
-            ev.names = min(_name_support(n, haystack, context) for n in names) if names else 1.0
+            ev.names = min(name_support(n, haystack, context) for n in names) if names else 1.0
             ev.cosine = sum(a * b for a, b in zip(qvec, vec, strict=True))
             ev.score = 0.5 * ev.coverage + 0.35 * ev.cosine + 0.15 / (1 + ev.rank) + 0.1 * ev.names
             if ev.text.strip() == ev.passage.title.strip():
@@ -233,17 +115,17 @@ class ExtractiveAnswerer:
     @staticmethod
     def _term_weights(q: Question, evidence: list[Evidence]) -> dict[str, float]:
         """Question terms weighted by rarity among the retrieved sentences; names count more."""
-        name_stems = {_stem(w) for n in q.names for w in words(n)}
-        sentences = [{_stem(w) for w in words(e.text)} for e in evidence]
+        name_stems = {stem(w) for n in q.names for w in words(n)}
+        sentences = [{stem(w) for w in words(e.text)} for e in evidence]
         weights: dict[str, float] = {}
         for term in q.terms:
-            stem = _stem(term)
-            df = sum(1 for s in sentences if stem in s)
+            key = stem(term)
+            df = sum(1 for s in sentences if key in s)
             idf = math.log((len(sentences) + 1) / (df + 0.5))
-            boost = 1.6 if stem in name_stems or any(c.isdigit() for c in term) else 1.0
+            boost = 1.6 if key in name_stems or any(c.isdigit() for c in term) else 1.0
             if q.head and term == q.head:
                 boost = 0.3  # "which company": the answer sentence rarely says "company"
-            weights[stem] = max(weights.get(stem, 0.0), boost * max(idf, 0.2))
+            weights[key] = max(weights.get(key, 0.0), boost * max(idf, 0.2))
         return weights
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
@@ -261,8 +143,8 @@ class ExtractiveAnswerer:
 
     # -- spans ---------------------------------------------------------------------------
     def _choices(self, q: Question, top: list[Evidence]) -> list[Choice]:
-        question_words = {_stem(w) for w in words(q.text + " " + q.context)}
-        head = _stem(q.head) if q.head else ""
+        question_words = {stem(w) for w in words(q.text + " " + q.context)}
+        head = stem(q.head) if q.head else ""
         asks_release = bool(
             re.search(r"\b(announce|announced|release|released|published|dated)\b", q.text.lower())
         )
@@ -271,15 +153,15 @@ class ExtractiveAnswerer:
         for ev, candidates in zip(top, per_sentence, strict=True):
             anchors = self._anchors(ev.text, question_words - {head})
             dateline = dateline_end(ev.text)
-            superseded = bool(_SUPERSEDED.search(ev.text))
-            if q.head and q.answer_type in _HEAD_TYPED:
+            superseded = bool(SUPERSEDED.search(ev.text))
+            if q.head and q.answer_type in HEAD_TYPED:
                 typed = [replace(c, answer_type=q.answer_type) for c in head_candidates(ev.text, q.head)]
                 candidates = [*typed, *candidates]
             for cand in candidates:
-                compat = _COMPATIBLE[q.answer_type].get(cand.answer_type, 0.0)
+                compat = COMPATIBLE[q.answer_type].get(cand.answer_type, 0.0)
                 if compat == 0.0 or (q.answer_type is not AnswerType.OTHER and cand.label == "NP"):
                     continue
-                cand_words = [_stem(w) for w in words(cand.text) if w not in STOPWORDS]
+                cand_words = [stem(w) for w in words(cand.text) if w not in STOPWORDS]
                 if not cand_words:
                     continue
                 shared = sum(1 for w in cand_words if w in question_words and w != head)
@@ -302,11 +184,11 @@ class ExtractiveAnswerer:
                     score += 0.05
                 if q.wants and cand.role:
                     # "Who won ...?": the doer of a verb, most of all of the question's own verb.
-                    same_verb = _stem(cand.verb) in question_words
+                    same_verb = stem(cand.verb) in question_words
                     score += (0.15 if same_verb else 0.06) * (1 if cand.role == q.wants else -1)
                 weight = compat * (1.0 if cand.specific else 0.55)
                 if cand.answer_type is AnswerType.DATE:
-                    weight *= _date_precision(cand.text)
+                    weight *= date_precision(cand.text)
                 if cand.end <= dateline and not asks_release:
                     continue  # the dateline's date and city say when/where it was issued
                 if superseded:
@@ -318,7 +200,7 @@ class ExtractiveAnswerer:
         if not choices and q.answer_type is AnswerType.OTHER and top:
             clause = self._clause(top[0].text, question_words)
             choices.append(Choice(top[0], clause, top[0].score * 0.8, 0.5))
-        _add_votes(choices)
+        add_votes(choices)
         choices.sort(key=lambda c: -c.score)
         return choices
 
@@ -327,7 +209,7 @@ class ExtractiveAnswerer:
         return [
             (w.start + w.end) / 2
             for w in word_spans(sentence)
-            if _stem(w.text) in question_words and w.text.lower() not in STOPWORDS
+            if stem(w.text) in question_words and w.text.lower() not in STOPWORDS
         ]
 
     @staticmethod
@@ -338,7 +220,7 @@ class ExtractiveAnswerer:
             text = match.group().strip()
             if len(words(text)) < 3:
                 continue
-            hits = sum(1 for w in words(text) if _stem(w) in question_words)
+            hits = sum(1 for w in words(text) if stem(w) in question_words)
             key = (hits - 0.01 * len(text), match.start(), match.end())
             if best is None or key[0] > best[0]:
                 best = key
@@ -363,7 +245,7 @@ class ExtractiveAnswerer:
                 and other.candidate is not None
                 and best.candidate is not None
                 and other.candidate.text.lower() != best.candidate.text.lower()
-                and _title_names(ev.passage.title) & _title_names(best.evidence.passage.title)
+                and title_names(ev.passage.title) & title_names(best.evidence.passage.title)
             ):
                 note = (
                     f"A newer announcement ({ev.passage.date}, “{ev.passage.title}”) "

@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from qa.answering import ABSTAIN_TEXT
 from qa.errors import InvalidRequest
+from qa.evidence import ABSTAIN_TEXT
 from qa.lexical import STOPWORDS
 from qa.service import MAX_QUESTION_CHARS
 from qa.text import Span, word_spans

@@ -23,197 +23,29 @@ class AnswerType(StrEnum):
 # Head nouns of "which/what X" questions (and of keyword queries like "Super Bowl 2021 location").
 _HEAD_TYPES: dict[AnswerType, frozenset[str]] = {
     AnswerType.ORGANISATION: frozenset(
-        [
-            "company",
-            "companies",
-            "firm",
-            "firms",
-            "organisation",
-            "organization",
-            "organisations",
-            "organizations",
-            "team",
-            "teams",
-            "club",
-            "clubs",
-            "brand",
-            "agency",
-            "agencies",
-            "ministry",
-            "ministries",
-            "university",
-            "universities",
-            "investor",
-            "investors",
-            "bank",
-            "banks",
-            "startup",
-            "start-up",
-            "group",
-            "band",
-            "label",
-            "network",
-            "carrier",
-            "airline",
-            "manufacturer",
-            "broadcaster",
-            "publisher",
-            "partner",
-            "partners",
-            "institution",
-            "school",
-            "college",
-            "party",
-            "studio",
-            "retailer",
-            "operator",
-            "maker",
-            "developer",
-            "sponsor",
-            "buyer",
-            "acquirer",
-            "fund",
-            "insurer",
-            "regulator",
-            "lender",
-            "chain",
-            "league",
-        ]
+        """company companies firm firms organisation organization organisations organizations team
+        teams club clubs brand agency agencies ministry ministries university universities investor
+        investors bank banks startup start-up group band label network carrier airline manufacturer
+        broadcaster publisher partner partners institution school college party studio retailer
+        operator maker developer sponsor buyer acquirer fund insurer regulator lender chain league""".split()
     ),
     AnswerType.PLACE: frozenset(
-        [
-            "country",
-            "countries",
-            "city",
-            "cities",
-            "state",
-            "states",
-            "nation",
-            "venue",
-            "location",
-            "place",
-            "region",
-            "province",
-            "town",
-            "stadium",
-            "island",
-            "continent",
-            "capital",
-            "where",
-            "site",
-            "headquarters",
-            "hq",
-            "campus",
-            "arena",
-            "county",
-            "district",
-        ]
+        """country countries city cities state states nation venue location place region province town
+        stadium island continent capital where site headquarters hq campus arena county district""".split()
     ),
     AnswerType.PERSON: frozenset(
-        [
-            "person",
-            "people",
-            "actor",
-            "actress",
-            "singer",
-            "player",
-            "players",
-            "ceo",
-            "cfo",
-            "cto",
-            "coo",
-            "director",
-            "president",
-            "minister",
-            "founder",
-            "cofounder",
-            "co-founder",
-            "author",
-            "artist",
-            "man",
-            "woman",
-            "winner",
-            "coach",
-            "chief",
-            "officer",
-            "executive",
-            "leader",
-            "host",
-            "chairman",
-            "chairwoman",
-            "chair",
-            "spokesperson",
-            "spokesman",
-            "spokeswoman",
-            "secretary",
-            "head",
-            "manager",
-            "driver",
-            "rapper",
-            "musician",
-            "scientist",
-            "researcher",
-            "governor",
-            "mayor",
-            "senator",
-            "star",
-            "champion",
-            "premier",
-            "chancellor",
-            "king",
-            "queen",
-            "prince",
-            "princess",
-            "pope",
-            "captain",
-            "designer",
-            "engineer",
-        ]
+        """person people actor actress singer player players ceo cfo cto coo director president
+        minister founder cofounder co-founder author artist man woman winner coach chief officer
+        executive leader host chairman chairwoman chair spokesperson spokesman spokeswoman secretary
+        head manager driver rapper musician scientist researcher governor mayor senator star
+        champion premier chancellor king queen prince princess pope captain designer engineer""".split()
     ),
     AnswerType.DATE: frozenset(
-        [
-            "year",
-            "years",
-            "date",
-            "day",
-            "days",
-            "month",
-            "months",
-            "time",
-            "period",
-            "quarter",
-            "deadline",
-            "when",
-            "decade",
-            "season",
-        ]
+        """year years date day days month months time period quarter deadline when decade season""".split()
     ),
     AnswerType.MONEY: frozenset(
-        [
-            "amount",
-            "price",
-            "cost",
-            "costs",
-            "sum",
-            "budget",
-            "valuation",
-            "revenue",
-            "revenues",
-            "salary",
-            "fee",
-            "fees",
-            "funding",
-            "investment",
-            "profit",
-            "profits",
-            "sales",
-            "worth",
-            "fine",
-            "grant",
-            "grants",
-            "capital",
-            "prize",
-        ]
+        """amount price cost costs sum budget valuation revenue revenues salary fee fees funding
+        investment profit profits sales worth fine grant grants capital prize""".split()
     ),
     AnswerType.QUANTITY: frozenset(
         ["number", "percentage", "percent", "share", "size", "population", "count", "total"]
@@ -230,26 +62,7 @@ _ORG_VERBS = re.compile(
 )
 _WH = re.compile(r"\b(how|what|which|who|whom|whose|when|where|why|name)\b", re.IGNORECASE)
 QUESTION_WORDS = frozenset(
-    [
-        "how",
-        "what",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "when",
-        "where",
-        "why",
-        "name",
-        "many",
-        "much",
-        "does",
-        "did",
-        "do",
-        "is",
-        "are",
-        "was",
-    ]
+    """how what which who whom whose when where why name many much does did do is are was""".split()
 )
 
 
@@ -322,20 +135,7 @@ def _head_noun(tokens: list[str]) -> str:
     for i, token in enumerate(tokens):
         if token in {"which", "what"}:
             for nxt in tokens[i + 1 : i + 5]:
-                if nxt in {
-                    "is",
-                    "was",
-                    "are",
-                    "were",
-                    "does",
-                    "did",
-                    "do",
-                    "will",
-                    "has",
-                    "have",
-                    "the",
-                    "a",
-                }:
+                if nxt in _AUXILIARIES:
                     break
                 if any(nxt in nouns for nouns in _HEAD_TYPES.values()):
                     return nxt
@@ -347,28 +147,8 @@ def _head_noun(tokens: list[str]) -> str:
     return ""
 
 
-_SKIP_AFTER_WH = frozenset(
-    [
-        "is",
-        "was",
-        "are",
-        "were",
-        "does",
-        "did",
-        "do",
-        "will",
-        "has",
-        "have",
-        "the",
-        "a",
-        "an",
-        "kind",
-        "type",
-        "sort",
-        "name",
-        "of",
-    ]
-)
+_AUXILIARIES = frozenset("is was are were does did do will has have the a".split())
+_SKIP_AFTER_WH = _AUXILIARIES | {"an", "kind", "type", "sort", "name", "of"}
 
 
 def generic_head(question: str) -> str:

@@ -58,54 +58,11 @@ _MONTHS = re.compile(
     re.IGNORECASE,
 )
 _ORG_SUFFIX = frozenset(
-    [
-        "labs",
-        "lab",
-        "inc",
-        "corp",
-        "corporation",
-        "systems",
-        "group",
-        "capital",
-        "ventures",
-        "partners",
-        "bank",
-        "university",
-        "ministry",
-        "authority",
-        "agency",
-        "institute",
-        "technologies",
-        "technology",
-        "robotics",
-        "semiconductor",
-        "semiconductors",
-        "bio",
-        "mobility",
-        "analytics",
-        "foundation",
-        "council",
-        "commission",
-        "company",
-        "holdings",
-        "ltd",
-        "plc",
-        "llc",
-        "gmbh",
-        "sa",
-        "ag",
-        "association",
-        "federation",
-        "club",
-        "airlines",
-        "motors",
-        "media",
-        "studios",
-        "pharmaceuticals",
-        "therapeutics",
-        "software",
-        "networks",
-    ]
+    """labs lab inc corp corporation systems group capital ventures partners bank university ministry
+    authority agency institute technologies technology robotics semiconductor semiconductors bio
+    mobility analytics foundation council commission company holdings ltd plc llc gmbh sa ag
+    association federation club airlines motors media studios pharmaceuticals therapeutics software
+    networks""".split()
 )
 _LEADING_DETERMINER = re.compile(r"^(?:the|a|an|its|their|his|her|our|this|these|those)\s+", re.IGNORECASE)
 

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date
 from functools import wraps
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -25,7 +24,6 @@ from pydantic import BaseModel
 
 from qa.embedding import Embedder, force_offline
 from qa.errors import (
-    InvalidRequest,
     ModelMismatch,
     NotFound,
     QAError,
@@ -33,20 +31,15 @@ from qa.errors import (
     StoreError,
     StoreUnavailable,
 )
+from qa.filters import Filters as Filters
+from qa.filters import date_ordinal as date_ordinal
+from qa.filters import date_range as date_range
+from qa.filters import where_clause
 from qa.types import Article, Chunk, Passage
 
 P = ParamSpec("P")
 R = TypeVar("R")
 _PAGE = 1000
-
-
-class Filters(BaseModel):
-    """Restrict retrieval to some documents. Dates are ISO 8601 (``YYYY-MM-DD``), inclusive."""
-
-    source: str | None = None
-    doc_ids: list[str] | None = None
-    date_from: str | None = None
-    date_to: str | None = None
 
 
 @dataclass
@@ -64,46 +57,6 @@ class StoredChunk(BaseModel):
     doc_id: str
     text: str
     metadata: dict[str, Any]
-
-
-def date_ordinal(value: str) -> int:
-    """Day number of an ISO date (0 when empty), stored so Chroma can filter date ranges."""
-    if not value:
-        return 0
-    try:
-        return date.fromisoformat(value[:10]).toordinal()
-    except ValueError as exc:
-        raise InvalidRequest(f"dates must be ISO 8601 (YYYY-MM-DD), got {value!r}") from exc
-
-
-def date_range(filters: Filters) -> tuple[int, int] | None:
-    """Inclusive (first, last) day numbers of the filters' dates; None when neither is set.
-
-    Undated documents (day 0) fall outside every range, open-ended or not.
-    """
-    if not (filters.date_from or filters.date_to):
-        return None
-    first = date_ordinal(filters.date_from) if filters.date_from else 1
-    last = date_ordinal(filters.date_to) if filters.date_to else date.max.toordinal()
-    return first, last
-
-
-def where_clause(filters: Filters | None) -> dict[str, Any] | None:
-    """The Chroma ``where`` filter equivalent to ``filters`` (None when unrestricted)."""
-    if filters is None:
-        return None
-    terms: list[dict[str, Any]] = []
-    if filters.source:
-        terms.append({"source": filters.source})
-    if filters.doc_ids:
-        terms.append({"doc_id": {"$in": list(filters.doc_ids)}})
-    days = date_range(filters)
-    if days is not None:
-        terms.append({"date_ts": {"$gte": days[0]}})
-        terms.append({"date_ts": {"$lte": days[1]}})
-    if not terms:
-        return None
-    return terms[0] if len(terms) == 1 else {"$and": terms}
 
 
 def _translate_errors(func: Callable[P, R]) -> Callable[P, R]:

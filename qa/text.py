@@ -7,55 +7,8 @@ from dataclasses import dataclass
 
 # Words after which a full stop does not end a sentence.
 _ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "sr",
-        "jr",
-        "st",
-        "mt",
-        "no",
-        "vs",
-        "etc",
-        "inc",
-        "ltd",
-        "co",
-        "corp",
-        "plc",
-        "llc",
-        "dept",
-        "gov",
-        "sen",
-        "rep",
-        "gen",
-        "col",
-        "lt",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "approx",
-        "est",
-        "fig",
-        "e.g",
-        "i.e",
-        "u.s",
-        "u.k",
-        "u.n",
-        "a.m",
-        "p.m",
-    ]
+    """mr mrs ms dr prof sr jr st mt no vs etc inc ltd co corp plc llc dept gov sen rep gen col lt jan
+    feb mar apr jun jul aug sep sept oct nov dec approx est fig e.g i.e u.s u.k u.n a.m p.m""".split()
 )
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)|\n+")
 _WORD = re.compile(r"[A-Za-z0-9$€£¥%]+(?:[.,'’\-/][A-Za-z0-9%]+)*")

@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from api.app import create_app
 from qa.service import QAService, build_service
 from qa.settings import Settings
 from tests.conftest import CORPUS_DOCS, make_settings
+from tests.servers import wait_until_ready
 
 pytestmark = pytest.mark.slow
 
@@ -236,16 +236,7 @@ def test_qa_serve_answers_and_stops_cleanly_on_sigterm(
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120
-            while True:
-                assert proc.poll() is None, log.read_text(errors="replace")
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "qa serve did not become ready"
-                time.sleep(0.25)
+            wait_until_ready(proc, base, log)
             assert httpx.get(f"{base}/readyz").json()["documents"] == CORPUS_DOCS
             answer = httpx.post(f"{base}/v1/ask", json={"question": QUESTION}, timeout=60).json()
             assert "200" in answer["text"] and answer["citations"][0]["doc_id"] == "openai-for-singapore"

@@ -27,6 +27,7 @@ from qa.settings import Settings
 from tests.api.test_app import free_port
 from tests.conftest import make_settings
 from tests.qa.test_faults import ChromaServer, small_corpus
+from tests.servers import wait_until_ready
 
 pytestmark = pytest.mark.slow
 
@@ -110,16 +111,7 @@ def test_sigterm_lets_in_flight_questions_finish(
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120
-            while True:
-                assert proc.poll() is None, log.read_text(errors="replace")
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "qa serve did not become ready"
-                time.sleep(0.25)
+            wait_until_ready(proc, base, log)
 
             async def scenario() -> list[int]:
                 questions = asyncio.ensure_future(ask_many(base, IN_FLIGHT))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answering import ABSTAIN_TEXT, ExtractiveAnswerer
+from qa.answering import ExtractiveAnswerer
 from qa.embedding import SentenceTransformerEmbedder
+from qa.evidence import ABSTAIN_TEXT
 from qa.spans import SpanFinder
 from qa.types import Answer, Passage
 

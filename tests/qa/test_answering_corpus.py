@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answering import ABSTAIN_TEXT
+from qa.evidence import ABSTAIN_TEXT
 from qa.service import QAService
 from qa.types import Answer
 

@@ -12,9 +12,10 @@ from typing import Any, cast
 
 import pytest
 
-from qa.answering import ABSTAIN_TEXT, ExtractiveAnswerer
+from qa.answering import ExtractiveAnswerer
 from qa.embedding import SentenceTransformerEmbedder
 from qa.errors import ConfigError, LLMError, LLMTimeout
+from qa.evidence import ABSTAIN_TEXT
 from qa.generative import GenerativeAnswerer, build_generative
 from qa.service import QAService
 from qa.spans import SpanFinder

@@ -1,0 +1,229 @@
+"""Benchmarks: ingest, query and updates, side by side with the plain LangChain pipeline.
+
+    python bench/run.py                 # 1,000 articles; queries at 1k and 10k chunks (~15 min)
+    python bench/run.py --quick         # 100 articles; queries at 1k chunks (~3 min)
+    python bench/run.py --stand-in-sizes 100000   # also 100k chunks with stand-in vectors
+    qa bench ...                        # the same command
+
+Each measurement runs in a fresh process (its peak memory is its own); the figures are
+printed as a table and written to OUT/results.json. Needs the bench extras for the LangChain
+baseline and --profile (pip install -e ".[bench]"); without them those rows are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from common import BENCH, ROOT, machine, stopwatch
+from corpus import write_corpus
+from report import print_report, targets
+
+TASK_TIMEOUT = 1800  # seconds: no single step of a run may hang it
+
+
+def run_task(name: str, params: dict[str, Any], work: Path) -> dict[str, Any]:
+    """Run one task of ingest_tasks / query_tasks in a fresh Python process; return its result."""
+    result = work / f"{name}-{time.monotonic_ns()}.json"
+    command = [sys.executable, str(BENCH / "run.py"), "--task", name, "--params", json.dumps(params)]
+    done = subprocess.run([*command, "--result", str(result)], timeout=TASK_TIMEOUT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"bench task {name} failed:\n{done.stderr[-4000:]}")
+    loaded: dict[str, Any] = json.loads(result.read_text())
+    return loaded
+
+
+def worker(name: str, params: dict[str, Any], result: Path) -> None:
+    """Worker mode (--task): run one task here and write its result."""
+    import ingest_tasks
+    import query_tasks
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    task = getattr(ingest_tasks, name, None) or getattr(query_tasks, name)
+    profile_to = params.pop("profile_to", None)
+    if profile_to:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.002)
+        output = task(params, profiler)
+        text = profiler.output_text(unicode=False, color=False, show_all=False)
+        Path(profile_to).write_text(text, encoding="utf-8")
+        output["profile"] = profile_to
+    else:
+        output = task(params)
+    result.write_text(json.dumps(output), encoding="utf-8")
+
+
+def has(*modules: str) -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in modules)
+
+
+def main() -> None:
+    args = parse_args()
+    if args.task:
+        worker(args.task, json.loads(args.params), Path(args.result))
+        return
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="qa-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "command": " ".join(sys.argv),
+        "machine": machine(),
+        "backend": args.backend,
+        "articles": args.articles,
+        "notes": [],
+    }
+    try:
+        with stopwatch() as total:
+            run_all(args, work, out, results)
+        results["total_seconds"] = round(total["seconds"], 1)
+    finally:
+        results["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
+        if not args.keep and not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    results["targets"] = targets(results)
+    (out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print_report(results)
+    print(f"\nwrote {out / 'results.json'}")
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def run_all(args: argparse.Namespace, work: Path, out: Path, results: dict[str, Any]) -> None:
+    langchain = has("langchain_chroma", "langchain_huggingface") and "langchain" not in args.skip
+    if not langchain:
+        results["notes"].append("LangChain baseline skipped (pip install -e '.[bench]' for it)")
+    profile = args.profile and has("pyinstrument")
+    corpus = write_corpus(work / f"corpus-{args.articles}", args.articles, args.seed)
+    common = {"backend": args.backend}
+    ours_dir = str(work / "ingest-ours")
+
+    log(f"ingest: ours, {args.articles} articles ({args.backend})")
+    ingest: dict[str, Any] = {}
+    params = {**common, "corpus": str(corpus), "data_dir": ours_dir}
+    if profile:
+        params["profile_to"] = str(out / "profile-ingest.txt")
+    ingest["ours"] = run_task("ingest_ours", params, work)
+    log("ingest: raw encode of the same chunks")
+    ingest["raw_encode"] = run_task("raw_encode", {**common, "corpus": str(corpus), "data_dir": ours_dir}, work)
+    if args.also_torch and args.backend != "torch":
+        log("ingest: ours with the torch backend")
+        torch_dir = str(work / "ingest-torch")
+        ingest["ours_torch"] = run_task("ingest_ours", {"backend": "torch", "corpus": str(corpus), "data_dir": torch_dir}, work)
+        shutil.rmtree(torch_dir, ignore_errors=True)
+    if langchain:
+        log("ingest: LangChain pipeline")
+        params = {"corpus": str(corpus), "persist_dir": str(work / "ingest-langchain")}
+        ingest["langchain"] = run_task("ingest_langchain", params, work)
+        shutil.rmtree(work / "ingest-langchain", ignore_errors=True)
+    results["ingest"] = ingest
+
+    if "updates" not in args.skip:
+        results["updates"] = run_updates(args, work, corpus, ours_dir)
+
+    per_article = ingest["ours"]["chunks"] / max(ingest["ours"]["articles"], 1)
+    sizes = [(s, False) for s in args.sizes] + [(s, True) for s in args.stand_in_sizes]
+    results["query"] = {}
+    for size, stand_in in sizes:
+        articles = max(1, math.ceil(size / per_article))
+        label = f"{size // 1000}k" + (" (stand-in vectors)" if stand_in else "")
+        log(f"query store {label}: {articles} articles")
+        size_corpus = write_corpus(work / f"corpus-{articles}", articles, args.seed)
+        data_dir = str(work / f"store-{size}")
+        build = {**common, "corpus": str(size_corpus), "data_dir": data_dir, "stand_in": stand_in}
+        if not stand_in:
+            build["known_from"] = ours_dir
+        row: dict[str, Any] = {"store": run_task("build_store", build, work)}
+        bounds = {"requests": args.requests, "seconds": args.seconds, "corpus": str(size_corpus)}
+        query = {**common, **bounds, "data_dir": data_dir}
+        if "server" not in args.skip:
+            log(f"query {label}: /v1/ask over HTTP")
+            from query_tasks import query_server
+
+            row["http"] = query_server(query, work / f"serve-{size}.log")
+        log(f"query {label}: library call")
+        if profile and size == max(args.sizes):
+            query = {**query, "profile_to": str(out / "profile-query.txt")}
+        row["library"] = run_task("query_library", query, work)
+        query.pop("profile_to", None)
+        if langchain and not stand_in:
+            log(f"query {label}: LangChain similarity_search")
+            row["langchain"] = run_task("query_langchain", {**query, "persist_dir": str(work / f"lc-{size}")}, work)
+            shutil.rmtree(work / f"lc-{size}", ignore_errors=True)
+        results["query"][label] = row
+        if stand_in:
+            results["notes"].append(
+                f"{label}: chunk vectors from a deterministic stand-in embedder (hash-seeded random "
+                "unit vectors); questions are embedded by the real model, so latency and memory are "
+                "real but dense ranking is not"
+            )
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def run_updates(args: argparse.Namespace, work: Path, corpus: Path, ours_dir: str) -> dict[str, Any]:
+    """Re-ingest, change and delete on copies of the ingest store and corpus."""
+    log("updates: unchanged, one changed, one deleted (--prune), one deleted (API)")
+    copy_corpus, copy_data = work / "updates-corpus", work / "updates-data"
+    for source, target in ((corpus, copy_corpus), (Path(ours_dir), copy_data)):
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(source, target)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update(QA_DATA_DIR=str(copy_data), QA_EMBEDDING_BACKEND=args.backend)
+    qa = Path(sys.executable).with_name("qa")
+    with stopwatch() as cold:  # what a user waits for: a new process, imports, store, hashes
+        done = subprocess.run([str(qa), "ingest", str(copy_corpus)], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"qa ingest failed: {done.stderr[-2000:]}")
+    result = run_task("updates", {"backend": args.backend, "corpus": str(copy_corpus), "data_dir": str(copy_data)}, work)
+    result["cli_unchanged_seconds"] = round(cold["seconds"], 2)
+    shutil.rmtree(copy_corpus, ignore_errors=True)
+    shutil.rmtree(copy_data, ignore_errors=True)
+    return result
+
+
+def parse_args() -> argparse.Namespace:
+    from qa.settings import Settings
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=int, default=1000, help="articles to ingest (default 1000)")
+    parser.add_argument("--sizes", default="1000,10000", help="store sizes in chunks for the query benchmarks")
+    parser.add_argument("--stand-in-sizes", default="", help="more sizes, with stand-in vectors (e.g. 100000)")
+    parser.add_argument("--requests", type=int, default=200, help="questions timed per measurement")
+    parser.add_argument("--seconds", type=float, default=60, help="time limit per query measurement")
+    parser.add_argument("--backend", default=Settings.model_fields["embedding_backend"].default)
+    parser.add_argument("--also-torch", action="store_true", help="also ingest with the torch backend")
+    parser.add_argument("--skip", default="", help="comma-separated: langchain, server, updates")
+    parser.add_argument("--profile", action="store_true", help="pyinstrument profiles of ingest and queries")
+    parser.add_argument("--quick", action="store_true", help="100 articles, 1k chunks, 50 questions")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", default=str(ROOT / "test-output" / "bench"))
+    parser.add_argument("--work", default="", help="work folder (default: a temporary one, removed)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary work folder")
+    parser.add_argument("--task", help=argparse.SUPPRESS)
+    parser.add_argument("--params", help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.quick:
+        args.articles, args.sizes, args.requests, args.seconds = 100, "1000", 50, 20
+    args.sizes = [int(s) for s in str(args.sizes).split(",") if s]
+    args.stand_in_sizes = [int(s) for s in str(args.stand_in_sizes).split(",") if s]
+    args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    return args
+
+
+if __name__ == "__main__":
+    main()
