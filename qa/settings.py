@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     top_k: int = Field(6, ge=1, le=50, description="Passages retrieved per question.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     min_confidence: float = Field(
-        0.4, ge=0.0, le=1.0, description="Answers below this confidence abstain instead."
+        0.35, ge=0.0, le=1.0, description="Answers below this confidence abstain instead."
     )
     host: str = Field("127.0.0.1", description="qa serve: bind address.")
     port: int = Field(8000, ge=1, le=65535, description="qa serve: port.")
