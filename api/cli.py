@@ -297,5 +297,22 @@ def _parse_limits(args: list[str]) -> tuple[dict[str, float], dict[str, float]]:
     return minimums, maximums
 
 
+@app.command(
+    "bench",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+)
+def bench_command(ctx: typer.Context) -> None:
+    """Run the benchmarks (bench/run.py in a source checkout); `qa bench --help` lists the options."""
+    import runpy
+
+    script = Path(__file__).resolve().parents[1] / "bench" / "run.py"
+    if not script.is_file():
+        _fail(f"qa bench needs the source checkout's bench/ folder ({script} is missing)")
+    sys.argv = [str(script), *ctx.args]
+    sys.path.insert(0, str(script.parent))
+    runpy.run_path(str(script), run_name="__main__")
+
+
 def main() -> None:
     app()

@@ -69,7 +69,7 @@ def stopwatch() -> Iterator[dict[str, float]]:
 
 def load_questions(corpus: Path, limit: int | None = None) -> list[dict[str, Any]]:
     """The generated corpus's questions (see bench/corpus.py), in file order."""
-    from corpus import QUESTIONS
+    from make_corpus import QUESTIONS
 
     rows = [json.loads(line) for line in (corpus / QUESTIONS).read_text(encoding="utf-8").splitlines()]
     return rows[:limit] if limit else rows

@@ -17,10 +17,29 @@ from typing import Any
 from common import LookupEmbedder, StandInEmbedder, peak_rss_mb, stopwatch
 
 
+def fresh_data_dir(data_dir: str | Path, models_dir: str | Path) -> None:
+    """An empty data folder whose ``models/`` is the run's shared model cache (one ONNX export)."""
+    shutil.rmtree(data_dir, ignore_errors=True)
+    Path(data_dir).mkdir(parents=True)
+    Path(models_dir).mkdir(parents=True, exist_ok=True)
+    (Path(data_dir) / "models").symlink_to(Path(models_dir).resolve(), target_is_directory=True)
+
+
+def prepare_model(p: dict[str, Any]) -> dict[str, Any]:
+    """Export (onnx-int8) or load the model once, so no measured step pays for it."""
+    from qa.service import build_embedder
+
+    fresh_data_dir(p["data_dir"], p["models_dir"])
+    with stopwatch() as took:
+        build_embedder(settings_for(p["data_dir"], p["backend"])).embed(["warm up"])
+    shutil.rmtree(p["data_dir"], ignore_errors=True)
+    return {"seconds": round(took["seconds"], 1)}
+
+
 def settings_for(data_dir: str | Path, backend: str) -> Any:
     from qa.settings import Settings
 
-    return Settings(data_dir=Path(data_dir), embedding_backend=backend, _env_file=None)  # type: ignore[call-arg]
+    return Settings(data_dir=Path(data_dir), embedding_backend=backend, _env_file=None)
 
 
 def _loaded_store(data_dir: str, backend: str) -> tuple[Any, Any, Any, float]:
@@ -38,7 +57,7 @@ def _loaded_store(data_dir: str, backend: str) -> tuple[Any, Any, Any, float]:
 def ingest_ours(p: dict[str, Any], profiler: Any = None) -> dict[str, Any]:
     from ingest.pipeline import ingest_paths
 
-    shutil.rmtree(p["data_dir"], ignore_errors=True)
+    fresh_data_dir(p["data_dir"], p["models_dir"])
     settings, store, lexical, load_seconds = _loaded_store(p["data_dir"], p["backend"])
     if profiler:
         profiler.start()
@@ -70,9 +89,7 @@ def our_chunk_texts(corpus: Path, settings: Any) -> list[str]:
     from qa.chunking import chunk_article
 
     articles = load_articles([corpus]).articles
-    return [
-        c.text for a in articles for c in chunk_article(a, settings.chunk_size, settings.chunk_overlap)
-    ]
+    return [c.text for a in articles for c in chunk_article(a, settings.chunk_size, settings.chunk_overlap)]
 
 
 def raw_encode(p: dict[str, Any]) -> dict[str, Any]:
@@ -150,21 +167,28 @@ def stored_vectors(data_dir: str, backend: str) -> dict[str, list[float]]:
 def build_store(p: dict[str, Any]) -> dict[str, Any]:
     """Ingest ``corpus`` into ``data_dir`` with reused vectors (``known_from``) or stand-ins."""
     from ingest.pipeline import ingest_paths
-    from qa.service import build_embedder, build_store as build_qa_store
+    from qa.service import build_embedder
+    from qa.service import build_store as build_qa_store
 
-    shutil.rmtree(p["data_dir"], ignore_errors=True)
+    fresh_data_dir(p["data_dir"], p["models_dir"])
     settings = settings_for(p["data_dir"], p["backend"])
     real = build_embedder(settings)
     if p.get("stand_in"):
         embedder: Any = StandInEmbedder(real.name, real.dimension)
     else:
-        embedder = LookupEmbedder(real, stored_vectors(p["known_from"], p["backend"]) if p.get("known_from") else {})
+        embedder = LookupEmbedder(
+            real, stored_vectors(p["known_from"], p["backend"]) if p.get("known_from") else {}
+        )
     store, lexical = build_qa_store(settings, embedder)
     with stopwatch() as took:
         report = ingest_paths(
-            [Path(p["corpus"])], store, lexical, chunk_size=settings.chunk_size, overlap=settings.chunk_overlap,
+            [Path(p["corpus"])],
+            store,
+            lexical,
+            chunk_size=settings.chunk_size,
+            overlap=settings.chunk_overlap,
             batch_chunks=1024,
-        )  # fmt: skip
+        )
     return {
         "articles": len(report.new),
         "chunks": report.chunks_written,
@@ -185,9 +209,13 @@ def updates(p: dict[str, Any]) -> dict[str, Any]:
     def run(prune: bool = False) -> tuple[float, Any]:
         with stopwatch() as took:
             report = ingest_paths(
-                [corpus], store, lexical, chunk_size=settings.chunk_size, overlap=settings.chunk_overlap,
+                [corpus],
+                store,
+                lexical,
+                chunk_size=settings.chunk_size,
+                overlap=settings.chunk_overlap,
                 prune=prune,
-            )  # fmt: skip
+            )
         return round(took["seconds"], 2), report
 
     unchanged_s, report = run()

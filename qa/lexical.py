@@ -2,7 +2,9 @@
 
 The index remembers the store revision it was built from; ``ensure_current`` rebuilds it
 from the store when the revision changed (another process ingested) or the files are missing
-or unreadable.
+or unreadable. Deleting documents (``remove_documents``) only hides their chunks and stamps
+the new revision, in milliseconds instead of a rebuild: their terms still count in the BM25
+statistics until the next rebuild (the next ingest that writes anything).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class LexicalIndex:
         self._doc_ids: np.ndarray = np.array([], dtype=object)
         self._sources: np.ndarray = np.array([], dtype=object)
         self._dates: np.ndarray = np.array([], dtype=np.int64)
+        self._removed: np.ndarray = np.array([], dtype=bool)  # chunks of deleted documents
         self._lock = threading.Lock()
 
     def ensure_current(self, store: ChromaStore) -> None:
@@ -83,6 +86,22 @@ class LexicalIndex:
         """Build from the store's chunks and persist, whatever is on disk."""
         with self._lock:
             self._rebuild(store, store.revision())
+
+    def remove_documents(self, doc_ids: list[str], before: str, after: str, store: ChromaStore) -> None:
+        """Hide the chunks of ``doc_ids``, just deleted from the store, which moved its revision
+        from ``before`` to ``after``. Rebuilds instead when this index was not at ``before``."""
+        with self._lock:
+            if self.revision != before and not self._load(before):
+                self._rebuild(store, after)
+                return
+            self._removed = self._removed | np.isin(self._doc_ids, doc_ids)
+            self.revision = after
+            try:
+                self._save_manifest(self.folder)
+            except OSError as exc:
+                logger.warning(
+                    "could not save the lexical index to %s (%s); it will be rebuilt", self.folder, exc
+                )
 
     def _rebuild(self, store: ChromaStore, revision: str) -> None:
         import bm25s
@@ -125,6 +144,7 @@ class LexicalIndex:
         self._doc_ids = np.array(doc_ids, dtype=object)
         self._sources = np.array(sources, dtype=object)
         self._dates = np.array(dates, dtype=np.int64)
+        self._removed = np.zeros(len(ids), dtype=bool)
 
     def _save(self, retriever: Any) -> None:
         tmp = self.folder.with_name(self.folder.name + ".tmp")
@@ -132,19 +152,25 @@ class LexicalIndex:
         tmp.mkdir(parents=True)
         if retriever is not None:
             retriever.save(str(tmp / "bm25"), show_progress=False)
+        self._save_manifest(tmp)
+        # Swap in whole: a reader never sees half an index.
+        if self.folder.is_symlink() or self.folder.is_file():
+            self.folder.unlink()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        tmp.rename(self.folder)
+
+    def _save_manifest(self, folder: Path) -> None:
         manifest = {
             "revision": self.revision,
             "ids": self._ids,
             "doc_ids": list(self._doc_ids),
             "sources": list(self._sources),
             "dates": [int(d) for d in self._dates],
+            "removed": [int(i) for i in np.flatnonzero(self._removed)],
         }
-        (tmp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-        # Swap in whole: a reader never sees half an index.
-        if self.folder.is_symlink() or self.folder.is_file():
-            self.folder.unlink()
-        shutil.rmtree(self.folder, ignore_errors=True)
-        tmp.rename(self.folder)
+        tmp = folder / "manifest.json.tmp"
+        tmp.write_text(json.dumps(manifest), encoding="utf-8")
+        tmp.replace(folder / "manifest.json")  # whole or not at all, for readers in other processes
 
     def _load(self, revision: str) -> bool:
         import bm25s
@@ -167,6 +193,7 @@ class LexicalIndex:
                 manifest["sources"],
                 manifest["dates"],
             )
+            self._removed[manifest.get("removed", [])] = True
             return True
         except Exception:  # missing, corrupt or from another version: rebuilding is always correct
             return False
@@ -177,6 +204,8 @@ class LexicalIndex:
         if not tokens or not self._retriever or not self._ids:
             return []
         mask = self._mask(filters)
+        if self._removed.any():
+            mask = (mask if mask is not None else np.ones(len(self._ids), dtype=np.float32)) * ~self._removed
         if mask is not None and not mask.any():
             return []
         results, scores = self._retriever.retrieve(

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import threading
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +74,7 @@ def export_int8(folder: Path, target: Path) -> None:
         pooled = _mean_pooled(model, torch).eval()
         sample = torch.ones(2, 8, dtype=torch.long)
         axes = {name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "token_type_ids")}
-        with tempfile.TemporaryDirectory(dir=target.parent) as tmp, torch.no_grad():
+        with tempfile.TemporaryDirectory(dir=target.parent) as tmp, torch.no_grad(), _quiet():
             plain = Path(tmp) / "float.onnx"
             torch.onnx.export(
                 pooled,
@@ -85,9 +88,12 @@ def export_int8(folder: Path, target: Path) -> None:
             )
             # Int8 matrix products only: quantising embeddings and layer norms too costs accuracy.
             quantize_dynamic(
-                str(plain), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                str(plain),
+                str(target),
+                weight_type=QuantType.QInt8,
+                per_channel=True,
                 op_types_to_quantize=["MatMul"],
-            )  # fmt: skip
+            )
     except ModelError:
         raise
     except Exception as exc:  # torch, onnx and onnxruntime raise many types
@@ -95,6 +101,20 @@ def export_int8(folder: Path, target: Path) -> None:
             f"cannot export {folder} to ONNX int8 ({type(exc).__name__}: {exc}); "
             "install onnx and onnxruntime, or set QA_EMBEDDING_BACKEND=torch"
         ) from exc
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence the tracer's warnings and quantize_dynamic's root-logger advice (not actionable)."""
+    root = logging.getLogger()
+    hush = logging.Filter("nothing")  # a filter matching no logger name drops every record
+    root.addFilter(hush)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        root.removeFilter(hush)
 
 
 def _mean_pooled(model: Any, torch: Any) -> Any:
@@ -154,9 +174,13 @@ class OnnxInt8Embedder:
     """
 
     def __init__(
-        self, model_path: str = "", cache_dir: Path = Path("data/models"), batch_size: int = 32,
-        verify: bool = True, threads: int = 0,
-    ) -> None:  # fmt: skip
+        self,
+        model_path: str = "",
+        cache_dir: Path = Path("data/models"),
+        batch_size: int = 4,
+        verify: bool = True,
+        threads: int = 0,
+    ) -> None:
         self._model_path = model_path
         self._cache_dir = Path(cache_dir)
         self._batch_size = batch_size

@@ -242,3 +242,27 @@ def test_rebuild_ignores_what_is_on_disk(tmp_path: Path) -> None:
     index.rebuild(store)
     assert [cid for cid, _ in index.search("wombats", 5)] == ["b:0"]
     assert not (tmp_path / "lexical.tmp").exists()
+
+
+@pytest.mark.slow
+def test_removing_a_document_hides_it_at_once_in_every_process(tmp_path: Path) -> None:
+    from ingest.pipeline import remove_document
+
+    store = ChromaStore(FakeEmbedder(), tmp_path / "data")
+    index = LexicalIndex(tmp_path / "lexical")
+    put(store, "a", "Quokkas live on Rottnest Island.")
+    put(store, "b", "Quokkas and wombats share a burrow.")
+    store.bump_revision()
+    index.ensure_current(store)
+    other = LexicalIndex(tmp_path / "lexical")  # another process, loaded before the delete
+    other.ensure_current(store)
+    remove_document("a", store, index)
+    assert index.revision == store.revision()
+    assert [cid for cid, _ in index.search("quokkas", 5)] == ["b:0"]
+    other.ensure_current(store)  # reads the new manifest: no rebuild needed, same answer
+    assert [cid for cid, _ in other.search("quokkas", 5)] == ["b:0"]
+    assert [cid for cid, _ in other.search("rottnest", 5)] == []
+    # An index that missed the revision before the delete is rebuilt instead.
+    late = LexicalIndex(tmp_path / "late")
+    remove_document("b", store, late)
+    assert late.search("quokkas", 5) == [] and late.revision == store.revision()

@@ -10,7 +10,7 @@ dates and people, plus background paragraphs and a little page furniture.
 ``.questions.jsonl`` in the same folder (hidden, so ingest skips it) holds one question per
 article with its answer, in the project's test-set format, to drive the query benchmarks.
 
-    python bench/corpus.py OUT_DIR --articles 1000 --seed 7
+    python bench/make_corpus.py OUT_DIR --articles 1000 --seed 7
 """
 
 from __future__ import annotations
@@ -287,7 +287,10 @@ def _event(rng: random.Random, facts: Facts, kind: str) -> tuple[str, list[str]]
             f"Operating margin was {rng.randint(4, 35)} per cent and the company ended the quarter "
             f"with {jobs * 10} employees.",
         ]
-        facts.question, facts.answer = f"By how much did {org}'s revenue grow in Q{quarter}?", f"{growth} per cent"
+        facts.question, facts.answer = (
+            f"By how much did {org}'s revenue grow in Q{quarter}?",
+            f"{growth} per cent",
+        )
     elif kind == "funding":
         series = rng.choice("ABCD")
         investor, _ = _org_name(rng)
@@ -359,10 +362,11 @@ def make_article(seed: int, index: int) -> tuple[str, dict[str, object]]:
     facts.people = [(_person(rng), title) for title in rng.sample(_TITLES, 3)]
     kind = rng.choice(_KINDS)
     head, lead = _event(rng, facts, kind)
-    target_words = rng.randint(200, 1500)
+    # Body words; the last paragraph and the "About" line may add up to ~150, so 200-1,500 in all.
+    target_words = rng.randint(230, 1350)
     paragraphs = list(lead)
     words = sum(len(p.split()) for p in paragraphs)
-    while words < target_words - 40:
+    while words < target_words:
         if rng.random() < 0.15 and not paragraphs[-1].startswith("#"):
             paragraphs.append(f"## {rng.choice(_TOPICS).capitalize()} in {facts.city}")
         elif rng.random() < 0.08 and not paragraphs[-1].startswith("#"):
@@ -419,7 +423,9 @@ def write_corpus(out: Path, articles: int, seed: int = 7) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("out", type=Path, help="folder to write the articles into")
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)

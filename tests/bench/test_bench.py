@@ -1,0 +1,92 @@
+"""Smoke test of the benchmark code (not a benchmark): the corpus generator, stand-ins, the report."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingest.loading import load_articles
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+
+import common
+import make_corpus as corpus
+import report
+
+
+def test_the_corpus_is_deterministic_and_grows_by_appending(tmp_path: Path) -> None:
+    small = corpus.write_corpus(tmp_path / "small", 12, seed=3)
+    large = corpus.write_corpus(tmp_path / "large", 20, seed=3)
+    for path in sorted(small.glob("*.md")):
+        assert path.read_text(encoding="utf-8") == (large / path.name).read_text(encoding="utf-8")
+    assert corpus.make_article(4, 0) != corpus.make_article(3, 0)
+
+
+def test_articles_load_cleanly_with_their_front_matter_and_questions(tmp_path: Path) -> None:
+    folder = corpus.write_corpus(tmp_path / "c", 30, seed=7)
+    loaded = load_articles([folder])
+    assert loaded.failures == []  # the hidden questions file is skipped, every article loads
+    assert len(loaded.articles) == 30
+    for article in loaded.articles:
+        assert article.doc_id.startswith("bench-") and article.title and article.date and article.url
+    words = [len(p.read_text(encoding="utf-8").split()) for p in folder.glob("*.md")]
+    assert min(words) >= 200 and max(words) <= 1600
+    questions = [json.loads(line) for line in (folder / corpus.QUESTIONS).read_text().splitlines()]
+    assert len(questions) == 30
+    by_id = {a.doc_id: a for a in loaded.articles}
+    for question in questions:
+        (gold,) = question["doc_ids"]
+        assert question["question"].endswith("?")
+        # The answer is in the cleaned text the store will hold.
+        assert question["answers"][0] in by_id[gold].text, question
+
+
+def test_stand_in_vectors_are_deterministic_unit_vectors() -> None:
+    stand_in = common.StandInEmbedder("some-model")
+    first, second = stand_in.embed(["a text", "another"])
+    assert stand_in.embed(["a text"])[0] == first != second
+    assert math.isclose(math.sqrt(sum(x * x for x in first)), 1.0, rel_tol=1e-5)
+
+
+def test_percentiles_and_bounded_loops() -> None:
+    assert common.percentile([5, 1, 3, 2, 4], 0.5) == 3
+    assert common.percentile([1.0] * 99 + [100.0], 0.99) == 1.0
+    assert common.percentile([], 0.5) == 0.0
+    assert len(list(common.bounded([{"q": 1}], count=7, seconds=60))) == 7
+    assert list(common.bounded([{"q": 1}], count=7, seconds=-1)) == []
+
+
+def test_targets_are_judged_from_the_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    results = {
+        "machine": {"cpus": 2, "cpu": "test", "python": "3.11", "load_average": [0.1]},
+        "backend": "onnx-int8",
+        "articles": 10,
+        "ingest": {
+            "ours": {"articles": 10, "chunks": 70, "seconds": 10.0, "chunks_per_s": 7.0, "peak_rss_mb": 300,
+                     "model_load_seconds": 1.0},
+            "raw_encode": {"chunks": 70, "seconds": 9.0, "chunks_per_s": 7.8, "peak_rss_mb": 250},
+            "langchain": {"articles": 10, "chunks": 75, "seconds": 30.0, "chunks_per_s": 2.5, "peak_rss_mb": 900},
+        },
+        "query": {
+            "1k": {
+                "store": {"chunks": 1000},
+                "http": {"requests": 5, "p50_ms": 40.0, "p95_ms": 160.0, "p99_ms": 170.0, "server_rss_mb": 500,
+                         "server_peak_rss_mb": 510, "gold_doc_cited": 1.0, "answer_contains_gold": 1.0, "errors": 0},
+                "library": {"requests": 5, "p50_ms": 30.0, "p95_ms": 50.0, "p99_ms": 60.0, "peak_rss_mb": 400,
+                            "gold_doc_retrieved": 1.0, "answer_contains_gold": 1.0},
+            }
+        },
+    }  # fmt: skip
+    met = {row["target"].split(" (")[0]: row["met"] for row in report.targets(results)}
+    assert met["ingest chunks/s >= 2x LangChain pipeline"] is True
+    assert met["ingest time <= 1.2x raw encode time"] is True
+    assert met["/v1/ask p50 < 50 ms at the largest size"] is True
+    assert met["/v1/ask p95 < 150 ms at the largest size"] is False
+    results["targets"] = report.targets(results)
+    report.print_report(results)
+    assert "Targets" in capsys.readouterr().out
