@@ -278,13 +278,10 @@ def test_document_markup_is_shown_as_text_and_runs_nothing(
 ) -> None:
     page.goto(f"{sites.api}/")
     open_widget(page)
-    for question in (
-        "What did the attacker rename the notebook to in the proof of concept?",
-        "What script did the attacker's note body contain?",
-    ):
-        answer = ask(page, question)
-        expect(answer).to_have_attribute("data-state", "done")
-        answer.locator(".chip").first.click()
+    # The answer's quote is the advisory sentence that quotes both payloads.
+    answer = ask(page, "On what date was the proof of concept of the Quill Note Web attack received?")
+    expect(answer).to_have_attribute("data-state", "done")
+    answer.locator(".chip").first.click()
     quotes = page.locator(".cite blockquote")
     expect(quotes.filter(has_text=IMG_PAYLOAD).first).to_be_visible()
     expect(quotes.filter(has_text=SCRIPT_PAYLOAD).first).to_be_visible()
