@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -150,7 +151,7 @@ def print_report(results: dict[str, Any], console: Console | None = None) -> Non
         table.add_row(row["target"], row["figure"], met)
     console.print(table)
     for note in results.get("notes", []):
-        console.print(f"note: {note}")
+        console.print(f"note: {escape(note)}")
 
 
 def _print_queries(results: dict[str, Any], console: Console) -> None:

@@ -235,8 +235,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--params", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.quick:
-        args.articles, args.sizes, args.requests, args.seconds = 100, "1000", 50, 20
+    if args.quick:  # smaller defaults; options given explicitly still win
+        for name, value in (("articles", 100), ("sizes", "1000"), ("requests", 50), ("seconds", 20)):
+            if getattr(args, name) == parser.get_default(name):
+                setattr(args, name, value)
     args.sizes = [int(s) for s in str(args.sizes).split(",") if s]
     args.stand_in_sizes = [int(s) for s in str(args.stand_in_sizes).split(",") if s]
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}

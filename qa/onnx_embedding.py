@@ -1,11 +1,12 @@
-"""The same sentence-transformers model run by ONNX Runtime with int8 weights: ~2× faster on CPU.
+"""The same sentence-transformers model run by ONNX Runtime in int8: 2-3× faster on CPU.
 
 The ONNX file is exported here, offline, from the (verified) local weights the first time it
 is needed: torch traces the transformer with mean pooling and normalisation built in, then
-ONNX Runtime quantises the weights of its matrix products to int8 (dynamic quantisation,
-per channel; activations stay float). The result is cached in ``cache_dir`` under a key of
+ONNX Runtime quantises the weights of its matrix products to int8, per channel (dynamic
+quantisation: their inputs are quantised on the fly, per batch, so a vector varies in the
+third decimal with the batch it is computed in). The result is cached in ``cache_dir`` under a key of
 the source files and the recipe, with its own SHA-256 in a manifest that is checked on load,
-and written atomically, so processes sharing a data directory export once.
+and written atomically, so no process sharing the data directory loads a half-written file.
 
 Optimum (sentence-transformers' own ONNX route) cannot be installed beside
 sentence-transformers 6 (it needs transformers < 4.58), hence this small exporter.
