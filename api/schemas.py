@@ -31,13 +31,9 @@ class FiltersBody(Strict):
     )
 
 
-class AskRequest(Strict):
-    question: str = Field(
-        ...,
-        description="The question, 1-2,000 characters.",
-        max_length=100_000,
-        json_schema_extra=QUESTION_BOUNDS,
-    )
+class AnswerOptions(Strict):
+    """What both /v1/ask and /v1/chat accept besides the question."""
+
     top_k: int | None = Field(
         None, description="Passages to retrieve, 1-50.", strict=True, json_schema_extra=TOP_K_BOUNDS
     )
@@ -46,6 +42,15 @@ class AskRequest(Strict):
         None,
         description="'extractive' (offline) or 'llm' (the configured model server, citations verified); "
         "default: the server's QA_ANSWERER.",
+    )
+
+
+class AskRequest(AnswerOptions):
+    question: str = Field(
+        ...,
+        description="The question, 1-2,000 characters.",
+        max_length=100_000,
+        json_schema_extra=QUESTION_BOUNDS,
     )
 
 
@@ -56,7 +61,7 @@ class ChatMessage(Strict):
     )
 
 
-class ChatRequest(Strict):
+class ChatRequest(AnswerOptions):
     # The 20-message / 8,000-character limits are checked by qa.conversation (413 with a clear
     # message); the bounds here only stop absurd bodies before parsing them further.
     messages: list[ChatMessage] = Field(
@@ -66,15 +71,6 @@ class ChatRequest(Strict):
         max_length=1000,
     )
     stream: bool = Field(False, description="Answer as text/event-stream: citations, delta..., done.")
-    top_k: int | None = Field(
-        None, description="Passages to retrieve, 1-50.", strict=True, json_schema_extra=TOP_K_BOUNDS
-    )
-    filters: FiltersBody | None = None
-    answerer: Literal["extractive", "llm"] | None = Field(
-        None,
-        description="'extractive' (offline) or 'llm' (the configured model server, citations verified); "
-        "default: the server's QA_ANSWERER.",
-    )
 
 
 class ChatResponse(Answer):
