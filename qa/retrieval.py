@@ -38,10 +38,6 @@ class HybridRetriever:
         dense = self.store.search(embedding, depth, filters)
         lexical = self.lexical.search(question, depth, filters)
         by_id = {p.chunk_id: p for p in dense}
-        for rank, (chunk_id, _) in enumerate(lexical, 1):
-            passage = by_id.get(chunk_id)
-            if passage is not None:
-                passage.lexical_rank = rank
         missing = [cid for cid, _ in lexical if cid not in by_id]
         for passage in self.store.get_chunks(missing):
             by_id[passage.chunk_id] = passage
