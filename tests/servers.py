@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import time
 from pathlib import Path
 
 import httpx
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_env(data_dir: Path, port: int, **settings: str) -> dict[str, str]:
+    """The environment for `qa serve` on ``port`` over the torch-built test store in ``data_dir``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
+    env.update(QA_DATA_DIR=str(data_dir), QA_PORT=str(port), QA_EMBEDDING_BACKEND="torch", **settings)
+    return env
 
 
 def wait_until_ready(proc: subprocess.Popen[bytes], base: str, log: Path, seconds: float = 120) -> None:

@@ -3,9 +3,7 @@ and `qa serve` as a real process."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,7 +18,7 @@ from api.app import create_app
 from qa.service import QAService, build_service
 from qa.settings import Settings
 from tests.conftest import CORPUS_DOCS, make_settings
-from tests.servers import wait_until_ready
+from tests.servers import free_port, serve_env, wait_until_ready
 
 pytestmark = pytest.mark.slow
 
@@ -212,19 +210,11 @@ def test_an_unreachable_store_is_a_503(tmp_path: Path, embedder: Any) -> None:
 # -- `qa serve`, a real server process -------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_qa_serve_answers_and_stops_cleanly_on_sigterm(
     corpus_service: QAService, corpus_settings: Settings, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
-    env.update(QA_DATA_DIR=str(corpus_settings.data_dir), QA_PORT=str(port), QA_LOG_LEVEL="info")
-    env.update(QA_EMBEDDING_BACKEND="torch")  # the backend the shared store was built with
+    env = serve_env(corpus_settings.data_dir, port, QA_LOG_LEVEL="info")
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

@@ -24,10 +24,9 @@ from ingest.pipeline import ingest_paths
 from qa.embedding import SentenceTransformerEmbedder
 from qa.service import QAService, build_service
 from qa.settings import Settings
-from tests.api.test_app import free_port
 from tests.conftest import make_settings
 from tests.qa.test_faults import ChromaServer, small_corpus
-from tests.servers import wait_until_ready
+from tests.servers import free_port, serve_env, wait_until_ready
 
 pytestmark = pytest.mark.slow
 
@@ -101,9 +100,7 @@ def test_sigterm_lets_in_flight_questions_finish(
     corpus_service: QAService, corpus_settings: Settings, tmp_path: Path
 ) -> None:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
-    env.update(QA_DATA_DIR=str(corpus_settings.data_dir), QA_PORT=str(port), QA_RATE_LIMIT_PER_MINUTE="0")
-    env.update(QA_EMBEDDING_BACKEND="torch")  # the backend the shared store was built with
+    env = serve_env(corpus_settings.data_dir, port, QA_RATE_LIMIT_PER_MINUTE="0")
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

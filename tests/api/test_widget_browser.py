@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -25,6 +24,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Dialog, Locator, Page, expect, sync_playwright
+
+from tests.servers import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -64,13 +65,6 @@ class Sites:
     api: str  # the qa server (also serves the demo page)
     listed: str  # a host site in QA_CORS_ORIGINS
     unlisted: str  # a host site that is not
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def host_page(api: str, title: str, css: str = "") -> str:

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from qa.store import ChromaStore
 from qa.types import Article
 from tests.conftest import CORPUS_DIR, CORPUS_DOCS, make_settings
 from tests.fakes import FakeEmbedder
+from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -362,12 +362,6 @@ def test_an_ingest_killed_half_way_is_completed_by_the_next_run(
 
 
 # -- a real Chroma server -----------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class ChromaServer:

@@ -24,6 +24,7 @@ from qa.lexical import LexicalIndex
 from qa.service import QAService, build_service
 from qa.settings import Settings
 from tests.conftest import CORPUS_DIR, make_settings
+from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -90,14 +91,6 @@ class ChromaServer:
     def signal(self, number: int) -> None:
         assert self.proc is not None
         self.proc.send_signal(number)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
