@@ -23,15 +23,15 @@ SUPERSEDED = re.compile(
 # signal is the margin over the best different answer; a name of the question missing from the
 # evidence and a candidate of a neighbouring type pull it down.
 CONFIDENCE_WEIGHTS = {
-    "coverage": 0.89,
-    "cosine": -1.01,
-    "names": 0.79,
-    "fit": 1.32,
-    "margin": 2.22,
-    "both_rankings": -0.76,
-    "rank": 0.17,
+    "coverage": 1.35,
+    "cosine": -0.95,
+    "names": 0.1,
+    "fit": 0.99,
+    "margin": 1.7,
+    "both_rankings": -0.48,
+    "rank": -0.02,
 }
-CONFIDENCE_BIAS = -2.01
+CONFIDENCE_BIAS = -1.35
 
 # Types whose answer may be "Proper-Name HEAD" ("Part-Dieu district", "Codex for Teachers hackathons").
 HEAD_TYPED = frozenset({AnswerType.OTHER, AnswerType.PLACE, AnswerType.ORGANISATION})
@@ -78,13 +78,31 @@ class Choice:
 
 
 def name_support(name: list[str], haystack: str, context: set[str]) -> float:
-    """1 when the question's name occurs as a phrase in the passage, less when only its words do."""
+    """1 when the question's name occurs as a phrase in the passage, less when only its words do.
+
+    A quarter is found under either spelling ("Q3" / "third quarter"), a possessive without its
+    "'s", and a number counts double: "Wimbledon 2019" is not supported by a 2018 report.
+    """
     if not name:
         return 1.0
+    name = [w.removesuffix("'s").removesuffix("’s").replace(".", "") for w in name]
+    haystack = haystack.replace(".", "")
     if " ".join(name) in haystack:
         return 1.0
-    found = sum(1 for w in name if stem(w) in context) / len(name)
-    return 0.6 if found == 1.0 else 0.3 * found
+    weights = [2.0 if any(c.isdigit() for c in w) else 1.0 for w in name]
+    found = sum(wt for w, wt in zip(name, weights, strict=True) if _found(w, haystack, context))
+    share = found / sum(weights)
+    return 0.8 if share == 1.0 else 0.4 * share
+
+
+_QUARTERS = {"q1": "first quarter", "q2": "second quarter", "q3": "third quarter", "q4": "fourth quarter"}
+
+
+def _found(word: str, haystack: str, context: set[str]) -> bool:
+    if stem(word) in context or f" {word} " in f" {haystack} ":
+        return True
+    quarter = _QUARTERS.get(word)
+    return quarter is not None and quarter in haystack
 
 
 MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
@@ -98,13 +116,21 @@ def date_precision(text: str) -> float:
     return 0.7 + 0.1 * has_year + 0.1 * has_month + 0.1 * (has_day and has_month)
 
 
-def add_votes(choices: list[Choice]) -> None:
-    """Reward an answer that several independent sentences give (news repeats the facts)."""
+def add_votes(choices: list[Choice], wants: str = "") -> None:
+    """Reward an answer that several independent sentences give (news repeats the facts).
+
+    A sentence only votes for a candidate when it is about the question's names and does not
+    give the candidate the opposite role ("Halep beats Williams" is no vote for Williams winning).
+    """
     support: dict[str, set[tuple[str, int]]] = {}
     for choice in choices:
-        if choice.candidate is not None and choice.fit >= 0.5:
-            key = " ".join(words(choice.candidate.text))
-            support.setdefault(key, set()).add((choice.evidence.passage.doc_id, choice.evidence.start))
+        cand = choice.candidate
+        if cand is None or choice.fit < 0.5 or choice.evidence.names < 0.6:
+            continue
+        if wants and cand.role and cand.role != wants:
+            continue
+        key = " ".join(words(cand.text))
+        support.setdefault(key, set()).add((choice.evidence.passage.doc_id, choice.evidence.start))
     for choice in choices:
         if choice.candidate is not None:
             others = len(support.get(" ".join(words(choice.candidate.text)), ())) - 1
@@ -118,10 +144,13 @@ def title_names(title: str) -> set[str]:
 
 IRREGULAR = {
     "led": "lead",
-    "bought": "buy",
     "paid": "pay",
     "sold": "sell",
     "won": "win",
+    "wins": "win",
+    "winning": "win",
+    "winner": "win",
+    "winners": "win",
     "made": "make",
     "ran": "run",
     "held": "hold",
@@ -136,6 +165,18 @@ IRREGULAR = {
     "left": "leave",
     "met": "meet",
     "became": "become",
+    "beat": "win",
+    "beats": "win",
+    "defeated": "win",
+    "defeats": "win",
+    "clinched": "win",
+    "purchased": "acqui",
+    "purchases": "acqui",
+    "buys": "acqui",
+    "buy": "acqui",
+    "bought": "acqui",
+    "directed": "direc",
+    "helmed": "direc",
 }
 
 

@@ -14,6 +14,7 @@ import logging
 import re
 import shutil
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -147,17 +148,26 @@ class LexicalIndex:
         self._removed = np.zeros(len(ids), dtype=bool)
 
     def _save(self, retriever: Any) -> None:
-        tmp = self.folder.with_name(self.folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if retriever is not None:
-            retriever.save(str(tmp / "bm25"), show_progress=False)
-        self._save_manifest(tmp)
-        # Swap in whole: a reader never sees half an index.
-        if self.folder.is_symlink() or self.folder.is_file():
-            self.folder.unlink()
-        shutil.rmtree(self.folder, ignore_errors=True)
-        tmp.rename(self.folder)
+        # A staging folder of our own: processes sharing this data dir (uvicorn workers, an
+        # ingest beside a server) may save at the same moment and must not mix their files.
+        tmp = self.folder.with_name(f"{self.folder.name}.tmp-{uuid.uuid4().hex}")
+        try:
+            tmp.mkdir(parents=True)
+            if retriever is not None:
+                retriever.save(str(tmp / "bm25"), show_progress=False)
+            self._save_manifest(tmp)
+            # Swap in whole: a reader never sees half an index.
+            if self.folder.is_symlink() or self.folder.is_file():
+                self.folder.unlink()
+            shutil.rmtree(self.folder, ignore_errors=True)
+            try:
+                tmp.rename(self.folder)
+            except OSError:
+                if not (self.folder / "manifest.json").is_file():
+                    raise
+                # Another process swapped in its whole index first; its manifest names its revision.
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def _save_manifest(self, folder: Path) -> None:
         manifest = {
@@ -168,7 +178,7 @@ class LexicalIndex:
             "dates": [int(d) for d in self._dates],
             "removed": [int(i) for i in np.flatnonzero(self._removed)],
         }
-        tmp = folder / "manifest.json.tmp"
+        tmp = folder / f"manifest.json.tmp-{uuid.uuid4().hex}"
         tmp.write_text(json.dumps(manifest), encoding="utf-8")
         tmp.replace(folder / "manifest.json")  # whole or not at all, for readers in other processes
 

@@ -165,6 +165,9 @@ def generic_head(question: str) -> str:
                     if run:
                         break
                     continue
+                if nxt.endswith(("'s", "’s")):
+                    run = []  # "the name of Microsoft's AR headset": the head follows the owner
+                    continue
                 run.append(nxt)
             return run[-1] if run else ""
     return ""
@@ -211,9 +214,10 @@ def analyse(raw: str) -> Question:
 def _wants(question: str) -> str:
     """The role of the asked-for entity: who/which-X followed directly by a verb asks for its doer."""
     q = question.lower()
-    if re.search(r"\b(whom|who did|who does|who will \w+ (hire|appoint|name))\b", q):
+    if re.search(r"\b(whom|who did|who does|who will \w+ (hire|appoint|name))\b|^\W*(which|what) \w+ (did|does|do)\b", q):
         return "patient"
     copula = r"(?!is\b|was\b|are\b|were\b|will be\b|has been\b)"
-    if re.search(r"^(?:\W*)(who|which \w+|what \w+)\s+" + copula + r"\w+(ed|s)?\b", q):
+    aux = r"(?!(?:is|was|are|were|does|did|do|will|has|have|had|can)\b)"
+    if re.search(r"^(?:\W*)(who|(?:which|what) " + aux + r"\w+)\s+" + copula + r"\w+(ed|s)?\b", q):
         return "agent"
     return ""

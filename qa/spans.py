@@ -57,6 +57,7 @@ _MONTHS = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\bq[1-4]\b|\b(spring|summer|autumn|fall|winter)\b",
     re.IGNORECASE,
 )
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun".split())
 _ORG_SUFFIX = frozenset(
     """labs lab inc corp corporation systems group capital ventures partners bank university ministry
     authority agency institute technologies technology robotics semiconductor semiconductors bio
@@ -171,6 +172,7 @@ def _candidates(doc: Any) -> list[Candidate]:
             qualifier = _QUALIFIER.search(text[:start])
             start = qualifier.start() if qualifier else start
             found.append(Candidate(start, match.end(), text[start : match.end()], AnswerType.MONEY, "MONEY"))
+    named = [(c.start, c.end) for c in found]
     for chunk in chunks:
         span = _LEADING_DETERMINER.sub("", chunk.text)
         start = chunk.end_char - len(span)
@@ -178,7 +180,22 @@ def _candidates(doc: Any) -> list[Candidate]:
             found.append(
                 Candidate(start, chunk.end_char, span, AnswerType.OTHER, "NP", chunk.root.pos_ == "PROPN")
             )
+        if _untagged_name(chunk, span, start, named):
+            role, verb = _role(chunk.root)
+            found.append(Candidate(start, chunk.end_char, span, AnswerType.OTHER, "PROPN", True, role, verb))
     return found
+
+
+def _untagged_name(chunk: Any, span: str, start: int, named: list[tuple[int, int]]) -> bool:
+    """A proper-noun phrase ("Facebook") the entity tagger left out: every word capitalised."""
+    return (
+        chunk.root.pos_ == "PROPN"
+        and bool(span)
+        and all(w[:1].isupper() or w[:1].isdigit() for w in span.split())
+        and not _MONTHS.fullmatch(span)
+        and span.lower() not in _WEEKDAYS
+        and not any(s < chunk.end_char and start < e for s, e in named)
+    )
 
 
 _DATELINE = re.compile(r"^[A-Z][A-Z .,'-]+,\s[^—–]{0,40}\s[—–-]\s")
