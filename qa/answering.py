@@ -112,7 +112,8 @@ class ExtractiveAnswerer:
     def _score_sentences(self, q: Question, evidence: list[Evidence], qvec: Sequence[float]) -> None:
         weights = self._term_weights(q, evidence)
         total = sum(weights.values()) or 1.0
-        names = [[w for w in words(n) if w not in STOPWORDS] for n in q.names]
+        # Single letters stay: "Series A" is not "Series B".
+        names = [[w for w in words(n) if w not in STOPWORDS or len(w) == 1] for n in q.names]
         per_passage: dict[str, tuple[set[str], set[str], str]] = {}  # the same for all its sentences
         for ev in evidence:
             stems = {stem(w) for w in words(ev.text)}
@@ -189,8 +190,11 @@ class ExtractiveAnswerer:
             re.search(r"\b(announce|announced|release|released|published|dated)\b", q.text.lower())
         )
         choices: list[Choice] = []
+        verbs = {stem(v) for v in self.spans.verbs(q.text)}
         per_sentence = self.spans.candidates_many([e.text for e in top])
         for ev, candidates in zip(top, per_sentence, strict=True):
+            if verbs:
+                ev.verbs = len(verbs & {stem(w) for w in words(ev.text)}) / len(verbs)
             anchors = self._anchors(ev.text, question_words - {head})
             dateline = dateline_end(ev.text)
             superseded = bool(SUPERSEDED.search(ev.text))
@@ -328,6 +332,7 @@ class ExtractiveAnswerer:
             "margin": best.score - rival,
             "both_rankings": float(passage.dense_rank is not None and passage.lexical_rank is not None),
             "rank": 1.0 / (1 + ev.rank),
+            "verbs": ev.verbs,
         }
 
     @staticmethod

@@ -23,15 +23,16 @@ SUPERSEDED = re.compile(
 # signal is the margin over the best different answer; a name of the question missing from the
 # evidence and a candidate of a neighbouring type pull it down.
 CONFIDENCE_WEIGHTS = {
-    "coverage": 1.35,
-    "cosine": -0.95,
-    "names": 0.1,
-    "fit": 0.99,
-    "margin": 1.7,
-    "both_rankings": -0.48,
-    "rank": -0.02,
+    "coverage": 0.73,
+    "cosine": -0.83,
+    "names": 0.49,
+    "fit": 1.05,
+    "margin": 1.77,
+    "both_rankings": -0.68,
+    "rank": -0.19,
+    "verbs": 0.74,
 }
-CONFIDENCE_BIAS = -1.35
+CONFIDENCE_BIAS = -1.63
 
 # Types whose answer may be "Proper-Name HEAD" ("Part-Dieu district", "Codex for Teachers hackathons").
 HEAD_TYPED = frozenset({AnswerType.OTHER, AnswerType.PLACE, AnswerType.ORGANISATION})
@@ -66,6 +67,7 @@ class Evidence:
     coverage: float = 0.0
     names: float = 1.0  # support of the least supported name of the question in the passage or title
     cosine: float = 0.0
+    verbs: float = 1.0  # share of the question's verbs (or their families) the sentence uses
     score: float = 0.0
 
 

@@ -45,10 +45,11 @@ _HEAD_TYPES: dict[AnswerType, frozenset[str]] = {
     ),
     AnswerType.MONEY: frozenset(
         """amount price cost costs sum budget valuation revenue revenues salary fee fees funding
-        investment profit profits sales worth fine grant grants capital prize""".split()
+        investment profit profits sales worth fine grant grants capital prize income earnings loss
+        losses spending wage wages debt turnover""".split()
     ),
     AnswerType.QUANTITY: frozenset(
-        ["number", "percentage", "percent", "share", "size", "population", "count", "total"]
+        ["number", "percentage", "percent", "share", "size", "population", "count", "total", "margin", "rate"]
     ),
 }
 _MONEY_VERBS = re.compile(
@@ -173,6 +174,8 @@ def generic_head(question: str) -> str:
     return ""
 
 
+_ORDINALS = ("first", "second", "third", "fourth")
+_QUARTER = re.compile(r"\b(first|second|third|fourth)[- ]quarter\b")
 _NAME = re.compile(
     r"(?:[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*%?)(?:\s+(?:of|for|and|de|the|&)?\s*(?:[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*))*"
 )
@@ -189,6 +192,9 @@ def analyse(raw: str) -> Question:
         first = name.split()[0].lower() if name else ""
         if (name and first not in QUESTION_WORDS and first not in STOPWORDS) or (name and name[0].isdigit()):
             names.append(name)
+    # "in the second quarter of 2025" constrains the answer like a name does ("Q2" in the text).
+    for ordinal in _QUARTER.findall(text.lower()):
+        names.append(f"Q{_ORDINALS.index(ordinal) + 1}")
     if answer_type is AnswerType.OTHER and not head:
         head = generic_head(text)
     counted = re.search(r"\bhow many ((?:\w+ ?){1,3})", text.lower())

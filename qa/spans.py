@@ -88,6 +88,7 @@ class SpanFinder:
         self._nlp: Any = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, list[Candidate]] = OrderedDict()
+        self._verbs: OrderedDict[str, list[str]] = OrderedDict()
         self._cache_size = cache_size
 
     @property
@@ -116,6 +117,22 @@ class SpanFinder:
                 if len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return [self._cache.get(s) or _candidates(self.nlp(s)) for s in sentences]
+
+
+    def verbs(self, text: str) -> list[str]:
+        """The content verbs of a question, as written ("open", "acquired"); not be/have/do."""
+        with self._lock:
+            cached = self._verbs.get(text)
+        if cached is None:
+            cached = [t.text.lower() for t in self.nlp(text) if t.pos_ == "VERB" and t.lower_ not in _LIGHT_VERBS]
+            with self._lock:
+                self._verbs[text] = cached
+                if len(self._verbs) > self._cache_size:
+                    self._verbs.popitem(last=False)
+        return cached
+
+
+_LIGHT_VERBS = frozenset("be is was are were been being have has had do does did get got make made take".split())
 
 
 def _candidates(doc: Any) -> list[Candidate]:

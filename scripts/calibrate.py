@@ -7,7 +7,7 @@ Usage (each test set with the store that holds its corpus):
 Each store is a QA_DATA_DIR already ingested with the test set's corpus (``qa ingest``). The
 script answers every question with abstention off, records the evidence features of the chosen
 answer and whether it was right, fits a logistic regression on all sets together and prints the
-weights (to copy into qa/answering.py) and the correct / wrong / abstained counts per threshold.
+weights (to copy into qa/evidence.py) and the correct / wrong / abstained counts per threshold.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 
 from qa.answering import ExtractiveAnswerer
 from qa.evaluation import contains, load_testset
+from qa.evidence import CONFIDENCE_WEIGHTS
 from qa.service import build_service
 from qa.settings import Settings
 
@@ -43,7 +44,7 @@ def collect(testset: Path, data_dir: Path) -> tuple[list[list[float]], list[bool
         for case in cases:
             seen.clear()
             answer = service.ask(case.question)
-            rows.append(list(seen[-1].values()) if seen else [0.0] * 7)
+            rows.append(list(seen[-1].values()) if seen else [0.0] * len(CONFIDENCE_WEIGHTS))
             right.append(not answer.abstained and any(contains(g, answer.text) for g in case.answers))
             answerable.append(case.answerable)
         return rows, right, answerable
@@ -73,7 +74,7 @@ def main(pairs: list[str]) -> None:
         answerable += a
     x, y, ans = np.array(rows), np.array(right, dtype=float), np.array(answerable)
     w = fit(x, y)
-    names = ["coverage", "cosine", "names", "fit", "margin", "both_rankings", "rank"]
+    names = list(CONFIDENCE_WEIGHTS)
     weights = {n: round(float(v), 2) for n, v in zip(names, w[:-1], strict=True)}
     print("weights:", weights, "bias:", round(float(w[-1]), 2))
     p = 1.0 / (1.0 + np.exp(-(np.hstack([x, np.ones((len(x), 1))]) @ w)))

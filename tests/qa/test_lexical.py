@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from qa.chunking import chunk_article
 from qa.lexical import LexicalIndex, lexical_tokens
 from qa.retrieval import HybridRetriever
 from qa.service import QAService
-from qa.store import ChromaStore, Filters
+from qa.store import ChromaStore, Filters, StoredChunk
 from qa.types import Article
 from tests.fakes import FakeEmbedder
 
@@ -241,7 +243,46 @@ def test_rebuild_ignores_what_is_on_disk(tmp_path: Path) -> None:
     put(store, "b", "Wombats dig burrows.")  # written without a revision bump
     index.rebuild(store)
     assert [cid for cid, _ in index.search("wombats", 5)] == ["b:0"]
-    assert not (tmp_path / "lexical.tmp").exists()
+    assert not list(tmp_path.glob("lexical.tmp*"))
+
+
+@dataclasses.dataclass
+class WordStore:
+    """Stands in for a store whose 200 chunks all say ``word``, at revision ``word``."""
+
+    word: str
+
+    def revision(self) -> str:
+        return self.word
+
+    def iter_chunks(self) -> Iterator[StoredChunk]:
+        for i in range(200):
+            text = f"{self.word} paragraph {i}. " * 10
+            yield StoredChunk(chunk_id=f"{self.word}:{i}", doc_id=self.word, text=text, metadata={})
+
+
+def test_processes_sharing_a_data_dir_save_whole_indexes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Uvicorn workers (or an ingest beside a server) share one folder and may save at once.
+    folder = tmp_path / "lexical"
+
+    def rebuild_often(word: str) -> None:
+        for _ in range(15):
+            LexicalIndex(folder).rebuild(WordStore(word))  # type: ignore[arg-type]
+
+    workers = [threading.Thread(target=rebuild_often, args=(w,)) for w in ("quokka", "wombat")]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert "could not save" not in caplog.text
+    assert [p.name for p in tmp_path.iterdir()] == ["lexical"]  # no staging folders left
+    saved = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["revision"]
+    other = "wombat" if saved == "quokka" else "quokka"
+    index = LexicalIndex(folder)
+    assert index._load(saved)  # one process's whole index, not a mix
+    assert index.search(saved, 3) and not index.search(other, 3)
 
 
 @pytest.mark.slow
