@@ -21,13 +21,16 @@ from qa.evidence import (
     COMPATIBLE,
     CONFIDENCE_BIAS,
     CONFIDENCE_WEIGHTS,
+    CORRECTION,
     HEAD_TYPED,
+    NAMED,
     SUPERSEDED,
     Choice,
     Evidence,
     add_votes,
     date_precision,
-    name_support,
+    lemma,
+    names_support,
     stem,
     title_names,
 )
@@ -38,20 +41,24 @@ from qa.text import sentence_spans, word_spans, words
 from qa.types import Answer, Citation, Passage, RelatedDocument
 
 
-# Answer types that are names: a proper noun the tagger left unlabelled may be one of them.
-NAMED = frozenset({AnswerType.PERSON, AnswerType.ORGANISATION, AnswerType.PLACE})
-
-
 def _before_question_words(cand: Candidate, question_words: set[str]) -> Candidate | None:
-    """The part of a name before the first word the question uses, when that part is a name."""
+    """The part of a name before the first word the question uses, when that part is a name.
+
+    Words match whole (or as one verb: "Wins" for "won"), not by stem: "Harrow Street Advisors"
+    keeps its last word when the question asks who "advised".
+    """
     for span in word_spans(cand.text):
-        if stem(span.text) in question_words and span.text.lower() not in STOPWORDS:
+        if lemma(span.text) in question_words and span.text.lower() not in STOPWORDS:
             text = cand.text[: span.start].rstrip(" ,;:-–—")
             text = text.removesuffix("'s").removesuffix("’s")
             if span.start == 0 or not text or not text[0].isupper():
                 return None
             return replace(cand, end=cand.start + len(text), text=text)
     return None
+
+
+# "300 million Singapore dollars": a country naming a currency is a unit, not an echo of the question.
+CURRENCY_NAME = re.compile(r"\b[A-Z]\w+\s+(?:dollars?|pounds?|francs?|pesos?|rupees?|krona|kronor|yuan)\b")
 
 
 class ExtractiveAnswerer:
@@ -128,7 +135,7 @@ class ExtractiveAnswerer:
                 w * (1.0 if t in stems else 0.35 if t in title else 0.0) for t, w in weights.items()
             )
             ev.coverage /= total
-            ev.names = min(name_support(n, haystack, context) for n in names) if names else 1.0
+            ev.names, ev.least_name = names_support(names, haystack, context)
             ev.score = 0.5 * ev.coverage + 0.15 / (1 + ev.rank) + 0.1 * ev.names  # cosine added below
         # Embedding the sentences is most of a question's time (~2 ms each on 2 cores, 40+ per
         # question) and only the best max_sentences are used: embed the most promising ones
@@ -184,7 +191,11 @@ class ExtractiveAnswerer:
     # -- spans ---------------------------------------------------------------------------
     def _choices(self, q: Question, top: list[Evidence]) -> list[Choice]:
         question_words = {stem(w) for w in words(q.text + " " + q.context)}
-        name_stems = {stem(w) for n in q.names for w in words(n) if not any(c.isdigit() for c in w)}
+        question_lemmas = {lemma(w) for w in words(q.text)}
+        # Whole words, not stems: "Quillsoft" does not name "Quill Intelligence".
+        name_words = {
+            w.removesuffix("'s").removesuffix("’s") for n in q.names for w in words(n) if not w[0].isdigit()
+        }
         head = stem(q.head) if q.head else ""
         asks_release = bool(
             re.search(r"\b(announce|announced|release|released|published|dated)\b", q.text.lower())
@@ -204,7 +215,7 @@ class ExtractiveAnswerer:
             for cand in candidates:
                 compat = COMPATIBLE[q.answer_type].get(cand.answer_type, 0.0)
                 if cand.label == "PROPN" and q.answer_type in NAMED:
-                    # A proper noun the entity tagger missed ("acquired by Facebook"); places it rarely misses.
+                    # A proper noun the tagger missed ("acquired by Facebook"); it rarely misses places.
                     compat = 0.35 if q.answer_type is AnswerType.PLACE else 0.6
                 if compat == 0.0 or (q.answer_type is not AnswerType.OTHER and cand.label == "NP"):
                     continue
@@ -215,7 +226,7 @@ class ExtractiveAnswerer:
                 if shared == len(cand_words):
                     continue  # never answer with what the question itself names ("Cyberpunk 2077" -> "2077")
                 if shared and cand.answer_type in NAMED and cand.label != "HEAD":
-                    trimmed = _before_question_words(cand, question_words)
+                    trimmed = _before_question_words(cand, question_lemmas)
                     if trimmed is not None:  # "Ashleigh Barty Wins Wimbledon" -> "Ashleigh Barty"
                         cand, cand_words, shared = trimmed, [stem(w) for w in words(trimmed.text)], 0
                 numeric = any(ch.isdigit() for ch in cand.text)
@@ -241,9 +252,11 @@ class ExtractiveAnswerer:
                     else:
                         score -= 0.3 if same_verb else 0.1
                 weight = compat * (1.0 if cand.specific else 0.55)
-                if cand.label != "HEAD" and any(w in name_stems for w in cand_words):
+                if cand.label != "HEAD" and any(
+                    w in name_words for w in words(CURRENCY_NAME.sub("", cand.text))
+                ):
                     weight *= 0.4  # "Who acquired WhatsApp?" is not answered by "WhatsApp Inc"
-                # A sentence whose passage lacks the question's names ("... in 2019") answers another question.
+                # A passage without the question's names ("... in 2019") answers another question.
                 weight *= 0.5 + 0.5 * ev.names
                 if cand.answer_type is AnswerType.DATE:
                     weight *= date_precision(cand.text)
@@ -254,7 +267,7 @@ class ExtractiveAnswerer:
                 if ev.text[cand.end : cand.end + 6] == "-based":
                     weight *= 0.7
                 score *= weight * (1.0 - 0.6 * overlap)
-                choices.append(Choice(ev, cand, score, weight))
+                choices.append(Choice(ev, cand, score, weight, compat))
         if not choices and q.answer_type is AnswerType.OTHER and top:
             clause = self._clause(top[0].text, question_words)
             choices.append(Choice(top[0], clause, top[0].score * 0.8, 0.5))
@@ -291,7 +304,11 @@ class ExtractiveAnswerer:
     # -- corrections ---------------------------------------------------------------------
     @staticmethod
     def _prefer_newer(best: Choice, choices: list[Choice]) -> tuple[Choice, str]:
-        """When a newer document gives a different answer to the same question, take it."""
+        """When a newer correction or update gives a different answer to the same question, take it.
+
+        Only a document that says it corrects or updates: news about a later year ("Rybakina won
+        Wimbledon ... since 2018") is no correction of the 2018 result.
+        """
         date = best.evidence.passage.date
         for other in choices[1:6]:
             ev = other.evidence
@@ -304,6 +321,7 @@ class ExtractiveAnswerer:
                 and best.candidate is not None
                 and other.candidate.text.lower() != best.candidate.text.lower()
                 and title_names(ev.passage.title) & title_names(best.evidence.passage.title)
+                and CORRECTION.search(ev.passage.title + " " + ev.passage.text)
             ):
                 note = (
                     f"A newer announcement ({ev.passage.date}, “{ev.passage.title}”) "
@@ -311,7 +329,7 @@ class ExtractiveAnswerer:
                     f"({date or 'undated'}, “{best.evidence.passage.title}”) "
                     f"gave “{best.candidate.text}”; the newer figure is used."
                 )
-                return Choice(ev, other.candidate, other.score, other.fit), note
+                return Choice(ev, other.candidate, other.score, other.fit, other.type_fit), note
         return best, ""
 
     # -- confidence and output -------------------------------------------------------------
@@ -342,7 +360,9 @@ class ExtractiveAnswerer:
         z = CONFIDENCE_BIAS + sum(CONFIDENCE_WEIGHTS[name] * value for name, value in features.items())
         # A name the question gives ("... in Tokyo") that the evidence lacks is a reason to abstain
         # however well the rest fits: scale down below full support of the name's words.
-        return float(min(1.0, features["names"] / 0.6) / (1.0 + math.exp(-z)))
+        # An answer of a neighbouring type ("how much" answered by a head count) is no answer.
+        type_fit = 1.0 if q.answer_type is AnswerType.OTHER else min(1.0, best.type_fit / 0.5)
+        return float(min(1.0, best.evidence.least_name / 0.6) * type_fit / (1.0 + math.exp(-z)))
 
     def _answer(self, q: Question, best: Choice, confidence: float, note: str) -> Answer:
         ev, cand = best.evidence, best.candidate

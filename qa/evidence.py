@@ -18,21 +18,30 @@ SUPERSEDED = re.compile(
     re.IGNORECASE,
 )
 
+# A document that says it corrects or updates an earlier one.
+CORRECTION = re.compile(
+    r"\b(correct(?:ion|ed|s)?|update[sd]?|revised|revises|amend(?:s|ed|ment)?|supersedes?|replaces)\b",
+    re.IGNORECASE,
+)
+
 # Logistic weights of the confidence, fitted (scripts/calibrate.py) on the project's evaluation set
 # and the RGB real-news development set together, so neither alone decides them. The strongest
 # signal is the margin over the best different answer; a name of the question missing from the
 # evidence and a candidate of a neighbouring type pull it down.
 CONFIDENCE_WEIGHTS = {
-    "coverage": 0.73,
-    "cosine": -0.83,
-    "names": 0.49,
-    "fit": 1.05,
-    "margin": 1.77,
-    "both_rankings": -0.68,
-    "rank": -0.19,
-    "verbs": 0.74,
+    "coverage": 0.65,
+    "cosine": -0.74,
+    "names": 0.84,
+    "fit": 0.98,
+    "margin": 1.94,
+    "both_rankings": -0.67,
+    "rank": -0.25,
+    "verbs": 0.78,
 }
-CONFIDENCE_BIAS = -1.63
+CONFIDENCE_BIAS = -1.91
+
+# Answer types that are names: a proper noun the tagger left unlabelled may be one of them.
+NAMED = frozenset({AnswerType.PERSON, AnswerType.ORGANISATION, AnswerType.PLACE})
 
 # Types whose answer may be "Proper-Name HEAD" ("Part-Dieu district", "Codex for Teachers hackathons").
 HEAD_TYPED = frozenset({AnswerType.OTHER, AnswerType.PLACE, AnswerType.ORGANISATION})
@@ -44,7 +53,7 @@ COMPATIBLE: dict[AnswerType, dict[AnswerType, float]] = {
     AnswerType.ORGANISATION: {AnswerType.ORGANISATION: 1.0, AnswerType.PERSON: 0.6, AnswerType.PLACE: 0.5},
     AnswerType.PLACE: {AnswerType.PLACE: 1.0, AnswerType.ORGANISATION: 0.5},
     AnswerType.DATE: {AnswerType.DATE: 1.0},
-    AnswerType.MONEY: {AnswerType.MONEY: 1.0, AnswerType.QUANTITY: 0.4},
+    AnswerType.MONEY: {AnswerType.MONEY: 1.0, AnswerType.QUANTITY: 0.25},
     AnswerType.QUANTITY: {AnswerType.QUANTITY: 1.0, AnswerType.MONEY: 0.5},
     AnswerType.OTHER: {
         AnswerType.OTHER: 1.0,
@@ -65,7 +74,8 @@ class Evidence:
     end: int
     text: str
     coverage: float = 0.0
-    names: float = 1.0  # support of the least supported name of the question in the passage or title
+    names: float = 1.0  # support of the question's names in the passage or title (0-1)
+    least_name: float = 1.0  # support of the least supported name
     cosine: float = 0.0
     verbs: float = 1.0  # share of the question's verbs (or their families) the sentence uses
     score: float = 0.0
@@ -76,7 +86,8 @@ class Choice:
     evidence: Evidence
     candidate: Candidate | None
     score: float
-    fit: float = 1.0  # how well the candidate's type fits the question (0-1)
+    fit: float = 1.0  # how well the candidate fits the question (0-1): its type, specificity, names
+    type_fit: float = 1.0  # how well its type alone fits the question's (COMPATIBLE)
 
 
 def name_support(name: list[str], haystack: str, context: set[str]) -> float:
@@ -95,6 +106,20 @@ def name_support(name: list[str], haystack: str, context: set[str]) -> float:
     found = sum(wt for w, wt in zip(name, weights, strict=True) if _found(w, haystack, context))
     share = found / sum(weights)
     return 0.8 if share == 1.0 else 0.4 * share
+
+
+def names_support(names: list[list[str]], haystack: str, context: set[str]) -> tuple[float, float]:
+    """How well a passage covers the question's names: (weighted mean, least) of their support.
+
+    Names with numbers (years, quarters, editions) weigh double in the mean, as they tell one
+    year's event from the next.
+    """
+    if not names:
+        return 1.0, 1.0
+    weights = [2.0 if any(c.isdigit() for w in n for c in w) else 1.0 for n in names]
+    supports = [name_support(n, haystack, context) for n in names]
+    mean = sum(w * s for w, s in zip(weights, supports, strict=True)) / sum(weights)
+    return mean, min(supports)
 
 
 _QUARTERS = {"q1": "first quarter", "q2": "second quarter", "q3": "third quarter", "q4": "fourth quarter"}
@@ -135,8 +160,15 @@ def add_votes(choices: list[Choice], wants: str = "") -> None:
         support.setdefault(key, set()).add((choice.evidence.passage.doc_id, choice.evidence.start))
     for choice in choices:
         if choice.candidate is not None:
-            others = len(support.get(" ".join(words(choice.candidate.text)), ())) - 1
-            choice.score += 0.12 * min(max(others, 0), 3) * choice.fit
+            key = " ".join(words(choice.candidate.text))
+            # A full name or date also collects the votes of its short forms ("Corvane" for "Corvane
+            # Systems", "2017" for "July 21, 2017"); not free text ("Pro" for "Quill Note Pro").
+            typed = choice.candidate.answer_type is not AnswerType.OTHER
+            voters = set().union(
+                *(v for k, v in support.items() if k == key or (typed and f" {k} " in f" {key} "))
+            )
+            others = len(voters - {(choice.evidence.passage.doc_id, choice.evidence.start)})
+            choice.score += 0.12 * min(others, 3) * choice.fit
 
 
 def title_names(title: str) -> set[str]:
@@ -182,7 +214,12 @@ IRREGULAR = {
 }
 
 
-def stem(word: str) -> str:
+def lemma(word: str) -> str:
+    """The word in lower case, without a possessive, irregular verbs in their base form."""
     word = word.lower().replace("’", "'").removesuffix("'s")
-    word = IRREGULAR.get(word, word)
+    return IRREGULAR.get(word, word)
+
+
+def stem(word: str) -> str:
+    word = lemma(word)
     return word[:5] if len(word) > 5 and not any(c.isdigit() for c in word) else word.replace(",", "")

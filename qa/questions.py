@@ -220,7 +220,10 @@ def analyse(raw: str) -> Question:
 def _wants(question: str) -> str:
     """The role of the asked-for entity: who/which-X followed directly by a verb asks for its doer."""
     q = question.lower()
-    if re.search(r"\b(whom|who did|who does|who will \w+ (hire|appoint|name))\b|^\W*(which|what) \w+ (did|does|do)\b", q):
+    if re.search(
+        r"\b(whom|who did|who does|who will \w+ (hire|appoint|name))\b|^\W*(which|what) \w+ (did|does|do)\b",
+        q,
+    ):
         return "patient"
     copula = r"(?!is\b|was\b|are\b|were\b|will be\b|has been\b)"
     aux = r"(?!(?:is|was|are|were|does|did|do|will|has|have|had|can)\b)"

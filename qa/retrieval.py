@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from qa.embedding import Embedder
 from qa.lexical import LexicalIndex
+from qa.questions import analyse
+from qa.rerank import rerank
 from qa.store import ChromaStore, Filters
 from qa.types import Passage
 
@@ -22,13 +24,20 @@ class HybridRetriever:
     """Dense + lexical candidates, fused by reciprocal rank: score = Σ 1 / (rrf_k + rank)."""
 
     def __init__(
-        self, store: ChromaStore, embedder: Embedder, lexical: LexicalIndex, rrf_k: int = 60, depth: int = 30
+        self,
+        store: ChromaStore,
+        embedder: Embedder,
+        lexical: LexicalIndex,
+        rrf_k: int = 60,
+        depth: int = 30,
+        rerank_depth: int = 20,
     ) -> None:
         self.store = store
         self.embedder = embedder
         self.lexical = lexical
         self.rrf_k = rrf_k
         self.depth = depth  # candidates taken from each ranking before fusion
+        self.rerank_depth = rerank_depth  # fused candidates re-ranked by the question's specifics (0: off)
 
     def retrieve(self, question: str, k: int, filters: Filters | None = None) -> Retrieval:
         """The ``k`` best passages for ``question``, best first."""
@@ -49,4 +58,7 @@ class HybridRetriever:
                 1.0 / (self.rrf_k + r) for r in (passage.dense_rank, passage.lexical_rank) if r
             )
         fused = sorted(by_id.values(), key=lambda p: (-p.score, p.chunk_id))
+        if self.rerank_depth:
+            pool = max(self.rerank_depth, k)
+            fused = rerank(analyse(question), fused[:pool]) + fused[pool:]
         return Retrieval(passages=fused[:k], query_embedding=embedding)

@@ -57,7 +57,9 @@ _MONTHS = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\bq[1-4]\b|\b(spring|summer|autumn|fall|winter)\b",
     re.IGNORECASE,
 )
-_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun".split())
+_WEEKDAYS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun".split()
+)
 _ORG_SUFFIX = frozenset(
     """labs lab inc corp corporation systems group capital ventures partners bank university ministry
     authority agency institute technologies technology robotics semiconductor semiconductors bio
@@ -118,13 +120,14 @@ class SpanFinder:
                     self._cache.popitem(last=False)
         return [self._cache.get(s) or _candidates(self.nlp(s)) for s in sentences]
 
-
     def verbs(self, text: str) -> list[str]:
         """The content verbs of a question, as written ("open", "acquired"); not be/have/do."""
         with self._lock:
             cached = self._verbs.get(text)
         if cached is None:
-            cached = [t.text.lower() for t in self.nlp(text) if t.pos_ == "VERB" and t.lower_ not in _LIGHT_VERBS]
+            cached = [
+                t.text.lower() for t in self.nlp(text) if t.pos_ == "VERB" and t.lower_ not in _LIGHT_VERBS
+            ]
             with self._lock:
                 self._verbs[text] = cached
                 if len(self._verbs) > self._cache_size:
@@ -132,7 +135,10 @@ class SpanFinder:
         return cached
 
 
-_LIGHT_VERBS = frozenset("be is was are were been being have has had do does did get got make made take".split())
+_LIGHT_VERBS = frozenset(
+    """be is was are were been being have has had do does did get got make made take located based
+    situated called known""".split()
+)
 
 
 def _candidates(doc: Any) -> list[Candidate]:
@@ -170,6 +176,7 @@ def _candidates(doc: Any) -> list[Candidate]:
             qualifier = _QUALIFIER.search(text[:start])
             if qualifier:
                 start = qualifier.start()
+        end = _before_headline_verb(text, start, end)
         span = text[start:end]
         stripped = _LEADING_DETERMINER.sub("", span)
         start += len(span) - len(stripped)
@@ -213,6 +220,19 @@ def _untagged_name(chunk: Any, span: str, start: int, named: list[tuple[int, int
         and span.lower() not in _WEEKDAYS
         and not any(s < chunk.end_char and start < e for s, e in named)
     )
+
+
+# Verbs of title-case headlines the entity tagger runs names into ("Ministry of Health Launch ...").
+_HEADLINE_VERB = re.compile(
+    r"\s(?:Launch|Launches|Wins|Win|Opens|Open|Announces|Appoints|Appointed|Names|Named|Acquires|Acquire|"
+    r"Raises|Raise|Signs|Partners|Unveils|Completes|Beats|Says|Sees|Joins|Leaves|Buys|Sells|Plans|To|Will|"
+    r"Takes|Hires|Expands|Invests|Reports|Posts|Announced|Launched|Won|Beat)\b"
+)
+
+
+def _before_headline_verb(text: str, start: int, end: int) -> int:
+    match = _HEADLINE_VERB.search(text, start, end)
+    return match.start() if match else end
 
 
 _DATELINE = re.compile(r"^[A-Z][A-Z .,'-]+,\s[^—–]{0,40}\s[—–-]\s")
