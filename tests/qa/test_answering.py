@@ -119,3 +119,31 @@ def test_newer_release_wins_over_an_older_one(answerer: ExtractiveAnswerer) -> N
     assert answer.text == "250 engineering jobs"
     assert answer.citations[0].doc_id == "new"
     assert "newer" in answer.note
+
+
+def test_a_later_report_is_no_correction(answerer: ExtractiveAnswerer) -> None:
+    """Only a document that says it corrects or updates replaces an earlier answer: a newer date
+    alone changes nothing."""
+    old = "Wimbledon 2018\n\nAngelique Kerber won the 2018 Wimbledon women's singles title."
+    new = "Wimbledon 2022\n\nElena Rybakina won the 2022 Wimbledon women's singles title."
+    question = "Who won the Wimbledon women's singles title?"
+    same_day = ask(answerer, question, passage(old, "old", "2022-07-09"), passage(new, "new", "2022-07-09"))
+    dated = ask(answerer, question, passage(old, "old", "2018-07-14"), passage(new, "new", "2022-07-09"))
+    assert dated.note == "" and same_day.note == ""
+    assert dated.text == same_day.text
+    assert dated.citations[0].doc_id == same_day.citations[0].doc_id
+
+
+def test_the_doer_of_the_questions_verb_wins(answerer: ExtractiveAnswerer) -> None:
+    text = "Wimbledon\n\nRomania's Simona Halep beats Serena Williams to win the 2019 Wimbledon title."
+    answer = ask(answerer, "Who won Wimbledon in 2019?", passage(text, "wimbledon", "2019-07-13"))
+    assert answer.text == "Simona Halep"
+
+
+def test_a_name_the_entity_tagger_missed_can_answer(answerer: ExtractiveAnswerer) -> None:
+    text = (
+        "WhatsApp\n\nThe messaging service was created by WhatsApp Inc. of Mountain View, California, "
+        "which was acquired by Facebook in February 2014 for approximately US$19.3 billion."
+    )
+    answer = ask(answerer, "Who acquired WhatsApp?", passage(text, "whatsapp", "2014-02-20"))
+    assert answer.text == "Facebook"

@@ -1,0 +1,41 @@
+"""Question analysis: answer type, head noun, names and the role of the asked-for entity."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.questions import AnswerType, analyse
+
+
+def test_a_quarter_in_words_is_a_name_like_q2() -> None:
+    assert "Q2" in analyse("What was Corvane's revenue in the second quarter of 2025?").names
+
+
+def test_the_head_follows_a_possessive_owner() -> None:
+    q = analyse("What is the name of Microsoft's AR headset?")
+    assert q.head == "headset" and q.wants == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "wants"),
+    [
+        ("Which company acquired Instagram?", "agent"),
+        ("Who won the Tour de France?", "agent"),
+        ("Which company did Facebook acquire?", "patient"),
+        ("Who did Acme hire as its CFO?", "patient"),
+        ("Who is the CEO of Google?", ""),
+    ],
+)
+def test_the_role_of_the_asked_for_entity(question: str, wants: str) -> None:
+    assert analyse(question).wants == wants
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type"),
+    [
+        ("What was Brightlake Analytics' net income last year?", AnswerType.MONEY),
+        ("What was Halvard Mobility's operating margin in 2025?", AnswerType.QUANTITY),
+    ],
+)
+def test_financial_heads_have_their_types(question: str, answer_type: AnswerType) -> None:
+    assert analyse(question).answer_type is answer_type

@@ -1,0 +1,43 @@
+"""Re-ranking fused candidates by the question's names, numbers and rare terms."""
+
+from __future__ import annotations
+
+from qa.questions import analyse
+from qa.rerank import rerank
+from qa.types import Passage
+
+
+def passage(doc_id: str, text: str, title: str = "") -> Passage:
+    return Passage(chunk_id=f"{doc_id}:0", doc_id=doc_id, title=title, text=text, start=0, end=len(text))
+
+
+def test_the_passage_with_the_questions_year_moves_up() -> None:
+    fused = [
+        passage("2019", "Simona Halep won the Wimbledon women's singles title in 2019."),
+        passage("list", "Wimbledon women's singles champions by year, from 1968 to 2022."),
+        passage("2018", "Angelique Kerber won the 2018 Wimbledon women's singles title."),
+    ]
+    ranked = rerank(analyse("Who won the women's singles Wimbledon in 2018?"), fused)
+    assert ranked[0].doc_id == "2018"
+
+
+def test_a_quarter_is_found_under_either_spelling() -> None:
+    fused = [
+        passage("q1", "Tesla reported revenue of $10.4 billion for the first quarter of 2021."),
+        passage("q2", "Tesla reported revenue of $6.04 billion for the second quarter of 2020."),
+    ]
+    assert rerank(analyse("What was Tesla's revenue in Q2 2020?"), fused)[0].doc_id == "q2"
+    assert rerank(analyse("What was Tesla's revenue in the second quarter of 2020?"), fused)[0].doc_id == "q2"
+
+
+def test_fused_order_stands_when_nothing_tells_the_passages_apart() -> None:
+    fused = [passage(str(i), "The lab will open next year in Lyon.") for i in range(4)]
+    assert [p.doc_id for p in rerank(analyse("When will the lab open?"), fused)] == ["0", "1", "2", "3"]
+
+
+def test_a_title_counts_for_its_passage() -> None:
+    fused = [
+        passage("other", "The company said hiring would start soon."),
+        passage("titled", "Hiring starts in May.", title="Kestrel Labs opens Lagos hub"),
+    ]
+    assert rerank(analyse("When will Kestrel Labs start hiring in Lagos?"), fused)[0].doc_id == "titled"

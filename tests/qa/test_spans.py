@@ -1,0 +1,37 @@
+"""Typed answer candidates from the real English pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.spans import SpanFinder
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def spans() -> SpanFinder:
+    return SpanFinder()
+
+
+def test_a_headline_verb_is_cut_from_a_name(spans: SpanFinder) -> None:
+    title = "Auralis and Singapore's Ministry of Health Launch Clinical AI Partnership"
+    texts = {c.text for c in spans.candidates_many([title])[0] if c.label == "ORG"}
+    assert "Ministry of Health" in texts
+    assert not any("Launch" in t for t in texts)
+
+
+def test_an_untagged_proper_noun_is_a_candidate_with_its_role(spans: SpanFinder) -> None:
+    sentence = "In February 2014, Facebook purchased the messaging service WhatsApp for $19 billion."
+    found = {c.text: c for c in spans.candidates_many([sentence])[0] if c.label == "PROPN"}
+    assert "Facebook" in found and found["Facebook"].role == "agent"
+
+
+def test_months_are_not_taken_for_untagged_names(spans: SpanFinder) -> None:
+    found = spans.candidates_many(["Jul 20, 2021 ... Tadej Pogacar won the race."])[0]
+    assert not any(c.label == "PROPN" and c.text == "Jul" for c in found)
+
+
+def test_question_verbs_leave_out_light_ones(spans: SpanFinder) -> None:
+    assert spans.verbs("When will Kestrel Labs open an AI hub in Lagos?") == ["open"]
+    assert spans.verbs("Where is the Meridian AI Research Centre located?") == []
