@@ -160,7 +160,9 @@ def build_store(settings: Settings, embedder: Embedder | None = None) -> tuple[C
 def build_service(settings: Settings, embedder: Embedder | None = None) -> QAService:
     """A service wired from settings; models load on first use or in ``warm_up``."""
     store, lexical = build_store(settings, embedder)
-    retriever = HybridRetriever(store, store.embedder, lexical, settings.rrf_k)
+    retriever = HybridRetriever(
+        store, store.embedder, lexical, settings.rrf_k, rerank_depth=settings.rerank_depth
+    )
     answerer = ExtractiveAnswerer(
         store.embedder, SpanFinder(settings.verify_model_checksums), settings.min_confidence
     )

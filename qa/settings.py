@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(1, ge=0, le=5, description="Sentences repeated between neighbouring chunks.")
     top_k: int = Field(6, ge=1, le=50, description="Passages retrieved per question.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    rerank_depth: int = Field(
+        20,
+        ge=0,
+        le=200,
+        description="Fused candidates re-ranked by the question's names and rare terms (0: off).",
+    )
     min_confidence: float = Field(
         0.35, ge=0.0, le=1.0, description="Answers below this confidence abstain instead."
     )
