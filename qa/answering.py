@@ -31,8 +31,10 @@ from qa.evidence import (
     date_precision,
     lemma,
     names_support,
+    same_answer,
     stem,
     title_names,
+    vote_key,
 )
 from qa.lexical import STOPWORDS
 from qa.questions import AnswerType, Question, analyse
@@ -56,6 +58,8 @@ def _before_question_words(cand: Candidate, question_words: set[str]) -> Candida
             return replace(cand, end=cand.start + len(text), text=text)
     return None
 
+
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 # "300 million Singapore dollars": a country naming a currency is a unit, not an echo of the question.
 CURRENCY_NAME = re.compile(r"\b[A-Z]\w+\s+(?:dollars?|pounds?|francs?|pesos?|rupees?|krona|kronor|yuan)\b")
@@ -192,6 +196,7 @@ class ExtractiveAnswerer:
     def _choices(self, q: Question, top: list[Evidence]) -> list[Choice]:
         question_words = {stem(w) for w in words(q.text + " " + q.context)}
         question_lemmas = {lemma(w) for w in words(q.text)}
+        numbers = {w for n in q.names for w in words(n) if any(c.isdigit() for c in w)}
         # Whole words, not stems: "Quillsoft" does not name "Quill Intelligence".
         name_words = {
             w.removesuffix("'s").removesuffix("’s") for n in q.names for w in words(n) if not w[0].isdigit()
@@ -207,6 +212,8 @@ class ExtractiveAnswerer:
             if verbs:
                 ev.verbs = len(verbs & {stem(w) for w in words(ev.text)}) / len(verbs)
             anchors = self._anchors(ev.text, question_words - {head})
+            number_anchors = self._anchors(ev.text, numbers)
+            listed_years = len(set(YEAR.findall(ev.text))) > 1  # a table flattened into a sentence
             dateline = dateline_end(ev.text)
             superseded = bool(SUPERSEDED.search(ev.text))
             if q.head and q.answer_type in HEAD_TYPED:
@@ -240,6 +247,17 @@ class ExtractiveAnswerer:
                 )
                 proximity = 1.0 / (1.0 + distance / 4.0)
                 score = 1.5 * ev.score + 0.25 * proximity
+                closeness = 1.0
+                if number_anchors and not numeric:
+                    # "2021, Daniil Medvedev; 2020, Dominic Thiem": the name next to the asked year.
+                    # Lists mostly put the year first ("2019 - Maria Garcia"): a year before counts double.
+                    before = [(cand.start - a) / 6.0 for a in number_anchors if a <= cand.start]
+                    after = [(a - cand.end) / 6.0 for a in number_anchors if a >= cand.end]
+                    closeness = max(
+                        1.0 / (1.0 + min(before, default=99.0) / 2.0),
+                        0.5 / (1.0 + min(after, default=99.0) / 2.0),
+                    )
+                    score += 0.2 * closeness
                 if head and head in cand_words and not numeric:
                     score += 0.15
                 if numeric and shared:
@@ -266,6 +284,8 @@ class ExtractiveAnswerer:
                     weight *= 0.5  # a correction quoting the figure it replaces
                 if ev.text[cand.end : cand.end + 6] == "-based":
                     weight *= 0.7
+                if listed_years:
+                    weight *= 0.4 + 0.6 * closeness  # in a list of years, only the asked year's entry
                 score *= weight * (1.0 - 0.6 * overlap)
                 choices.append(Choice(ev, cand, score, weight, compat))
         if not choices and q.answer_type is AnswerType.OTHER and top:
@@ -337,9 +357,9 @@ class ExtractiveAnswerer:
     def features(best: Choice, choices: list[Choice]) -> dict[str, float]:
         """The evidence signals that confidence is computed from."""
         ev = best.evidence
-        key = " ".join(words(best.candidate.text)) if best.candidate else ""
+        key = vote_key(best.candidate.text) if best.candidate else ""
         rival = next(
-            (c.score for c in choices if c.candidate and " ".join(words(c.candidate.text)) != key), 0.0
+            (c.score for c in choices if c.candidate and not same_answer(key, c.candidate.text)), 0.0
         )
         passage = ev.passage
         return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from qa.lexical import STOPWORDS
@@ -143,6 +144,18 @@ def date_precision(text: str) -> float:
     return 0.7 + 0.1 * has_year + 0.1 * has_month + 0.1 * (has_day and has_month)
 
 
+def vote_key(text: str) -> str:
+    """An answer's words without accents: "Tadej Pogačar" and "Tadej Pogacar" are one answer."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(words(plain))
+
+
+def same_answer(key: str, text: str) -> bool:
+    """Whether ``text`` gives the answer ``key`` at another granularity ("Beijing" / "Beijing, China")."""
+    other = vote_key(text)
+    return other == key or f" {other} " in f" {key} " or f" {key} " in f" {other} "
+
+
 def add_votes(choices: list[Choice], wants: str = "") -> None:
     """Reward an answer that several independent sentences give (news repeats the facts).
 
@@ -156,11 +169,11 @@ def add_votes(choices: list[Choice], wants: str = "") -> None:
             continue
         if wants and cand.role and cand.role != wants:
             continue
-        key = " ".join(words(cand.text))
+        key = vote_key(cand.text)
         support.setdefault(key, set()).add((choice.evidence.passage.doc_id, choice.evidence.start))
     for choice in choices:
         if choice.candidate is not None:
-            key = " ".join(words(choice.candidate.text))
+            key = vote_key(choice.candidate.text)
             # A full name or date also collects the votes of its short forms ("Corvane" for "Corvane
             # Systems", "2017" for "July 21, 2017"); not free text ("Pro" for "Quill Note Pro").
             typed = choice.candidate.answer_type is not AnswerType.OTHER

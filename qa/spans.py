@@ -226,13 +226,16 @@ def _untagged_name(chunk: Any, span: str, start: int, named: list[tuple[int, int
 _HEADLINE_VERB = re.compile(
     r"\s(?:Launch|Launches|Wins|Win|Opens|Open|Announces|Appoints|Appointed|Names|Named|Acquires|Acquire|"
     r"Raises|Raise|Signs|Partners|Unveils|Completes|Beats|Says|Sees|Joins|Leaves|Buys|Sells|Plans|To|Will|"
-    r"Takes|Hires|Expands|Invests|Reports|Posts|Announced|Launched|Won|Beat)\b"
+    r"Takes|Hires|Expands|Invests|Reports|Posts|Announced|Launched|Won|Beat|Heads|Returns|Retires)\b"
 )
 
 
 def _before_headline_verb(text: str, start: int, end: int) -> int:
+    """Where a name run on into a headline verb or an opening bracket should end."""
     match = _HEADLINE_VERB.search(text, start, end)
-    return match.start() if match else end
+    end = match.start() if match else end
+    bracket = text.find(" (", start, end)
+    return bracket if bracket > start else end
 
 
 _DATELINE = re.compile(r"^[A-Z][A-Z .,'-]+,\s[^—–]{0,40}\s[—–-]\s")

@@ -147,3 +147,18 @@ def test_a_name_the_entity_tagger_missed_can_answer(answerer: ExtractiveAnswerer
     )
     answer = ask(answerer, "Who acquired WhatsApp?", passage(text, "whatsapp", "2014-02-20"))
     assert answer.text == "Facebook"
+
+
+def test_in_a_list_of_years_the_name_next_to_the_asked_year_wins(answerer: ExtractiveAnswerer) -> None:
+    text = "US Open champions\n\nPast winners: 2018 - John Smith, 2019 - Maria Garcia, 2020 - Peter Brown."
+    for year, name in (("2018", "John Smith"), ("2019", "Maria Garcia"), ("2020", "Peter Brown")):
+        question = f"Who won the men's singles US Open in {year}?"
+        assert ask(answerer, question, passage(text, "usopen", "2021-09-13")).text == name
+
+
+def test_spellings_with_and_without_accents_are_one_answer() -> None:
+    from qa.evidence import same_answer, vote_key
+
+    assert vote_key("Tadej Pogačar") == vote_key("Tadej Pogacar")
+    assert same_answer(vote_key("Beijing, China"), "Beijing")
+    assert not same_answer(vote_key("Beijing"), "Shanghai")
