@@ -126,11 +126,32 @@ def names_support(names: list[list[str]], haystack: str, context: set[str]) -> t
 _QUARTERS = {"q1": "first quarter", "q2": "second quarter", "q3": "third quarter", "q4": "fourth quarter"}
 
 
+_NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty"
+).split()
+_ORDINAL_WORDS = (
+    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+).split()
+
+
 def _found(word: str, haystack: str, context: set[str]) -> bool:
+    """Whether a word of a name occurs, also as a quarter ("Q3" / "third quarter") or a small
+    number spelt out ("4" / "four" / "fourth" / "4th")."""
     if stem(word) in context or f" {word} " in f" {haystack} ":
         return True
     quarter = _QUARTERS.get(word)
-    return quarter is not None and quarter in haystack
+    if quarter is not None:
+        return quarter in haystack
+    number = word.rstrip("stndrh") if word[:1].isdigit() else ""
+    if number.isdigit() and int(number) < len(_NUMBER_WORDS):
+        n = int(number)
+        forms = {_NUMBER_WORDS[n], _ORDINAL_WORDS[n], number}
+        return any(f" {form} " in f" {haystack} " for form in forms) or bool(
+            re.search(rf"\b{n}(?:st|nd|rd|th)\b", haystack)
+        )
+    return False
 
 
 MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)

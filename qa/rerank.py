@@ -10,17 +10,32 @@ candidates) and by the support of its names, with the fused rank as a tie-breake
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 from qa.evidence import names_support, stem
 from qa.lexical import STOPWORDS
-from qa.questions import Question
+from qa.questions import AnswerType, Question
 from qa.text import words
 from qa.types import Passage
 
 FUSED_WEIGHT = 0.6  # of the fused rank's 1 / (1 + rank) (1.0 for the first)
 COVERAGE_WEIGHT = 0.6
 NAMES_WEIGHT = 0.5
+TYPE_WEIGHT = 0.2
+
+# A cheap look for something of the asked type (no parsing: this runs on every candidate).
+_TYPE_PATTERNS = {
+    AnswerType.DATE: re.compile(
+        r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b|\b\d{1,2} "
+        r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b",
+        re.IGNORECASE,
+    ),
+    AnswerType.MONEY: re.compile(
+        r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:million|billion|bn|m)?\s?(?:dollars|euros|pounds)\b"
+    ),
+    AnswerType.QUANTITY: re.compile(r"\b\d[\d,.]*\b"),
+}
 
 
 def rerank(q: Question, passages: Sequence[Passage]) -> list[Passage]:
@@ -39,12 +54,15 @@ def rerank(q: Question, passages: Sequence[Passage]) -> list[Passage]:
     total = sum(weights.values()) or 1.0
     names = [[w for w in words(n) if w not in STOPWORDS or len(w) == 1] for n in q.names]
     scored = []
+    pattern = _TYPE_PATTERNS.get(q.answer_type)
     for rank, (passage, found, haystack) in enumerate(zip(passages, stems, haystacks, strict=True)):
         coverage = sum(w for t, w in weights.items() if t in found) / total
+        typed = pattern is None or bool(pattern.search(passage.text))
         score = (
             FUSED_WEIGHT / (1 + rank)
             + COVERAGE_WEIGHT * coverage
             + NAMES_WEIGHT * names_support(names, haystack, found)[0]
+            + TYPE_WEIGHT * typed
         )
         scored.append((-score, rank, passage))
     scored.sort(key=lambda item: (item[0], item[1]))

@@ -41,3 +41,21 @@ def test_a_title_counts_for_its_passage() -> None:
         passage("titled", "Hiring starts in May.", title="Kestrel Labs opens Lagos hub"),
     ]
     assert rerank(analyse("When will Kestrel Labs start hiring in Lagos?"), fused)[0].doc_id == "titled"
+
+
+def test_a_number_is_found_spelt_out() -> None:
+    fused = [
+        passage("s3", "The Crown season three premiered on Netflix on November 17, 2019."),
+        passage("s4", "The Crown's fourth season premiered on Netflix on November 15, 2020."),
+    ]
+    assert rerank(analyse("When does season 4 of The Crown premiere?"), fused)[0].doc_id == "s4"
+
+
+def test_a_passage_holding_the_asked_type_moves_up() -> None:
+    fused = [
+        passage("other", "Nintendo released sales figures for its Switch games."),
+        passage("vague", "Splatoon 2 was released for the Nintendo Switch to strong reviews."),
+        passage("dated", "Splatoon 2 was released for the Nintendo Switch on July 21, 2017."),
+    ]
+    ranked = [p.doc_id for p in rerank(analyse("When was Splatoon 2 released?"), fused)]
+    assert ranked.index("dated") < ranked.index("vague")
