@@ -42,6 +42,13 @@ from qa.spans import Candidate, SpanFinder, dateline_end, head_candidates
 from qa.text import sentence_spans, word_spans, words
 from qa.types import Answer, Citation, Passage, RelatedDocument
 
+_LOCATIVE = re.compile(r"\b(?:in|at)\s+((?:[A-Z][\w'’-]+\s?)+)")
+
+
+def _locatives(question: str) -> list[str]:
+    """Capitalised places the question puts its fact in ("in Lagos", "at Konza Technopolis")."""
+    return [m.group(1).strip() for m in _LOCATIVE.finditer(question)]
+
 
 def _before_question_words(cand: Candidate, question_words: set[str]) -> Candidate | None:
     """The part of a name before the first word the question uses, when that part is a name.
@@ -382,6 +389,14 @@ class ExtractiveAnswerer:
         # however well the rest fits: scale down below full support of the name's words.
         # An answer of a neighbouring type ("how much" answered by a head count) is no answer.
         type_fit = 1.0 if q.answer_type is AnswerType.OTHER else min(1.0, best.type_fit / 0.5)
+        # "... open an AI hub in Lagos?": a place the question puts its fact in must be in the
+        # answer's sentence, the one or two before it or the headline, not anywhere in the article.
+        ev = best.evidence
+        offset = ev.start - ev.passage.start
+        nearby = ev.passage.text[max(0, offset - 300) : offset + len(ev.text)]
+        local = {stem(w) for w in words(nearby + " " + ev.passage.title)}
+        if any(not all(stem(w) in local for w in words(place)) for place in _locatives(q.text)):
+            type_fit *= 0.3
         return float(min(1.0, best.evidence.least_name / 0.6) * type_fit / (1.0 + math.exp(-z)))
 
     def _answer(self, q: Question, best: Choice, confidence: float, note: str) -> Answer:

@@ -162,3 +162,12 @@ def test_spellings_with_and_without_accents_are_one_answer() -> None:
     assert vote_key("Tadej Pogačar") == vote_key("Tadej Pogacar")
     assert same_answer(vote_key("Beijing, China"), "Beijing")
     assert not same_answer(vote_key("Beijing"), "Shanghai")
+
+
+def test_a_place_the_question_names_must_be_in_the_answers_sentence(answerer: ExtractiveAnswerer) -> None:
+    text = (
+        "Acme Robotics Opens Lab in Lyon\n\nAcme Robotics today opened a research lab in Lyon. "
+        "The Lyon lab will create up to 400 engineering jobs by 2028. Acme also has a sales office in Tokyo."
+    )
+    assert not ask(answerer, "How many jobs will the Acme lab in Lyon create?", passage(text)).abstained
+    assert ask(answerer, "How many jobs will the Acme lab in Tokyo create?", passage(text)).abstained
