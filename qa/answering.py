@@ -220,7 +220,7 @@ class ExtractiveAnswerer:
                 ev.verbs = len(verbs & {stem(w) for w in words(ev.text)}) / len(verbs)
             anchors = self._anchors(ev.text, question_words - {head})
             number_anchors = self._anchors(ev.text, numbers)
-            listed_years = len(set(YEAR.findall(ev.text))) > 1  # a table flattened into a sentence
+            listed_years = len(set(YEAR.findall(ev.text))) > 2  # a table flattened into a sentence
             dateline = dateline_end(ev.text)
             superseded = bool(SUPERSEDED.search(ev.text))
             if q.head and q.answer_type in HEAD_TYPED:
@@ -290,7 +290,7 @@ class ExtractiveAnswerer:
                 if superseded:
                     weight *= 0.5  # a correction quoting the figure it replaces
                 if ev.text[cand.end : cand.end + 6] == "-based":
-                    weight *= 0.7
+                    weight *= 1.0
                 if listed_years:
                     weight *= 0.4 + 0.6 * closeness  # in a list of years, only the asked year's entry
                 score *= weight * (1.0 - 0.6 * overlap)
