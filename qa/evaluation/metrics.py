@@ -30,9 +30,13 @@ def _is_punctuation(char: str) -> bool:
     return unicodedata.category(char)[0] in "PS"  # punctuation and symbols, currency included
 
 
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
+
+
 def normalize_answer(text: str) -> str:
-    """``text`` lower-cased, without articles, punctuation or currency, numbers kept whole."""
+    """``text`` lower-cased, without articles, possessive 's, punctuation or currency, numbers kept whole."""
     text = unicodedata.normalize("NFKC", text).lower()
+    text = _POSSESSIVE.sub("", text)  # "Germany's" holds the word "Germany"
     text = _THOUSANDS.sub("", text)
     text = _CURRENCY_PREFIX.sub("", text)
     kept: list[str] = []

@@ -37,6 +37,8 @@ from qa.types import Citation
         ("10-15 May", "10 15 may"),  # a range stays two numbers
         ("Paris–Berlin", "paris berlin"),
         ("don't", "dont"),
+        ("Germany's 2014 winners", "germany 2014 winners"),  # a possessive holds the name
+        ("the players’ union", "players union"),
         ("  several\n spaces\t", "several spaces"),
         ("5%", "5"),
         ("", ""),
