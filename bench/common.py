@@ -1,8 +1,10 @@
-"""Helpers shared by the benchmark tasks: timing, memory, percentiles, questions, stand-in vectors."""
+"""Helpers shared by the benchmark tasks: timing, memory, percentiles, questions, stand-in vectors,
+the stages of a question."""
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import resource
@@ -11,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +143,90 @@ class LookupEmbedder:
             self.embedded += len(missing)
             self.known.update(zip(missing, self.real.embed(missing), strict=True))
         return [self.known[t] for t in texts]
+
+
+class QueryStages:
+    """Where a question's time goes: wraps the collaborators of one ``QAService`` (bench only).
+
+    The service's parts are injected, so timing them means swapping in timed stand-ins on this
+    instance; nothing in the library changes. Stages nested in others (the sentence embeddings
+    inside answering) are subtracted from their parent, so the stages add up to the whole call.
+    """
+
+    STAGES = (
+        "store revision check",
+        "question embedding",
+        "Chroma vector query",
+        "BM25 search",
+        "Chroma get_chunks",
+        "fusion and rerank",
+        "sentence embeddings",
+        "spaCy (answer spans)",
+        "answering: the rest",
+        "service: the rest",
+    )
+
+    def __init__(self) -> None:
+        self._current: dict[str, float] = {}
+        self._questions: list[dict[str, float]] = []
+
+    def _timed(self, stage: str, func: Any) -> Any:
+        @wraps(func)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                self._current[stage] = self._current.get(stage, 0.0) + time.perf_counter() - started
+
+        return timed
+
+    def instrument(self, service: Any) -> None:
+        """Time each collaborator of ``service`` (call before its first timed question)."""
+        store, lexical = service.store, service.lexical
+        retriever, answerer = service.retriever, service.answerer
+        lexical.ensure_current = self._timed("store revision check", lexical.ensure_current)
+        lexical.search = self._timed("BM25 search", lexical.search)
+        store.search = self._timed("Chroma vector query", store.search)
+        store.nearest = self._timed("Chroma vector query", store.nearest)
+        store.get_chunks = self._timed("Chroma get_chunks", store.get_chunks)
+        retriever.embedder = _TimedProxy(retriever.embedder, self._timed, "question embedding")
+        retriever.retrieve = self._timed("retrieval", retriever.retrieve)
+        answerer.embedder = _TimedProxy(answerer.embedder, self._timed, "sentence embeddings")
+        answerer.spans = _TimedProxy(answerer.spans, self._timed, "spaCy (answer spans)")
+        answerer.answer = self._timed("answering", answerer.answer)
+
+    def question_done(self, seconds: float) -> None:
+        """Close the books on one question that took ``seconds`` in all."""
+        t = self._current
+        t["fusion and rerank"] = t.pop("retrieval", 0.0) - sum(t.get(p, 0.0) for p in self.STAGES[:5])
+        inner = t.get("sentence embeddings", 0.0) + t.get("spaCy (answer spans)", 0.0)
+        t["answering: the rest"] = t.get("answering", 0.0) - inner
+        t["service: the rest"] = seconds - sum(v for k, v in t.items() if k != "answering")
+        t.pop("answering", None)
+        self._questions.append(dict(t))
+        t.clear()
+
+    def discard(self) -> None:
+        """Forget what was timed so far (warm-up questions)."""
+        self._current.clear()
+        self._questions.clear()
+
+    def summary(self) -> dict[str, float]:
+        """Mean milliseconds per question of each stage."""
+        n = max(len(self._questions), 1)
+        return {s: round(sum(q.get(s, 0.0) for q in self._questions) * 1000 / n, 2) for s in self.STAGES}
+
+
+class _TimedProxy:
+    """An object whose methods are timed under one stage; other attributes pass through."""
+
+    def __init__(self, inner: Any, timed: Any, stage: str) -> None:
+        self._inner, self._timed, self._stage = inner, timed, stage
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._inner, name)
+        return self._timed(self._stage, value) if inspect.ismethod(value) else value
 
 
 def machine() -> dict[str, Any]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from common import (
+    QueryStages,
     bounded,
     free_port,
     latency_summary,
@@ -43,10 +44,13 @@ def query_library(p: dict[str, Any], profiler: Any = None) -> dict[str, Any]:
     from qa.service import build_service
 
     service = build_service(settings_for(p["data_dir"], p["backend"]))
+    stages = QueryStages()
+    stages.instrument(service)  # a few timer calls per stage: microseconds in a question of tens of ms
     service.warm_up()
     questions = load_questions(Path(p["corpus"]))
     for row in questions[-WARM_UP:]:
         service.ask(row["question"])
+    stages.discard()
     seconds, hits, contains = [], 0, 0
     if profiler:
         profiler.start()
@@ -54,6 +58,7 @@ def query_library(p: dict[str, Any], profiler: Any = None) -> dict[str, Any]:
         with stopwatch() as took:
             answer = service.ask(row["question"])
         seconds.append(took["seconds"])
+        stages.question_done(took["seconds"])
         hits += row["doc_ids"][0] in answer.retrieved_doc_ids
         contains += not answer.abstained and _contains(answer.text, row["answers"])
     if profiler:
@@ -62,6 +67,7 @@ def query_library(p: dict[str, Any], profiler: Any = None) -> dict[str, Any]:
         **latency_summary(seconds),
         **_quality(hits, contains, len(seconds)),
         "peak_rss_mb": round(peak_rss_mb()),
+        "stages_ms": stages.summary(),
     }
 
 

@@ -27,24 +27,29 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     query = results.get("query", {})
     http = [(label, row["http"]) for label, row in query.items() if "http" in row]
     if http:
-        label, largest = http[-1]
+        # The targets are set at 100k chunks: judge them there when measured, else at the largest size.
+        label, judged = next(((lb, h) for lb, h in http if lb.startswith("100k")), http[-1])
         rows.append(
             {
-                "target": f"/v1/ask p50 < 50 ms at the largest size ({label})",
-                "figure": f"{largest['p50_ms']} ms",
-                "met": largest["p50_ms"] < 50,
+                "target": f"/v1/ask p50 < 50 ms at 100k chunks ({label})",
+                "figure": f"{judged['p50_ms']} ms",
+                "met": judged["p50_ms"] < 50,
             }
         )
         rows.append(
             {
-                "target": f"/v1/ask p95 < 150 ms at the largest size ({label})",
-                "figure": f"{largest['p95_ms']} ms",
-                "met": largest["p95_ms"] < 150,
+                "target": f"/v1/ask p95 < 150 ms at 100k chunks ({label})",
+                "figure": f"{judged['p95_ms']} ms",
+                "met": judged["p95_ms"] < 150,
             }
         )
-        peak = max(row["server_peak_rss_mb"] for _, row in http)
+        peak = judged["server_peak_rss_mb"]
         rows.append(
-            {"target": "server RSS < 1.5 GB (peak, any size)", "figure": f"{peak:.0f} MB", "met": peak < 1536}
+            {
+                "target": f"server RSS < 1.5 GB at 100k chunks ({label}, peak)",
+                "figure": f"{peak:.0f} MB",
+                "met": peak < 1536,
+            }
         )
     updates = results.get("updates")
     if updates:
@@ -121,10 +126,9 @@ def print_report(results: dict[str, Any], console: Console | None = None) -> Non
                 versus,
             )
         console.print(table)
-        console.print(
-            f"  ours / raw encode time: {_ratio(ours['seconds'], ingest['raw_encode']['seconds'])}x"
-            f"   model load (not in the times): {ours['model_load_seconds']} s"
-        )
+        raw = ingest.get("raw_encode")
+        ratio = f"ours / raw encode time: {_ratio(ours['seconds'], raw['seconds'])}x   " if raw else ""
+        console.print(f"  {ratio}model load (not in the times): {ours['model_load_seconds']} s")
     _print_queries(results, console)
     updates = results.get("updates")
     if updates:
@@ -200,4 +204,22 @@ def _print_queries(results: dict[str, Any], console: Console) -> None:
                 str(lc["peak_rss_mb"]),
                 f"gold retrieved {lc['gold_doc_retrieved']} (retrieval only)",
             )
+    console.print(table)
+    _print_stages(query, console)
+
+
+def _print_stages(query: dict[str, Any], console: Console) -> None:
+    """Mean milliseconds per question of each stage of the library call, one column per size."""
+    sizes = [
+        (label, row["library"]["stages_ms"]) for label, row in query.items() if "stages_ms" in row["library"]
+    ]
+    if not sizes:
+        return
+    table = Table(title="Where a library question's time goes (mean ms per question)", title_justify="left")
+    table.add_column("stage")
+    for label, _ in sizes:
+        table.add_column(label.split(" ")[0], justify="right")
+    for stage in sizes[0][1]:
+        table.add_row(stage, *(f"{stages.get(stage, 0.0):.1f}" for _, stages in sizes))
+    table.add_row("all (mean)", *(f"{sum(stages.values()):.1f}" for _, stages in sizes))
     console.print(table)

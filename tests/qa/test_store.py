@@ -98,6 +98,17 @@ def test_search_finds_the_chunk_with_the_same_vector(filled: ChromaStore) -> Non
     assert len(filled.search(filled.embedder.embed([text])[0], 50)) == filled.counts()[1]
 
 
+def test_nearest_gives_the_ids_and_similarities_of_search_without_the_texts(filled: ChromaStore) -> None:
+    vector = filled.embedder.embed([chunk_article(LAB, 40, 0)[1].text])[0]
+    hits = filled.search(vector, 4)
+    assert filled.nearest(vector, 4) == [(h.chunk_id, h.dense_similarity) for h in hits]
+    assert {cid.split(":")[0] for cid, _ in filled.nearest(vector, 20, Filters(source="City"))} == {
+        "bus",
+        "undated",
+    }
+    assert ChromaStore(filled.embedder, filled.data_dir / "empty").nearest(vector, 3) == []
+
+
 def test_rewriting_a_document_replaces_exactly_its_chunks(filled: ChromaStore) -> None:
     shorter = LAB.model_copy(update={"text": "Acme opens a lab in Singapore."})
     write(filled, shorter, content_hash="new-hash")
