@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -254,6 +255,7 @@ def lemma(word: str) -> str:
     return IRREGULAR.get(word, word)
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     word = lemma(word)
     return word[:5] if len(word) > 5 and not any(c.isdigit() for c in word) else word.replace(",", "")

@@ -40,25 +40,42 @@ class HybridRetriever:
         self.rerank_depth = rerank_depth  # fused candidates re-ranked by the question's specifics (0: off)
 
     def retrieve(self, question: str, k: int, filters: Filters | None = None) -> Retrieval:
-        """The ``k`` best passages for ``question``, best first."""
+        """The ``k`` best passages for ``question``, best first.
+
+        Both rankings give ids; fusion works on ids, and only the chunks that can still be among
+        the ``k`` (those the re-ranking looks at) are read from the store.
+        """
         self.lexical.ensure_current(self.store)
         depth = max(self.depth, k)
         embedding = self.embedder.embed([question])[0]
-        dense = self.store.search(embedding, depth, filters)
+        dense = self.store.nearest(embedding, depth, filters)
         lexical = self.lexical.search(question, depth, filters)
-        by_id = {p.chunk_id: p for p in dense}
-        missing = [cid for cid, _ in lexical if cid not in by_id]
-        for passage in self.store.get_chunks(missing):
-            by_id[passage.chunk_id] = passage
-        for rank, (chunk_id, _) in enumerate(lexical, 1):
-            if chunk_id in by_id:
-                by_id[chunk_id].lexical_rank = rank
-        for passage in by_id.values():
-            passage.score = sum(
-                1.0 / (self.rrf_k + r) for r in (passage.dense_rank, passage.lexical_rank) if r
-            )
-        fused = sorted(by_id.values(), key=lambda p: (-p.score, p.chunk_id))
+        ranks: dict[str, tuple[int | None, int | None, float | None]] = {
+            cid: (rank, None, similarity) for rank, (cid, similarity) in enumerate(dense, 1)
+        }
+        for rank, (cid, _) in enumerate(lexical, 1):
+            dense_rank, _, similarity = ranks.get(cid, (None, None, None))
+            ranks[cid] = (dense_rank, rank, similarity)
+        score = {
+            cid: sum(1.0 / (self.rrf_k + r) for r in (d, lex) if r) for cid, (d, lex, _) in ranks.items()
+        }
+        order = sorted(ranks, key=lambda cid: (-score[cid], cid))
+        pool = max(self.rerank_depth, k) if self.rerank_depth else k
+        fused = self._read(order, pool)
+        for passage in fused:
+            passage.dense_rank, passage.lexical_rank, passage.dense_similarity = ranks[passage.chunk_id]
+            passage.score = score[passage.chunk_id]
         if self.rerank_depth:
-            pool = max(self.rerank_depth, k)
-            fused = rerank(analyse(question), fused[:pool]) + fused[pool:]
+            fused = rerank(analyse(question), fused)
         return Retrieval(passages=fused[:k], query_embedding=embedding)
+
+    def _read(self, order: list[str], count: int) -> list[Passage]:
+        """The first ``count`` chunks of ``order`` that the store still holds (a lexical hit may
+        name a chunk deleted a moment ago), in that order."""
+        found: list[Passage] = []
+        start = 0
+        while len(found) < count and start < len(order):
+            batch = order[start : start + count - len(found) + 4]
+            start += len(batch)
+            found += self.store.get_chunks(batch)
+        return found[:count]

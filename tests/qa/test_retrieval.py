@@ -28,17 +28,16 @@ class FakeDenseStore:
         self.ranking = list(ranking)
         self.known = set(known) | set(ranking)
         self.searches: list[tuple[int, Filters | None]] = []
+        self.reads: list[list[str]] = []
 
-    def search(self, embedding: Sequence[float], k: int, filters: Filters | None = None) -> list[Passage]:
+    def nearest(
+        self, embedding: Sequence[float], k: int, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
         self.searches.append((k, filters))
-        found = []
-        for rank, cid in enumerate(self.ranking[:k], 1):
-            p = passage(cid)
-            p.dense_rank, p.dense_similarity = rank, 1.0 - rank / 10
-            found.append(p)
-        return found
+        return [(cid, 1.0 - rank / 10) for rank, cid in enumerate(self.ranking[:k], 1)]
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Passage]:
+        self.reads.append(list(chunk_ids))
         return [passage(c) for c in chunk_ids if c in self.known]
 
 
@@ -100,6 +99,22 @@ def test_k_cuts_the_fused_list_and_depth_is_at_least_k() -> None:
     assert len(retriever.retrieve("q", 50).passages) == 50
     assert store.searches[-1][0] == 50 and index.searches[-1][1] == 50
     assert index.checked == 2  # the lexical index is brought up to date before every search
+
+
+def test_only_the_chunks_that_can_be_returned_are_read() -> None:
+    dense = [f"d{i}:0" for i in range(40)]
+    lexical = [f"l{i}:0" for i in range(40)]
+    store, index = FakeDenseStore(dense, lexical), FakeLexical(lexical)
+    retriever = HybridRetriever(store, FakeEmbedder(), index, depth=30, rerank_depth=20)  # type: ignore[arg-type]
+    assert len(retriever.retrieve("q", 3).passages) == 3
+    assert sum(len(ids) for ids in store.reads) < 30  # the re-ranked pool of 20 and a few spare, not 60
+
+
+def test_deleted_chunks_do_not_shrink_the_pool() -> None:
+    lexical = [f"gone{i}:0" for i in range(10)] + ["a:0", "b:0"]
+    store, index = FakeDenseStore([], ["a:0", "b:0"]), FakeLexical(lexical)
+    retriever = HybridRetriever(store, FakeEmbedder(), index, rerank_depth=0)  # type: ignore[arg-type]
+    assert [p.chunk_id for p in retriever.retrieve("q", 2).passages] == ["a:0", "b:0"]
 
 
 def test_filters_reach_both_rankings() -> None:
