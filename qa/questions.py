@@ -174,6 +174,7 @@ def generic_head(question: str) -> str:
     return ""
 
 
+_CARRIED = re.compile(r"\?\s*\([^()]*\)\s*$")
 _ORDINALS = ("first", "second", "third", "fourth")
 _QUARTER = re.compile(r"\b(first|second|third|fourth)[- ]quarter\b")
 _NAME = re.compile(
@@ -187,13 +188,16 @@ def analyse(raw: str) -> Question:
     answer_type, head = expected_type(text)
     terms = [w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
     names = []
-    for match in _NAME.finditer(text):
+    # A follow-up rewritten as "...? (terms carried from the conversation)": the carried terms
+    # help find the article but are no constraint the answer must meet.
+    asked = _CARRIED.sub("?", text)
+    for match in _NAME.finditer(asked):
         name = match.group().strip(" .,")
         first = name.split()[0].lower() if name else ""
         if (name and first not in QUESTION_WORDS and first not in STOPWORDS) or (name and name[0].isdigit()):
             names.append(name)
     # "in the second quarter of 2025" constrains the answer like a name does ("Q2" in the text).
-    for ordinal in _QUARTER.findall(text.lower()):
+    for ordinal in _QUARTER.findall(asked.lower()):
         names.append(f"Q{_ORDINALS.index(ordinal) + 1}")
     if answer_type is AnswerType.OTHER and not head:
         head = generic_head(text)

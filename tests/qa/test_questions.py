@@ -39,3 +39,9 @@ def test_the_role_of_the_asked_for_entity(question: str, wants: str) -> None:
 )
 def test_financial_heads_have_their_types(question: str, answer_type: AnswerType) -> None:
     assert analyse(question).answer_type is answer_type
+
+
+def test_terms_carried_from_a_conversation_are_no_names() -> None:
+    q = analyse("How much money is behind the lab? (jobs create 200 technical positions)")
+    assert "200" not in q.names
+    assert "200" in q.terms  # they still count as the question's words
