@@ -290,7 +290,7 @@ class ExtractiveAnswerer:
                 if superseded:
                     weight *= 0.5  # a correction quoting the figure it replaces
                 if ev.text[cand.end : cand.end + 6] == "-based":
-                    weight *= 1.0
+                    weight *= 0.7  # "London-based": where the company is from, not where the news happens
                 if listed_years:
                     weight *= 0.4 + 0.6 * closeness  # in a list of years, only the asked year's entry
                 score *= weight * (1.0 - 0.6 * overlap)
