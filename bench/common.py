@@ -187,7 +187,6 @@ class QueryStages:
         retriever, answerer = service.retriever, service.answerer
         lexical.ensure_current = self._timed("store revision check", lexical.ensure_current)
         lexical.search = self._timed("BM25 search", lexical.search)
-        store.search = self._timed("Chroma vector query", store.search)
         store.nearest = self._timed("Chroma vector query", store.nearest)
         store.get_chunks = self._timed("Chroma get_chunks", store.get_chunks)
         retriever.embedder = _TimedProxy(retriever.embedder, self._timed, "question embedding")

@@ -30,6 +30,7 @@ from qa.evidence import (
     add_votes,
     date_precision,
     lemma,
+    name_words,
     names_support,
     same_answer,
     stem,
@@ -130,8 +131,7 @@ class ExtractiveAnswerer:
     def _score_sentences(self, q: Question, evidence: list[Evidence], qvec: Sequence[float]) -> None:
         weights = self._term_weights(q, evidence)
         total = sum(weights.values()) or 1.0
-        # Single letters stay: "Series A" is not "Series B".
-        names = [[w for w in words(n) if w not in STOPWORDS or len(w) == 1] for n in q.names]
+        names = name_words(q.names)
         per_passage: dict[str, tuple[set[str], set[str], str]] = {}  # the same for all its sentences
         for ev in evidence:
             stems = {stem(w) for w in words(ev.text)}

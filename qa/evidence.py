@@ -110,6 +110,12 @@ def name_support(name: list[str], haystack: str, context: set[str]) -> float:
     return 0.8 if share == 1.0 else 0.4 * share
 
 
+def name_words(names: list[str]) -> list[list[str]]:
+    """The words of each name the question gives that a passage must hold; single letters stay
+    ("Series A" is not "Series B")."""
+    return [[w for w in words(n) if w not in STOPWORDS or len(w) == 1] for n in names]
+
+
 def names_support(names: list[list[str]], haystack: str, context: set[str]) -> tuple[float, float]:
     """How well a passage covers the question's names: (weighted mean, least) of their support.
 

@@ -13,8 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from qa.evidence import names_support, stem
-from qa.lexical import STOPWORDS
+from qa.evidence import name_words, names_support, stem
 from qa.questions import AnswerType, Question
 from qa.text import words
 from qa.types import Passage
@@ -52,7 +51,7 @@ def rerank(q: Question, passages: Sequence[Passage]) -> list[Passage]:
         if any(c.isdigit() for c in term):
             weights[term] *= 1.5
     total = sum(weights.values()) or 1.0
-    names = [[w for w in words(n) if w not in STOPWORDS or len(w) == 1] for n in q.names]
+    names = name_words(q.names)
     scored = []
     pattern = _TYPE_PATTERNS.get(q.answer_type)
     for rank, (passage, found, haystack) in enumerate(zip(passages, stems, haystacks, strict=True)):

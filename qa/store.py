@@ -349,20 +349,6 @@ class ChromaStore:
             offset += len(got["ids"])
 
     @_translate_errors
-    def search(self, embedding: Sequence[float], k: int, filters: Filters | None = None) -> list[Passage]:
-        """The ``k`` chunks nearest to ``embedding`` (cosine), best first."""
-        got = self._query(embedding, k, filters, ["documents", "metadatas", "distances"])
-        passages = []
-        for rank, (cid, text, meta, dist) in enumerate(
-            zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True), 1
-        ):
-            passage = passage_from(cid, text, meta)
-            passage.dense_rank = rank
-            passage.dense_similarity = 1.0 - float(dist)
-            passages.append(passage)
-        return passages
-
-    @_translate_errors
     def nearest(
         self, embedding: Sequence[float], k: int, filters: Filters | None = None
     ) -> list[tuple[str, float]]:
@@ -372,16 +358,16 @@ class ChromaStore:
         than the vector search itself (30 of 100k chunks: ~2 ms more on top of ~2 ms), so a caller
         that keeps only some of them reads those with ``get_chunks``.
         """
-        got = self._query(embedding, k, filters, ["distances"])
+        chunks, _ = self._collections()
+        got = chunks.query(
+            query_embeddings=[list(embedding)],
+            n_results=k,
+            where=where_clause(filters),
+            include=["distances"],
+        )
         return [
             (cid, 1.0 - float(dist)) for cid, dist in zip(got["ids"][0], got["distances"][0], strict=True)
         ]
-
-    def _query(self, embedding: Sequence[float], k: int, filters: Filters | None, include: list[str]) -> Any:
-        chunks, _ = self._collections()
-        return chunks.query(
-            query_embeddings=[list(embedding)], n_results=k, where=where_clause(filters), include=include
-        )
 
     @_translate_errors
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Passage]:

@@ -114,12 +114,9 @@ def test_query_stages_attribute_time_to_each_part_and_add_up() -> None:
             return [[] for _ in sentences]
 
     class Store(Part):
-        def search(self, embedding: list[float], k: int, filters: object = None) -> list[str]:
+        def nearest(self, embedding: list[float], k: int, filters: object = None) -> list[str]:
             self.wait()
             return []
-
-        def nearest(self, embedding: list[float], k: int, filters: object = None) -> list[str]:
-            return self.search(embedding, k, filters)
 
         def get_chunks(self, ids: list[str]) -> list[str]:
             return []
@@ -138,7 +135,7 @@ def test_query_stages_attribute_time_to_each_part_and_add_up() -> None:
         def retrieve(self, question: str) -> list[float]:
             self.lexical.ensure_current(self.store)
             vector = self.embedder.embed([question])[0]
-            self.store.search(vector, 30)
+            self.store.nearest(vector, 30)
             self.lexical.search(question, 30)
             self.store.get_chunks([])
             return vector

@@ -124,9 +124,9 @@ def test_newer_release_wins_over_an_older_one(answerer: ExtractiveAnswerer) -> N
 def test_a_later_report_is_no_correction(answerer: ExtractiveAnswerer) -> None:
     """Only a document that says it corrects or updates replaces an earlier answer: a newer date
     alone changes nothing."""
-    old = "Wimbledon 2018\n\nAngelique Kerber won the 2018 Wimbledon women's singles title."
-    new = "Wimbledon 2022\n\nElena Rybakina won the 2022 Wimbledon women's singles title."
-    question = "Who won the Wimbledon women's singles title?"
+    old = "Acme Robotics Lab in Lyon\n\nThe Acme Robotics lab in Lyon will create 300 engineering jobs."
+    new = "Acme Robotics Lab in Lyon\n\nThe Acme Robotics lab in Lyon will create 250 engineering jobs."
+    question = "How many engineering jobs will the Acme Robotics lab in Lyon create?"
     same_day = ask(answerer, question, passage(old, "old", "2022-07-09"), passage(new, "new", "2022-07-09"))
     dated = ask(answerer, question, passage(old, "old", "2018-07-14"), passage(new, "new", "2022-07-09"))
     assert dated.note == "" and same_day.note == ""

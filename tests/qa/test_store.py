@@ -62,7 +62,7 @@ def test_a_new_store_is_empty(store: ChromaStore) -> None:
     assert store.document_hashes() == {}
     assert store.list_documents() == []
     assert store.revision() == ""
-    assert store.search(store.embedder.embed(["q"])[0], 5) == []
+    assert store.nearest(store.embedder.embed(["q"])[0], 5) == []
 
 
 def test_write_then_read_a_document(store: ChromaStore) -> None:
@@ -88,20 +88,13 @@ def test_get_chunks_keeps_the_order_asked_and_skips_missing_ids(filled: ChromaSt
     assert filled.get_chunks([]) == []
 
 
-def test_search_finds_the_chunk_with_the_same_vector(filled: ChromaStore) -> None:
-    text = chunk_article(LAB, 40, 0)[1].text
-    hits = filled.search(filled.embedder.embed([text])[0], 3)
-    assert hits[0].chunk_id == "news/lab:1"
-    assert hits[0].dense_rank == 1 and hits[0].dense_similarity == pytest.approx(1.0, abs=1e-4)
-    assert [h.dense_rank for h in hits] == [1, 2, 3]
-    # More than there are: all of them, no error.
-    assert len(filled.search(filled.embedder.embed([text])[0], 50)) == filled.counts()[1]
-
-
-def test_nearest_gives_the_ids_and_similarities_of_search_without_the_texts(filled: ChromaStore) -> None:
+def test_nearest_finds_the_chunk_with_the_same_vector(filled: ChromaStore) -> None:
     vector = filled.embedder.embed([chunk_article(LAB, 40, 0)[1].text])[0]
-    hits = filled.search(vector, 4)
-    assert filled.nearest(vector, 4) == [(h.chunk_id, h.dense_similarity) for h in hits]
+    hits = filled.nearest(vector, 3)
+    assert hits[0][0] == "news/lab:1" and hits[0][1] == pytest.approx(1.0, abs=1e-4)
+    assert len(hits) == 3 and [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+    # More than there are: all of them, no error.
+    assert len(filled.nearest(vector, 50)) == filled.counts()[1]
     assert {cid.split(":")[0] for cid, _ in filled.nearest(vector, 20, Filters(source="City"))} == {
         "bus",
         "undated",
@@ -238,7 +231,8 @@ def test_date_ordinal() -> None:
 
 
 def doc_ids_found(store: ChromaStore, filters: Filters) -> set[str]:
-    return {p.doc_id for p in store.search(store.embedder.embed(["lab"])[0], 20, filters)}
+    hits = store.nearest(store.embedder.embed(["lab"])[0], 20, filters)
+    return {p.doc_id for p in store.get_chunks([cid for cid, _ in hits])}
 
 
 @pytest.mark.parametrize(
