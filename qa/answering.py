@@ -18,6 +18,7 @@ from dataclasses import replace
 from qa.embedding import Embedder
 from qa.evidence import (
     ABSTAIN_TEXT,
+    ALIASES,
     COMPATIBLE,
     CONFIDENCE_BIAS,
     CONFIDENCE_WEIGHTS,
@@ -34,6 +35,7 @@ from qa.evidence import (
     names_support,
     same_answer,
     stem,
+    text_stems,
     title_names,
     vote_key,
 )
@@ -44,11 +46,17 @@ from qa.text import sentence_spans, word_spans, words
 from qa.types import Answer, Citation, Passage, RelatedDocument
 
 _LOCATIVE = re.compile(r"\b(?:in|at)\s+((?:[A-Z][\w'’-]+\s?)+)")
+_TIME_WORD = re.compile(
+    r"Q[1-4]|H[12]|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+    r"|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Spring|Summer|Autumn|Fall|Winter"
+)
 
 
 def _locatives(question: str) -> list[str]:
-    """Capitalised places the question puts its fact in ("in Lagos", "at Konza Technopolis")."""
-    return [m.group(1).strip() for m in _LOCATIVE.finditer(question)]
+    """Capitalised places the question puts its fact in ("in Lagos", "at Konza Technopolis");
+    not times ("in Q3", "in May")."""
+    found = [m.group(1).strip() for m in _LOCATIVE.finditer(question)]
+    return [place for place in found if not _TIME_WORD.fullmatch(place.split()[0])]
 
 
 def _before_question_words(cand: Candidate, question_words: set[str]) -> Candidate | None:
@@ -134,10 +142,10 @@ class ExtractiveAnswerer:
         names = name_words(q.names)
         per_passage: dict[str, tuple[set[str], set[str], str]] = {}  # the same for all its sentences
         for ev in evidence:
-            stems = {stem(w) for w in words(ev.text)}
+            stems = text_stems(ev.text)
             if ev.passage.chunk_id not in per_passage:
-                title_stems = {stem(w) for w in words(ev.passage.title)}
-                passage_stems = title_stems | {stem(w) for w in words(ev.passage.text)}
+                title_stems = text_stems(ev.passage.title)
+                passage_stems = title_stems | text_stems(ev.passage.text)
                 haystack = " ".join(words(ev.passage.title + " " + ev.passage.text))
                 per_passage[ev.passage.chunk_id] = (title_stems, passage_stems, haystack)
             title, passage_stems, haystack = per_passage[ev.passage.chunk_id]
@@ -174,7 +182,7 @@ class ExtractiveAnswerer:
     def _term_weights(q: Question, evidence: list[Evidence]) -> dict[str, float]:
         """Question terms weighted by rarity among the retrieved sentences; names count more."""
         name_stems = {stem(w) for n in q.names for w in words(n)}
-        sentences = [{stem(w) for w in words(e.text)} for e in evidence]
+        sentences = [text_stems(e.text) for e in evidence]
         weights: dict[str, float] = {}
         for term in q.terms:
             key = stem(term)
@@ -208,6 +216,7 @@ class ExtractiveAnswerer:
         name_words = {
             w.removesuffix("'s").removesuffix("’s") for n in q.names for w in words(n) if not w[0].isdigit()
         }
+        name_words |= {ALIASES[w] for w in name_words if w in ALIASES}  # "French ..." names France
         head = stem(q.head) if q.head else ""
         asks_release = bool(
             re.search(r"\b(announce|announced|release|released|published|dated)\b", q.text.lower())
@@ -394,7 +403,7 @@ class ExtractiveAnswerer:
         ev = best.evidence
         offset = ev.start - ev.passage.start
         nearby = ev.passage.text[max(0, offset - 300) : offset + len(ev.text)]
-        local = {stem(w) for w in words(nearby + " " + ev.passage.title)}
+        local = text_stems(nearby + " " + ev.passage.title)
         if any(not all(stem(w) in local for w in words(place)) for place in _locatives(q.text)):
             type_fit *= 0.3
         return float(min(1.0, best.evidence.least_name / 0.6) * type_fit / (1.0 + math.exp(-z)))

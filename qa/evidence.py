@@ -150,7 +150,7 @@ def _found(word: str, haystack: str, context: set[str]) -> bool:
         return True
     quarter = _QUARTERS.get(word)
     if quarter is not None:
-        return quarter in haystack
+        return quarter in haystack or quarter.replace(" ", "-") in haystack
     number = word.rstrip("stndrh") if word[:1].isdigit() else ""
     if number.isdigit() and int(number) < len(_NUMBER_WORDS):
         n = int(number)
@@ -265,3 +265,63 @@ def lemma(word: str) -> str:
 def stem(word: str) -> str:
     word = lemma(word)
     return word[:5] if len(word) > 5 and not any(c.isdigit() for c in word) else word.replace(",", "")
+
+
+# A country and its adjective name the same thing in a question and in the news ("the French
+# presidential election" / "voters in France"); each form also stands for the other.
+_DEMONYMS = {
+    "france": "french",
+    "britain": "british",
+    "germany": "german",
+    "china": "chinese",
+    "japan": "japanese",
+    "italy": "italian",
+    "spain": "spanish",
+    "india": "indian",
+    "russia": "russian",
+    "canada": "canadian",
+    "australia": "australian",
+    "brazil": "brazilian",
+    "mexico": "mexican",
+    "korea": "korean",
+    "netherlands": "dutch",
+    "switzerland": "swiss",
+    "sweden": "swedish",
+    "norway": "norwegian",
+    "denmark": "danish",
+    "finland": "finnish",
+    "ireland": "irish",
+    "england": "english",
+    "scotland": "scottish",
+    "wales": "welsh",
+    "argentina": "argentine",
+    "portugal": "portuguese",
+    "greece": "greek",
+    "poland": "polish",
+    "ukraine": "ukrainian",
+    "turkey": "turkish",
+    "egypt": "egyptian",
+    "israel": "israeli",
+    "singapore": "singaporean",
+    "nigeria": "nigerian",
+    "kenya": "kenyan",
+    "belgium": "belgian",
+    "austria": "austrian",
+    "america": "american",
+    "europe": "european",
+    "africa": "african",
+    "asia": "asian",
+}
+ALIASES = {**_DEMONYMS, **{adjective: country for country, adjective in _DEMONYMS.items()}}
+_QUARTER_WORDS = re.compile(r"\b(first|second|third|fourth)[\s-]+quarter", re.IGNORECASE)
+_QUARTER_NUMBERS = {"first": "q1", "second": "q2", "third": "q3", "fourth": "q4"}
+
+
+def text_stems(text: str) -> set[str]:
+    """The stems of a text's words and of the other names it gives the same thing by: "q3" for
+    "third-quarter", "french" for "France" (and back), so a question's terms find them."""
+    found = words(text)
+    stems = {stem(w) for w in found}
+    stems |= {stem(ALIASES[w]) for w in found if w in ALIASES}
+    stems |= {_QUARTER_NUMBERS[m.group(1).lower()] for m in _QUARTER_WORDS.finditer(text)}
+    return stems

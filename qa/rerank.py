@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from qa.evidence import name_words, names_support, stem
+from qa.evidence import name_words, names_support, stem, text_stems
 from qa.questions import AnswerType, Question
 from qa.text import words
 from qa.types import Passage
@@ -41,7 +41,7 @@ def rerank(q: Question, passages: Sequence[Passage]) -> list[Passage]:
     """``passages`` (best first by fused score), re-ordered by the question's specifics."""
     if len(passages) < 2:
         return list(passages)
-    stems = [{stem(w) for w in words(p.title + " " + p.text)} for p in passages]
+    stems = [text_stems(p.title + " " + p.text) for p in passages]
     haystacks = [" ".join(words(p.title + " " + p.text)) for p in passages]
     terms = {stem(t) for t in q.terms}
     weights = {}

@@ -171,3 +171,12 @@ def test_a_place_the_question_names_must_be_in_the_answers_sentence(answerer: Ex
     )
     assert not ask(answerer, "How many jobs will the Acme lab in Lyon create?", passage(text)).abstained
     assert ask(answerer, "How many jobs will the Acme lab in Tokyo create?", passage(text)).abstained
+
+
+def test_a_time_after_in_is_no_place(answerer: ExtractiveAnswerer) -> None:
+    text = (
+        "Acme Results\n\nAcme's third-quarter revenue for 2025 was $6.3 billion, up 8% on the year. "
+        "The board met in Lyon."
+    )
+    answer = ask(answerer, "What was Acme's revenue in Q3 2025?", passage(text))
+    assert (answer.text, answer.abstained) == ("$6.3 billion", False)

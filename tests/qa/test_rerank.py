@@ -59,3 +59,11 @@ def test_a_passage_holding_the_asked_type_moves_up() -> None:
     ]
     ranked = [p.doc_id for p in rerank(analyse("When was Splatoon 2 released?"), fused)]
     assert ranked.index("dated") < ranked.index("vague")
+
+
+def test_a_hyphenated_quarter_counts_as_the_questions_quarter() -> None:
+    fused = [
+        passage("other", "Tesla said its 2019 results beat expectations."),
+        passage("q3", "Tesla's third-quarter earnings for 2019 showed $6.3 billion in revenue."),
+    ]
+    assert rerank(analyse("What was Tesla's revenue in Q3 2019?"), fused)[0].doc_id == "q3"

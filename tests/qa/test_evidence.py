@@ -1,0 +1,29 @@
+"""The words a passage offers a question: stems and the other names of the same thing."""
+
+from __future__ import annotations
+
+from qa.evidence import name_words, names_support, text_stems
+from qa.questions import analyse
+from qa.text import words
+
+
+def test_a_quarter_spelt_out_or_hyphenated_stands_for_its_code() -> None:
+    assert "q3" in text_stems("Tesla's third-quarter earnings")
+    assert "q1" in text_stems("revenue for the First Quarter of 2021")
+    assert "q2" not in text_stems("the second half of the quarter")
+
+
+def test_a_country_and_its_adjective_stand_for_each_other() -> None:
+    assert {"frenc", "franc"} <= text_stems("Voters in France chose a president")
+    assert {"frenc", "franc"} <= text_stems("the French presidential election")
+    assert "franc" not in text_stems("voters chose a president")
+
+
+def test_a_passage_naming_the_country_supports_the_questions_adjective() -> None:
+    names = name_words(analyse("Who won the French presidential election in 2017?").names)
+    france = "Voters in France chose Emmanuel Macron in the 2017 presidential election."
+    kenya = "Voters in Kenya chose a president in the 2017 presidential election."
+    support = {
+        text: names_support(names, " ".join(words(text)), text_stems(text))[0] for text in (france, kenya)
+    }
+    assert support[france] > 0.9 > support[kenya]
