@@ -278,14 +278,20 @@ class ExtractiveAnswerer:
                     score += 0.15
                 if numeric and shared:
                     score += 0.05
-                if q.wants and cand.role:
-                    # "Who won ...?": the doer of a verb, most of all of the question's own verb.
+                role_weight = 1.0
+                if q.wants and cand.role == "setting":
+                    score -= 0.1  # "Which country won ...?": not the one it was held "in"
+                elif q.wants and cand.role:
+                    # "Who won ...?": the doer of a verb, most of all of the question's own verb;
+                    # the one it was done to ("after defeating Croatia") is the opposite answer.
                     same_verb = stem(cand.verb) in question_words
                     if cand.role == q.wants:
                         score += 0.15 if same_verb else 0.06
+                    elif same_verb:
+                        role_weight = 0.6
                     else:
-                        score -= 0.3 if same_verb else 0.1
-                weight = compat * (1.0 if cand.specific else 0.55)
+                        score -= 0.1
+                weight = compat * (1.0 if cand.specific else 0.55) * role_weight
                 if cand.label != "HEAD" and any(
                     w in name_words for w in words(CURRENCY_NAME.sub("", cand.text))
                 ):

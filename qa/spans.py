@@ -78,7 +78,8 @@ class Candidate:
     answer_type: AnswerType
     label: str
     specific: bool = True  # False for vague spans ("the coming years", "three")
-    role: str = ""  # "agent" (subject of an active verb, or "by X"), "patient" (object), else ""
+    # "agent" (subject of an active verb, or "by X"), "patient" (object), "setting" ("in X"), else ""
+    role: str = ""
     verb: str = ""  # the verb it is agent or patient of, lower case
 
 
@@ -170,7 +171,8 @@ def _candidates(doc: Any) -> list[Candidate]:
             region = next(
                 (e for e in doc.ents if e.label_ in {"GPE", "LOC"} and e.start_char == end + 2), None
             )
-            if region is not None and text[end : end + 2] == ", ":
+            # Not when that place does something: "in PyeongChang, South Korea, Norway came out on top".
+            if region is not None and text[end : end + 2] == ", " and _role(region.root)[0] != "agent":
                 end = region.end_char
         if answer_type in {AnswerType.QUANTITY, AnswerType.MONEY}:
             qualifier = _QUALIFIER.search(text[:start])
@@ -230,9 +232,12 @@ _HEADLINE_VERB = re.compile(
 )
 
 
+_SCORE = re.compile(r"\s\d{1,2}\s?[-–]\s?\d{1,2}\b")  # "defeating Croatia 4-2"
+
+
 def _before_headline_verb(text: str, start: int, end: int) -> int:
-    """Where a name run on into a headline verb or an opening bracket should end."""
-    match = _HEADLINE_VERB.search(text, start, end)
+    """Where a name run on into a headline verb, a match score or an opening bracket should end."""
+    match = _HEADLINE_VERB.search(text, start, end) or _SCORE.search(text, start, end)
     end = match.start() if match else end
     bracket = text.find(" (", start, end)
     return bracket if bracket > start else end
@@ -271,10 +276,14 @@ def head_candidates(sentence: str, head: str) -> list[Candidate]:
 def _role(token: Any) -> tuple[str, str]:
     """Whether a token is the doer or the undergoer of a verb: "Halep beat Williams" -> agent, patient."""
     head = token.head
+    if token.dep_ in {"conj", "appos"} and head is not token:
+        return _role(head)  # "Halep and Kerber beat ...", "in Tampa, Florida"
     if token.dep_ == "nsubj" and head.pos_ in {"VERB", "AUX"}:
         return "agent", head.text.lower()
     if token.dep_ == "pobj" and head.text.lower() == "by" and head.head.pos_ == "VERB":
         return "agent", head.head.text.lower()
     if token.dep_ in {"dobj", "nsubjpass"} and head.pos_ == "VERB":
         return "patient", head.text.lower()
+    if token.dep_ == "pobj" and head.text.lower() in {"in", "at"}:
+        return "setting", ""
     return "", ""

@@ -180,3 +180,19 @@ def test_a_time_after_in_is_no_place(answerer: ExtractiveAnswerer) -> None:
     )
     answer = ask(answerer, "What was Acme's revenue in Q3 2025?", passage(text))
     assert (answer.text, answer.abstained) == ("$6.3 billion", False)
+
+
+def test_who_won_is_neither_where_it_was_held_nor_who_was_beaten(answerer: ExtractiveAnswerer) -> None:
+    olympics = (
+        "Winter Olympics Close\n\nAfter 19 days of competition at the 2018 Winter Olympics in "
+        "PyeongChang, South Korea, Norway came out on top of the medal table with 39 medals."
+    )
+    answer = ask(
+        answerer, "Which country won the most medals at the 2018 Winter Olympics?", passage(olympics)
+    )
+    assert answer.text == "Norway"
+    final = (
+        "World Cup Final\n\nFrance captured its second World Cup title after defeating Croatia 4-2 "
+        "in the 2018 final at Luzhniki Stadium in Moscow."
+    )
+    assert ask(answerer, "Who won the World Cup final in 2018?", passage(final)).text == "France"

@@ -27,6 +27,25 @@ def test_an_untagged_proper_noun_is_a_candidate_with_its_role(spans: SpanFinder)
     assert "Facebook" in found and found["Facebook"].role == "agent"
 
 
+def test_a_match_score_is_cut_from_a_name(spans: SpanFinder) -> None:
+    sentence = "France captured its second World Cup title after defeating Croatia 4-2 in the final."
+    texts = {c.text for c in spans.candidates_many([sentence])[0]}
+    assert "Croatia" in texts
+    assert not any("4-2" in t for t in texts)
+
+
+def test_a_place_that_acts_is_no_region_of_the_place_before_it(spans: SpanFinder) -> None:
+    sentence = (
+        "After 19 days of competition at the 2018 Winter Olympics in PyeongChang, South Korea, "
+        "Norway came out on top of the medal table."
+    )
+    found = {c.text: c for c in spans.candidates_many([sentence])[0] if c.label == "GPE"}
+    assert found["Norway"].role == "agent"
+    assert "South Korea, Norway" not in found
+    # Where it happened, and what the place is joined to, is the setting.
+    assert found["South Korea"].role == found["PyeongChang, South Korea"].role == "setting"
+
+
 def test_months_are_not_taken_for_untagged_names(spans: SpanFinder) -> None:
     found = spans.candidates_many(["Jul 20, 2021 ... Tadej Pogacar won the race."])[0]
     assert not any(c.label == "PROPN" and c.text == "Jul" for c in found)
