@@ -25,6 +25,7 @@ from qa.evidence import (
     CORRECTION,
     HEAD_TYPED,
     NAMED,
+    OPPOSITE_VERBS,
     SUPERSEDED,
     Choice,
     Evidence,
@@ -45,6 +46,7 @@ from qa.spans import Candidate, SpanFinder, dateline_end, head_candidates
 from qa.text import sentence_spans, word_spans, words
 from qa.types import Answer, Citation, Passage, RelatedDocument
 
+_FLIPPED = {"agent": "patient", "patient": "agent"}
 _LOCATIVE = re.compile(r"\b(?:in|at)\s+((?:[A-Z][\w'’-]+\s?)+)")
 _TIME_WORD = re.compile(
     r"Q[1-4]|H[12]|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
@@ -218,6 +220,7 @@ class ExtractiveAnswerer:
         }
         name_words |= {ALIASES[w] for w in name_words if w in ALIASES}  # "French ..." names France
         head = stem(q.head) if q.head else ""
+        opposite_verbs = {OPPOSITE_VERBS[w] for w in question_words if w in OPPOSITE_VERBS}
         asks_release = bool(
             re.search(r"\b(announce|announced|release|released|published|dated)\b", q.text.lower())
         )
@@ -240,6 +243,14 @@ class ExtractiveAnswerer:
                 if cand.label == "PROPN" and q.answer_type in NAMED:
                     # A proper noun the tagger missed ("acquired by Facebook"); it rarely misses places.
                     compat = 0.35 if q.answer_type is AnswerType.PLACE else 0.6
+                same_verb = stem(cand.verb) in question_words
+                if stem(cand.verb) in opposite_verbs and cand.role in _FLIPPED:
+                    # "Williams lost to Andreescu" says who won by the opposite verb.
+                    cand, same_verb = replace(cand, role=_FLIPPED[cand.role]), True
+                if same_verb and cand.role and cand.role == q.wants and q.answer_type in NAMED and compat:
+                    # The doer of the question's own verb is the answer whatever the tagger called it
+                    # ("Ashleigh Barty" tagged ORG "beat Pliskova to win"; a team or a country wins).
+                    compat = max(compat, 0.85)
                 if compat == 0.0 or (q.answer_type is not AnswerType.OTHER and cand.label == "NP"):
                     continue
                 cand_words = [stem(w) for w in words(cand.text) if w not in STOPWORDS]
@@ -284,7 +295,6 @@ class ExtractiveAnswerer:
                 elif q.wants and cand.role:
                     # "Who won ...?": the doer of a verb, most of all of the question's own verb;
                     # the one it was done to ("after defeating Croatia") is the opposite answer.
-                    same_verb = stem(cand.verb) in question_words
                     if cand.role == q.wants:
                         score += 0.15 if same_verb else 0.06
                     elif same_verb:

@@ -45,6 +45,9 @@ CONFIDENCE_BIAS = -1.91
 # Answer types that are names: a proper noun the tagger left unlabelled may be one of them.
 NAMED = frozenset({AnswerType.PERSON, AnswerType.ORGANISATION, AnswerType.PLACE})
 
+# Verbs (as stems) whose doer is the other verb's undergoer: who lost to whom says who won.
+OPPOSITE_VERBS = {"win": "lose", "lose": "win"}
+
 # Types whose answer may be "Proper-Name HEAD" ("Part-Dieu district", "Codex for Teachers hackathons").
 HEAD_TYPED = frozenset({AnswerType.OTHER, AnswerType.PLACE, AnswerType.ORGANISATION})
 
@@ -222,6 +225,9 @@ IRREGULAR = {
     "paid": "pay",
     "sold": "sell",
     "won": "win",
+    "lost": "lose",
+    "loses": "lose",
+    "losing": "lose",
     "wins": "win",
     "winning": "win",
     "winner": "win",

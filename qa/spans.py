@@ -273,6 +273,9 @@ def head_candidates(sentence: str, head: str) -> list[Candidate]:
     return found
 
 
+_LOSE = frozenset({"lose", "loses", "lost", "losing"})
+
+
 def _role(token: Any) -> tuple[str, str]:
     """Whether a token is the doer or the undergoer of a verb: "Halep beat Williams" -> agent, patient."""
     head = token.head
@@ -282,6 +285,8 @@ def _role(token: Any) -> tuple[str, str]:
         return "agent", head.text.lower()
     if token.dep_ == "pobj" and head.text.lower() == "by" and head.head.pos_ == "VERB":
         return "agent", head.head.text.lower()
+    if token.dep_ == "pobj" and head.text.lower() == "to" and head.head.text.lower() in _LOSE:
+        return "patient", head.head.text.lower()  # "Williams lost to Andreescu"
     if token.dep_ in {"dobj", "nsubjpass"} and head.pos_ == "VERB":
         return "patient", head.text.lower()
     if token.dep_ == "pobj" and head.text.lower() in {"in", "at"}:

@@ -196,3 +196,27 @@ def test_who_won_is_neither_where_it_was_held_nor_who_was_beaten(answerer: Extra
         "in the 2018 final at Luzhniki Stadium in Moscow."
     )
     assert ask(answerer, "Who won the World Cup final in 2018?", passage(final)).text == "France"
+
+
+def test_who_lost_to_whom_says_who_won(answerer: ExtractiveAnswerer) -> None:
+    text = (
+        "Open Final\n\nSerena Williams lost to Bianca Andreescu on Saturday in the 2019 U.S. Open "
+        "women's singles final."
+    )
+    assert (
+        ask(answerer, "Who won the women's singles U.S. Open in 2019?", passage(text)).text
+        == "Bianca Andreescu"
+    )
+
+
+def test_the_doer_of_the_questions_verb_answers_whatever_its_tag(answerer: ExtractiveAnswerer) -> None:
+    # The small tagger calls "Ashleigh Barty" an organisation here; a year-list name is a person.
+    text = (
+        "Wimbledon 2021\n\nAs of 2021, the player with the most Wimbledon wins was Martina Navratilova. "
+        "World No1 Ashleigh Barty beat Karolina Pliskova in three sets to win the women's singles title "
+        "at Wimbledon in 2021."
+    )
+    assert (
+        ask(answerer, "Who won the women's singles Wimbledon in 2021?", passage(text)).text
+        == "Ashleigh Barty"
+    )
