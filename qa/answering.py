@@ -41,7 +41,7 @@ from qa.evidence import (
     vote_key,
 )
 from qa.lexical import STOPWORDS
-from qa.questions import AnswerType, Question, analyse
+from qa.questions import RUNNER_UP, AnswerType, Question, analyse
 from qa.spans import Candidate, SpanFinder, dateline_end, head_candidates
 from qa.text import sentence_spans, word_spans, words
 from qa.types import Answer, Citation, Passage, RelatedDocument
@@ -212,6 +212,8 @@ class ExtractiveAnswerer:
     # -- spans ---------------------------------------------------------------------------
     def _choices(self, q: Question, top: list[Evidence]) -> list[Choice]:
         question_words = {stem(w) for w in words(q.text + " " + q.context)}
+        if RUNNER_UP.search(q.text):
+            question_words.add("lose")  # "Who was the runner-up?" asks who lost
         question_lemmas = {lemma(w) for w in words(q.text)}
         numbers = {w for n in q.names for w in words(n) if any(c.isdigit() for c in w)}
         # Whole words, not stems: "Quillsoft" does not name "Quill Intelligence".

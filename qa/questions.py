@@ -221,9 +221,15 @@ def analyse(raw: str) -> Question:
     )
 
 
+RUNNER_UP = re.compile(r"\brunners?[- ]up\b", re.IGNORECASE)
+
+
 def _wants(question: str) -> str:
-    """The role of the asked-for entity: who/which-X followed directly by a verb asks for its doer."""
+    """The role of the asked-for entity: who/which-X followed directly by a verb asks for its doer;
+    the runner-up is the one who lost."""
     q = question.lower()
+    if RUNNER_UP.search(q):
+        return "agent"
     if re.search(
         r"\b(whom|who did|who does|who will \w+ (hire|appoint|name))\b|^\W*(which|what) \w+ (did|does|do)\b",
         q,

@@ -274,6 +274,7 @@ def head_candidates(sentence: str, head: str) -> list[Candidate]:
 
 
 _LOSE = frozenset({"lose", "loses", "lost", "losing"})
+_WIN = frozenset({"win", "wins", "won", "victory", "victories", "triumph", "triumphs", "triumphed"})
 
 
 def _role(token: Any) -> tuple[str, str]:
@@ -287,6 +288,8 @@ def _role(token: Any) -> tuple[str, str]:
         return "agent", head.head.text.lower()
     if token.dep_ == "pobj" and head.text.lower() == "to" and head.head.text.lower() in _LOSE:
         return "patient", head.head.text.lower()  # "Williams lost to Andreescu"
+    if token.dep_ == "pobj" and head.text.lower() in {"over", "against"} and head.head.text.lower() in _WIN:
+        return "patient", head.head.text.lower()  # "a 1-0 victory over Argentina"
     if token.dep_ in {"dobj", "nsubjpass"} and head.pos_ == "VERB":
         return "patient", head.text.lower()
     if token.dep_ == "pobj" and head.text.lower() in {"in", "at"}:

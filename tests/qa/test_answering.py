@@ -220,3 +220,12 @@ def test_the_doer_of_the_questions_verb_answers_whatever_its_tag(answerer: Extra
         ask(answerer, "Who won the women's singles Wimbledon in 2021?", passage(text)).text
         == "Ashleigh Barty"
     )
+
+
+def test_the_runner_up_is_who_the_winner_beat(answerer: ExtractiveAnswerer) -> None:
+    text = (
+        "World Cup Final\n\nGermany came through with an impressive 1-0 victory in extra time over "
+        "Argentina to take home the 2014 World Cup."
+    )
+    assert ask(answerer, "Who was the runner-up of the 2014 World Cup?", passage(text)).text == "Argentina"
+    assert ask(answerer, "Who won the 2014 World Cup?", passage(text)).text == "Germany"

@@ -24,6 +24,7 @@ def test_the_head_follows_a_possessive_owner() -> None:
         ("Which company did Facebook acquire?", "patient"),
         ("Who did Acme hire as its CFO?", "patient"),
         ("Who is the CEO of Google?", ""),
+        ("Who was the runner-up of the 2014 World Cup?", "agent"),  # the doer of losing
     ],
 )
 def test_the_role_of_the_asked_for_entity(question: str, wants: str) -> None:
