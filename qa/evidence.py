@@ -146,6 +146,14 @@ _ORDINAL_WORDS = (
 ).split()
 
 
+# "the eleventh season", "4th", "two": the number a question writes in digits ("Season 11").
+_NUMBER_FORMS = {
+    **{word: str(n) for n, word in enumerate(_NUMBER_WORDS) if n >= 2},
+    **{word: str(n) for n, word in enumerate(_ORDINAL_WORDS) if n >= 2},
+    **{f"{n}{suffix}": str(n) for n in range(1, 100) for suffix in ("st", "nd", "rd", "th")},
+}
+
+
 def _found(word: str, haystack: str, context: set[str]) -> bool:
     """Whether a word of a name occurs, also as a quarter ("Q3" / "third quarter") or a small
     number spelt out ("4" / "four" / "fourth" / "4th")."""
@@ -338,4 +346,5 @@ def text_stems(text: str) -> set[str]:
     stems = {stem(w) for w in found}
     stems |= {stem(ALIASES[w]) for w in found if w in ALIASES}
     stems |= {_QUARTER_NUMBERS[m.group(1).lower()] for m in _QUARTER_WORDS.finditer(text)}
+    stems |= {_NUMBER_FORMS[w] for w in found if w in _NUMBER_FORMS}
     return stems

@@ -174,6 +174,7 @@ def generic_head(question: str) -> str:
     return ""
 
 
+_DATE_WORDS = frozenset({"date", "dates", "day", "year"})
 _CARRIED = re.compile(r"\?\s*\([^()]*\)\s*$")
 _ORDINALS = ("first", "second", "third", "fourth")
 _QUARTER = re.compile(r"\b(first|second|third|fourth)[- ]quarter\b")
@@ -199,6 +200,10 @@ def analyse(raw: str) -> Question:
     # "in the second quarter of 2025" constrains the answer like a name does ("Q2" in the text).
     for ordinal in _QUARTER.findall(asked.lower()):
         names.append(f"Q{_ORDINALS.index(ordinal) + 1}")
+    if answer_type is AnswerType.DATE:
+        # "the release date of X": the answer gives a date, rarely the word; not outside a name.
+        named = {w for n in names for w in words(n)}
+        terms = [t for t in terms if t not in _DATE_WORDS or t in named]
     if answer_type is AnswerType.OTHER and not head:
         head = generic_head(text)
     counted = re.search(r"\bhow many ((?:\w+ ?){1,3})", text.lower())

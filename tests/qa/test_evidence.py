@@ -13,6 +13,12 @@ def test_a_quarter_spelt_out_or_hyphenated_stands_for_its_code() -> None:
     assert "q2" not in text_stems("the second half of the quarter")
 
 
+def test_a_number_written_out_stands_for_its_digits() -> None:
+    assert "11" in text_stems("The eleventh and final season premiered in August")
+    assert {"4", "3"} <= text_stems("its fourth season, after the 3rd")
+    assert "1" not in text_stems("the first episode")  # "one"/"first" are too common to count
+
+
 def test_a_country_and_its_adjective_stand_for_each_other() -> None:
     assert {"frenc", "franc"} <= text_stems("Voters in France chose a president")
     assert {"frenc", "franc"} <= text_stems("the French presidential election")

@@ -46,3 +46,8 @@ def test_terms_carried_from_a_conversation_are_no_names() -> None:
     q = analyse("How much money is behind the lab? (jobs create 200 technical positions)")
     assert "200" not in q.names
     assert "200" in q.terms  # they still count as the question's words
+
+
+def test_a_date_question_does_not_look_for_the_word_date() -> None:
+    assert analyse("What is the release date of Cyberpunk 2077?").terms == ["release", "cyberpunk", "2077"]
+    assert "day" in analyse("When does Patriots' Day premiere?").terms  # a name keeps its words
