@@ -148,6 +148,12 @@ def _head_noun(tokens: list[str]) -> str:
     return ""
 
 
+# Irregular past tenses that follow the noun in "What movie won ...?".
+_PAST_FORMS = frozenset(
+    "won beat became began bought brought built chose drew drove fell found gave got grew held hit kept "
+    "knew led left lost made met paid put ran rose said sang saw sent set sold spent stood struck swept "
+    "took taught told threw wore wrote".split()
+)
 _AUXILIARIES = frozenset("is was are were does did do will has have the a".split())
 _SKIP_AFTER_WH = _AUXILIARIES | {"an", "kind", "type", "sort", "name", "of"}
 
@@ -169,6 +175,8 @@ def generic_head(question: str) -> str:
                 if nxt.endswith(("'s", "’s")):
                     run = []  # "the name of Microsoft's AR headset": the head follows the owner
                     continue
+                if run and (nxt in _PAST_FORMS or (nxt.endswith("ed") and len(nxt) > 4)):
+                    break  # "What movie won ...", "What company acquired ...": the verb follows the noun
                 run.append(nxt)
             return run[-1] if run else ""
     return ""
