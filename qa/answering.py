@@ -77,6 +77,11 @@ def _before_question_words(cand: Candidate, question_words: set[str]) -> Candida
     return None
 
 
+# Heads a name usually carries in the text ("the Ancoats district"), unlike "company".
+_NAMED_WITH_HEAD = frozenset(
+    {"district", "neighbourhood", "neighborhood", "suburb", "borough", "quarter", "park"}
+)
+
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 # "300 million Singapore dollars": a country naming a currency is a unit, not an echo of the question.
@@ -191,7 +196,7 @@ class ExtractiveAnswerer:
             df = sum(1 for s in sentences if key in s)
             idf = math.log((len(sentences) + 1) / (df + 0.5))
             boost = 1.6 if key in name_stems or any(c.isdigit() for c in term) else 1.0
-            if q.head and term == q.head:
+            if q.head and term == q.head and term not in _NAMED_WITH_HEAD:
                 boost = 0.3  # "which company": the answer sentence rarely says "company"
             weights[key] = max(weights.get(key, 0.0), boost * max(idf, 0.2))
         return weights
@@ -262,7 +267,7 @@ class ExtractiveAnswerer:
                 if shared == len(cand_words):
                     continue  # never answer with what the question itself names ("Cyberpunk 2077" -> "2077")
                 if shared and cand.answer_type in NAMED and cand.label != "HEAD":
-                    trimmed = _before_question_words(cand, question_lemmas)
+                    trimmed = _before_question_words(cand, question_lemmas - name_words)
                     if trimmed is not None:  # "Ashleigh Barty Wins Wimbledon" -> "Ashleigh Barty"
                         cand, cand_words, shared = trimmed, [stem(w) for w in words(trimmed.text)], 0
                 numeric = any(ch.isdigit() for ch in cand.text)
@@ -288,7 +293,8 @@ class ExtractiveAnswerer:
                     )
                     score += 0.2 * closeness
                 if head and head in cand_words and not numeric:
-                    score += 0.15
+                    # "In which district ...?" is answered by "the Ancoats district" itself.
+                    score += 0.4 if q.head in _NAMED_WITH_HEAD else 0.15
                 if numeric and shared:
                     score += 0.05
                 role_weight = 1.0

@@ -229,3 +229,15 @@ def test_the_runner_up_is_who_the_winner_beat(answerer: ExtractiveAnswerer) -> N
     )
     assert ask(answerer, "Who was the runner-up of the 2014 World Cup?", passage(text)).text == "Argentina"
     assert ask(answerer, "Who won the 2014 World Cup?", passage(text)).text == "Germany"
+
+
+def test_which_district_is_answered_by_the_named_district(answerer: ExtractiveAnswerer) -> None:
+    text = (
+        "Northwind Opens R&D Centre in Manchester\n\nMANCHESTER, 14 June 2023 — Northwind Robotics "
+        "today announced a new R&D centre in Manchester. The site, a former textile warehouse in the "
+        "Ancoats district, will hold laboratories and offices. Suppliers in Greater Manchester and "
+        "Lancashire will get £5 million.\n\nAbout Northwind: founded in Leeds in 2012, Northwind "
+        "Robotics makes warehouse robots."
+    )
+    answer = ask(answerer, "In which Manchester district is Northwind's new R&D centre?", passage(text))
+    assert answer.text == "Ancoats district"
