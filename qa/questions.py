@@ -38,7 +38,9 @@ _HEAD_TYPES: dict[AnswerType, frozenset[str]] = {
         minister founder cofounder co-founder author artist man woman winner coach chief officer
         executive leader host chairman chairwoman chair spokesperson spokesman spokeswoman secretary
         head manager driver rapper musician scientist researcher governor mayor senator star
-        champion premier chancellor king queen prince princess pope captain designer engineer""".split()
+        champion premier chancellor king queen prince princess pope captain designer engineer
+        professor dean principal commissioner ambassador judge editor producer writer novelist
+        composer chef athlete golfer quarterback goalkeeper striker candidate nominee successor""".split()
     ),
     AnswerType.DATE: frozenset(
         """year years date day days month months time period quarter deadline when decade season""".split()
@@ -118,7 +120,11 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
             if head in nouns:
                 return answer_type, head
     if re.search(r"\b(who|whom|whose)\b", q):
-        if any(t in _HEAD_TYPES[AnswerType.PERSON] for t in tokens):
+        # "vice-chancellor", "co-founder": the title is its last part
+        if any(
+            t in _HEAD_TYPES[AnswerType.PERSON] or t.split("-")[-1] in _HEAD_TYPES[AnswerType.PERSON]
+            for t in tokens
+        ):
             return AnswerType.PERSON, ""
         if any(t in _HEAD_TYPES[AnswerType.ORGANISATION] for t in tokens) or _ORG_VERBS.search(q):
             return AnswerType.ORGANISATION, ""

@@ -142,6 +142,33 @@ _LIGHT_VERBS = frozenset(
 )
 
 
+_PERSON_BEFORE = re.compile(
+    r"(?:\bsaid|\bsays|\bProfessor|\bProf\.|\bDr\.?|\bMr\.?|\bMs\.?|\bMrs\.?|\bappointment of|"
+    r"\bappointed|\bnamed|\bhired|\bwelcomed|\bsucceeds)\s+$"
+)
+_PERSON_AFTER = re.compile(
+    r"^(?:\s+said\b|\s+says\b|,\s+(?:the\s+)?(?:[A-Z][\w-]*\s+)*(?:Chief|CEO|CFO|CTO|COO|President|Director|"
+    r"Chair|Chairman|Chairwoman|Founder|Co-founder|Minister|Secretary|Head|Manager|Professor|Vice|Governor|"
+    r"Mayor|Dean|Partner)\b|\s+as\s+(?:its\s+|the\s+|new\s+)*(?:Chief|CEO|CFO|CTO|COO|President|Director|"
+    r"Chair|Head|Managing|General|Vice)\b)"
+)
+_NAME_WORD = re.compile(r"[A-Z][a-zà-ÿ'’-]+")
+
+
+def _introduced_as_person(text: str, start: int, end: int) -> bool:
+    """Whether a two- or three-word name the tagger called an organisation or a place is written
+    the way news writes about a person: "said X", "Professor X", "X, Chief Executive of ...",
+    "the appointment of X as Chief Financial Officer"."""
+    parts = text[start:end].split()
+    if not 2 <= len(parts) <= 3 or not all(_NAME_WORD.fullmatch(w) for w in parts):
+        return False
+    if parts[-1].lower() in _ORG_SUFFIX:
+        return False
+    return bool(
+        _PERSON_BEFORE.search(text[max(0, start - 20) : start]) or _PERSON_AFTER.match(text[end : end + 60])
+    )
+
+
 def _candidates(doc: Any) -> list[Candidate]:
     text = doc.text
     found: list[Candidate] = []
@@ -152,6 +179,8 @@ def _candidates(doc: Any) -> list[Candidate]:
             continue
         if ent.label_ in {"PERSON", "GPE", "LOC", "FAC"} and ent.text.split()[-1].lower() in _ORG_SUFFIX:
             answer_type = AnswerType.ORGANISATION  # the small model often calls "Kestrel Labs" a person
+        elif ent.label_ in {"ORG", "GPE"} and _introduced_as_person(text, ent.start_char, ent.end_char):
+            answer_type = AnswerType.PERSON  # "the appointment of Lucía Ferrer as Chief Financial Officer"
         start, end = ent.start_char, ent.end_char
         specific = True
         if answer_type is AnswerType.QUANTITY:

@@ -56,3 +56,7 @@ def test_terms_carried_from_a_conversation_are_no_names() -> None:
 def test_a_date_question_does_not_look_for_the_word_date() -> None:
     assert analyse("What is the release date of Cyberpunk 2077?").terms == ["release", "cyberpunk", "2077"]
     assert "day" in analyse("When does Patriots' Day premiere?").terms  # a name keeps its words
+
+
+def test_a_hyphenated_title_asks_for_a_person() -> None:
+    assert analyse("Who is the Vice-Chancellor of Aldergrove University?").answer_type is AnswerType.PERSON

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from qa.questions import AnswerType
 from qa.spans import SpanFinder
 
 pytestmark = pytest.mark.slow
@@ -44,6 +45,20 @@ def test_a_place_that_acts_is_no_region_of_the_place_before_it(spans: SpanFinder
     assert "South Korea, Norway" not in found
     # Where it happened, and what the place is joined to, is the setting.
     assert found["South Korea"].role == found["PyeongChang, South Korea"].role == "setting"
+
+
+def test_a_name_written_about_as_a_person_is_a_person_whatever_its_tag(spans: SpanFinder) -> None:
+    sentences = [
+        "Corvane Systems today announced the appointment of Lucía Ferrer as Chief Financial Officer.",
+        '"It matters," said Professor Elena Voss, Vice-Chancellor of Aldergrove University.',
+    ]
+    found = [
+        {c.text: c.answer_type for c in cands if c.label not in {"PROPN", "NP"}}
+        for cands in spans.candidates_many(sentences)
+    ]
+    assert found[0]["Lucía Ferrer"] is AnswerType.PERSON
+    assert found[1]["Elena Voss"] is AnswerType.PERSON
+    assert found[0]["Corvane Systems"] is AnswerType.ORGANISATION
 
 
 def test_months_are_not_taken_for_untagged_names(spans: SpanFinder) -> None:
