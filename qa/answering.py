@@ -298,7 +298,9 @@ class ExtractiveAnswerer:
                 if numeric and shared:
                     score += 0.05
                 role_weight = 1.0
-                if q.wants and cand.role == "setting":
+                if not q.wants and cand.role == "agent" and same_verb:
+                    score += 0.1  # "Who is the director of X?" asks who directed it
+                elif q.wants and cand.role == "setting":
                     score -= 0.1  # "Which country won ...?": not the one it was held "in"
                 elif q.wants and cand.role:
                     # "Who won ...?": the doer of a verb, most of all of the question's own verb;

@@ -333,10 +333,35 @@ _DEMONYMS = {
     "europe": "european",
     "africa": "african",
     "asia": "asian",
+    "malaysia": "malaysian",
+    "indonesia": "indonesian",
+    "thailand": "thai",
+    "vietnam": "vietnamese",
+    "philippines": "filipino",
+    "pakistan": "pakistani",
+    "iran": "iranian",
+    "iraq": "iraqi",
+    "qatar": "qatari",
+    "morocco": "moroccan",
+    "ghana": "ghanaian",
+    "ethiopia": "ethiopian",
+    "colombia": "colombian",
+    "chile": "chilean",
+    "peru": "peruvian",
+    "hungary": "hungarian",
+    "romania": "romanian",
+    "croatia": "croatian",
+    "serbia": "serbian",
+    "taiwan": "taiwanese",
+    "cuba": "cuban",
+    "venezuela": "venezuelan",
 }
 ALIASES = {**_DEMONYMS, **{adjective: country for country, adjective in _DEMONYMS.items()}}
 _QUARTER_WORDS = re.compile(r"\b(first|second|third|fourth)[\s-]+quarter", re.IGNORECASE)
 _QUARTER_NUMBERS = {"first": "q1", "second": "q2", "third": "q3", "fourth": "q4"}
+
+
+_TITLE_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of|and|for|&)?\s*[A-Z][\w'’-]*)+")
 
 
 def text_stems(text: str) -> set[str]:
@@ -347,4 +372,13 @@ def text_stems(text: str) -> set[str]:
     stems |= {stem(ALIASES[w]) for w in found if w in ALIASES}
     stems |= {_QUARTER_NUMBERS[m.group(1).lower()] for m in _QUARTER_WORDS.finditer(text)}
     stems |= {_NUMBER_FORMS[w] for w in found if w in _NUMBER_FORMS}
+    # "Chief Financial Officer" is the "CFO" a question asks about; "Ministry of Digital
+    # Development and Information" its "MDDI" (the whole run and each part between "of"/"and").
+    for match in _TITLE_RUN.finditer(text):
+        run = match.group().split()
+        parts = [run, *(part.split() for part in re.split(r"\s(?:of|and|for|&)\s", match.group()))]
+        for part in parts:
+            initials = "".join(w[0] for w in part if w[0].isupper()).lower()
+            if len(initials) >= 3:
+                stems.add(initials)
     return stems

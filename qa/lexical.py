@@ -37,6 +37,10 @@ _CURRENCY = re.compile(r"^([a-z]*[$€£¥])(\d.*)$")
 logger = logging.getLogger(__name__)
 
 
+# Bumped when lexical_tokens changes: an index saved with other terms is rebuilt, not misread.
+TOKENS_VERSION = 2  # 2: words with accents stay whole ("Lucía", not "luc" + "a")
+
+
 def lexical_tokens(text: str) -> list[str]:
     """BM25 terms: lower-case words without stopwords, numbers without thousands separators.
 
@@ -171,6 +175,7 @@ class LexicalIndex:
 
     def _save_manifest(self, folder: Path) -> None:
         manifest = {
+            "tokens": TOKENS_VERSION,
             "revision": self.revision,
             "ids": self._ids,
             "doc_ids": list(self._doc_ids),
@@ -187,8 +192,8 @@ class LexicalIndex:
 
         try:
             manifest = json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
-            if manifest["revision"] != revision:
-                return False
+            if manifest["revision"] != revision or manifest.get("tokens") != TOKENS_VERSION:
+                return False  # another store state, or terms split by an older tokenizer
             retriever = bm25s.BM25.load(str(self.folder / "bm25")) if manifest["ids"] else None
             sizes = {len(manifest[key]) for key in ("ids", "doc_ids", "sources", "dates")}
             if retriever is not None:

@@ -11,7 +11,8 @@ _ABBREVIATIONS = frozenset(
     feb mar apr jun jul aug sep sept oct nov dec approx est fig e.g i.e u.s u.k u.n a.m p.m""".split()
 )
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)|\n+")
-_WORD = re.compile(r"[A-Za-z0-9$€£¥%]+(?:[.,'’\-/][A-Za-z0-9%]+)*")
+# Letters of any script ("Lucía", "Pogačar"), digits and the signs amounts carry.
+_WORD = re.compile(r"(?:[^\W_]|[$€£¥%])+(?:[.,'’\-/](?:[^\W_]|%)+)*")
 
 
 @dataclass(frozen=True)

@@ -241,3 +241,12 @@ def test_which_district_is_answered_by_the_named_district(answerer: ExtractiveAn
     )
     answer = ask(answerer, "In which Manchester district is Northwind's new R&D centre?", passage(text))
     assert answer.text == "Ancoats district"
+
+
+def test_the_director_is_who_directed_it(answerer: ExtractiveAnswerer) -> None:
+    games = passage(
+        "Game Credits\n\nMarc-Alexis Côté, creative director of Assassin's Creed Syndicate.", "game"
+    )
+    film = passage("Film Review\n\nAssassin's Creed: Directed by Justin Kurzel.", "film")
+    answer = ask(answerer, "Who is the director of the Assassin's Creed movie?", games, film)
+    assert answer.text == "Justin Kurzel"

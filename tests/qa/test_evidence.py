@@ -33,3 +33,11 @@ def test_a_passage_naming_the_country_supports_the_questions_adjective() -> None
         text: names_support(names, " ".join(words(text)), text_stems(text))[0] for text in (france, kenya)
     }
     assert support[france] > 0.9 > support[kenya]
+
+
+def test_a_titles_initials_stand_for_its_acronym() -> None:
+    stems = text_stems(
+        "Sofia Alvarez, Chief Executive Officer of Brightlake, and the Ministry of Digital Development"
+    )
+    assert {"ceo", "mdd"} <= stems
+    assert "sa" not in stems  # two letters are too common a chance to count

@@ -130,6 +130,25 @@ def test_the_index_is_persisted_and_reloaded_without_the_store_chunks(
     assert reloaded.search("Singapore AI lab jobs", 10) == before
 
 
+def test_an_index_saved_with_other_terms_is_rebuilt(
+    corpus_index: LexicalIndex, corpus_service: QAService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Saved by an older tokenizer ("Lucía" was "luc" + "a"): the same store revision, other terms.
+    folder = tmp_path / "lexical"
+    shutil.copytree(corpus_index.folder, folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["tokens"] = 1
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    reads = []
+    original = corpus_service.store.iter_chunks
+    monkeypatch.setattr(corpus_service.store, "iter_chunks", lambda: reads.append(1) or original())
+    index = LexicalIndex(folder)
+    index.ensure_current(corpus_service.store)
+    assert reads, "an index from another tokenizer must be rebuilt from the store"
+    assert index.search("MDDI", 5) == corpus_index.search("MDDI", 5)
+    assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["tokens"] != 1
+
+
 def _corrupt_manifest(folder: Path) -> None:
     (folder / "manifest.json").write_text("{not json", encoding="utf-8")
 
@@ -158,7 +177,14 @@ def _wrong_manifest_keys(folder: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "damage",
-    [_delete_folder, _delete_bm25, _corrupt_manifest, _corrupt_vocab, _truncate_arrays, _wrong_manifest_keys],
+    [
+        _delete_folder,
+        _delete_bm25,
+        _corrupt_manifest,
+        _corrupt_vocab,
+        _truncate_arrays,
+        _wrong_manifest_keys,
+    ],
 )
 def test_damaged_files_are_rebuilt_with_the_same_results(
     corpus_index: LexicalIndex, corpus_service: QAService, tmp_path: Path, damage: object

@@ -139,3 +139,15 @@ def test_word_spans_keep_number_separators_and_offsets() -> None:
 
 def test_words_are_lower_case_and_drop_punctuation() -> None:
     assert words("The LAB, (in Singapore)!") == ["the", "lab", "in", "singapore"]
+
+
+def test_words_with_accents_stay_whole() -> None:
+    assert words("Lucía Ferrer, Tadej Pogačar and São Paulo") == [
+        "lucía",
+        "ferrer",
+        "tadej",
+        "pogačar",
+        "and",
+        "são",
+        "paulo",
+    ]
