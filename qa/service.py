@@ -67,7 +67,7 @@ class QAService:
             answer = self.answerer.answer(question, found.passages, found.query_embedding)
         else:
             answer = generative.answer(question, found.passages, found.query_embedding)
-        return _stamped(answer, found, started), found.passages
+        return _stamped(answer, found, started), cited_first(found.passages, answer)
 
     def ask_stream(
         self,
@@ -113,9 +113,16 @@ class QAService:
         return question, self.retriever.retrieve(question, k, filters), started
 
 
+def cited_first(passages: list[Passage], answer: Answer) -> list[Passage]:
+    """The passages with those of the documents the answer cites first, then the rest in
+    retrieval order: reading the passages is the last and best ranking of them."""
+    order = {doc_id: i for i, doc_id in enumerate(dict.fromkeys(c.doc_id for c in answer.citations))}
+    return sorted(passages, key=lambda p: order.get(p.doc_id, len(order)))  # stable: the rest keep theirs
+
+
 def _stamped(answer: Answer, found: Retrieval, started: float) -> Answer:
-    """``answer`` with the retrieved documents and the time since ``started``."""
-    answer.retrieved_doc_ids = list(dict.fromkeys(p.doc_id for p in found.passages))
+    """``answer`` with the retrieved documents (cited ones first) and the time since ``started``."""
+    answer.retrieved_doc_ids = list(dict.fromkeys(p.doc_id for p in cited_first(found.passages, answer)))
     answer.latency_ms = round((time.perf_counter() - started) * 1000, 2)
     return answer
 

@@ -1,0 +1,36 @@
+"""The service's final ranking: the documents an answer cites come first."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.service import QAService, cited_first
+from qa.types import Answer, Citation, Passage
+
+
+def passage(doc_id: str) -> Passage:
+    return Passage(chunk_id=f"{doc_id}:0", doc_id=doc_id, title=doc_id, text="Some text.", start=0, end=10)
+
+
+def citing(*doc_ids: str) -> Answer:
+    citations = [
+        Citation(doc_id=d, title=d, chunk_id=f"{d}:0", quote="Some text.", start=0, end=10) for d in doc_ids
+    ]
+    return Answer(text="x", abstained=False, confidence=0.9, citations=citations)
+
+
+def test_cited_documents_come_first_in_citation_order_and_the_rest_keep_theirs() -> None:
+    passages = [passage(d) for d in ("a", "b", "c", "d", "b")]
+    ordered = cited_first(passages, citing("d", "b"))
+    assert [p.doc_id for p in ordered] == ["d", "b", "b", "a", "c"]
+    assert [p.doc_id for p in cited_first(passages, citing())] == ["a", "b", "c", "d", "b"]
+
+
+@pytest.mark.slow
+def test_the_answers_document_leads_the_retrieved_ones(corpus_service: QAService) -> None:
+    # Retrieval ranks the Tokyo lab's article first for this one; the answer comes from Singapore's.
+    answer, passages = corpus_service.ask_with_passages("How many jobs will the lab create?")
+    assert answer.text == "over 200 technical positions"
+    assert answer.retrieved_doc_ids[0] == answer.citations[0].doc_id == "openai-for-singapore"
+    assert passages[0].doc_id == "openai-for-singapore"
+    assert len(answer.retrieved_doc_ids) == len(set(answer.retrieved_doc_ids))
