@@ -207,7 +207,12 @@ def _candidates(doc: Any) -> list[Candidate]:
             qualifier = _QUALIFIER.search(text[:start])
             if qualifier:
                 start = qualifier.start()
-        end = _before_headline_verb(text, start, end)
+        label = ent.label_
+        cut = _before_headline_verb(text, start, end)
+        if cut < end and answer_type in _NAME_TYPES and " " not in text[start:cut].strip():
+            # The tagger read "Argentina Heads" as one person: its label for what is left is a guess.
+            label, answer_type = "PROPN", AnswerType.OTHER
+        end = cut
         span = text[start:end]
         stripped = _LEADING_DETERMINER.sub("", span)
         start += len(span) - len(stripped)
@@ -215,7 +220,7 @@ def _candidates(doc: Any) -> list[Candidate]:
         end = start + len(span)
         if span:
             role, verb = _role(ent.root)
-            found.append(Candidate(start, end, span, answer_type, ent.label_, specific, role, verb))
+            found.append(Candidate(start, end, span, answer_type, label, specific, role, verb))
     for match in _MONEY.finditer(text):
         if not any(c.answer_type is AnswerType.MONEY and c.start <= match.start() < c.end for c in found):
             found = [
@@ -302,6 +307,7 @@ def head_candidates(sentence: str, head: str) -> list[Candidate]:
     return found
 
 
+_NAME_TYPES = frozenset({AnswerType.PERSON, AnswerType.ORGANISATION, AnswerType.PLACE})
 _LOSE = frozenset({"lose", "loses", "lost", "losing"})
 _WIN = frozenset({"win", "wins", "won", "victory", "victories", "triumph", "triumphs", "triumphed"})
 

@@ -28,6 +28,12 @@ def test_an_untagged_proper_noun_is_a_candidate_with_its_role(spans: SpanFinder)
     assert "Facebook" in found and found["Facebook"].role == "agent"
 
 
+def test_a_one_word_name_cut_from_a_headline_verb_keeps_no_type(spans: SpanFinder) -> None:
+    title = "Argentina Heads to Its Sixth World Cup Final"
+    found = [c for c in spans.candidates_many([title])[0] if c.text == "Argentina"]
+    assert found and all(c.label == "PROPN" and c.answer_type is AnswerType.OTHER for c in found)
+
+
 def test_a_match_score_is_cut_from_a_name(spans: SpanFinder) -> None:
     sentence = "France captured its second World Cup title after defeating Croatia 4-2 in the final."
     texts = {c.text for c in spans.candidates_many([sentence])[0]}
