@@ -264,8 +264,10 @@ class ExtractiveAnswerer:
                 if not cand_words:
                     continue
                 shared = sum(1 for w in cand_words if w in question_words and w != head)
-                if shared == len(cand_words):
-                    continue  # never answer with what the question itself names ("Cyberpunk 2077" -> "2077")
+                if shared == len(cand_words) or (cand.label == "HEAD" and shared == len(cand_words) - 1):
+                    # never answer with what the question itself names ("Cyberpunk 2077" -> "2077",
+                    # "Amazon's AI assistant" -> "AI assistant")
+                    continue
                 if shared and cand.answer_type in NAMED and cand.label != "HEAD":
                     trimmed = _before_question_words(cand, question_lemmas - name_words)
                     if trimmed is not None:  # "Ashleigh Barty Wins Wimbledon" -> "Ashleigh Barty"

@@ -114,6 +114,12 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
         return AnswerType.DATE, ""
     if re.search(r"\bwhere\b", q):
         return AnswerType.PLACE, ""
+    if re.search(
+        r"^\W*(?:who|what) (?:is|was|are|were)\b.*\b(?:no\.? ?1|number one|world no\.?)\b"
+        r"(?! (?:song|single|album|track|film|movie|book|show|app|game|hit|brand|product|car)s?\b)",
+        q,
+    ):
+        return AnswerType.PERSON, ""  # "What is the women's year-end No 1 in 2020?" asks for a player
     head = _head_noun(tokens)
     if head:
         for answer_type, nouns in _HEAD_TYPES.items():

@@ -250,3 +250,12 @@ def test_the_director_is_who_directed_it(answerer: ExtractiveAnswerer) -> None:
     film = passage("Film Review\n\nAssassin's Creed: Directed by Justin Kurzel.", "film")
     answer = ask(answerer, "Who is the director of the Assassin's Creed movie?", games, film)
     assert answer.text == "Justin Kurzel"
+
+
+def test_the_questions_own_noun_phrase_is_no_answer(answerer: ExtractiveAnswerer) -> None:
+    text = (
+        "Amazon Research\n\n... to researching Amazon's AI assistant and Prime Air deliveries. "
+        "The company is opening a new Development Centre in Cambridge."
+    )
+    answer = ask(answerer, "What is the name of Amazon's AI assistant in the office?", passage(text))
+    assert "AI assistant" not in answer.text  # "Amazon's AI assistant" only repeats the question

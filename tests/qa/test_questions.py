@@ -60,3 +60,8 @@ def test_a_date_question_does_not_look_for_the_word_date() -> None:
 
 def test_a_hyphenated_title_asks_for_a_person() -> None:
     assert analyse("Who is the Vice-Chancellor of Aldergrove University?").answer_type is AnswerType.PERSON
+
+
+def test_the_no_1_is_a_person_but_not_the_no_1_song() -> None:
+    assert analyse("What is women's year-end No 1 in tennis in 2020?").answer_type is AnswerType.PERSON
+    assert analyse("What is the No. 1 song this week?").answer_type is not AnswerType.PERSON
