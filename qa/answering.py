@@ -46,6 +46,7 @@ from qa.spans import Candidate, SpanFinder, dateline_end, head_candidates
 from qa.text import sentence_spans, word_spans, words
 from qa.types import Answer, Citation, Passage, RelatedDocument
 
+_OWNER = re.compile(r"([A-Z][\w-]*)['’]s\s+(?=\S)")
 _FLIPPED = {"agent": "patient", "patient": "agent"}
 _LOCATIVE = re.compile(r"\b(?:in|at)\s+((?:[A-Z][\w'’-]+\s?)+)")
 _TIME_WORD = re.compile(
@@ -59,6 +60,23 @@ def _locatives(question: str) -> list[str]:
     not times ("in Q3", "in May")."""
     found = [m.group(1).strip() for m in _LOCATIVE.finditer(question)]
     return [place for place in found if not _TIME_WORD.fullmatch(place.split()[0])]
+
+
+def _asked_phrase(q: Question) -> set[str]:
+    """Stems of the phrase a which/what question asks about, up to its head ("national programme"
+    in "Which national programme ...?"): an answer may repeat them ("National AI Impact Program")."""
+    if not q.head:
+        return set()
+    tokens = [span.text for span in word_spans(q.text)]
+    head = stem(q.head)
+    for i, token in enumerate(tokens):
+        if token.lower() in {"which", "what"}:
+            phrase = [stem(t) for t in tokens[i + 1 : i + 6]]
+            if head in phrase:
+                # Not the names in it: "Which Singapore ministry" is not answered by "Singapore Health".
+                asked = tokens[i + 1 : i + 1 + phrase.index(head) + 1]
+                return {stem(t) for t in asked if not t[0].isupper()}
+    return {head}
 
 
 def _before_question_words(cand: Candidate, question_words: set[str]) -> Candidate | None:
@@ -228,6 +246,7 @@ class ExtractiveAnswerer:
         name_words |= {ALIASES[w] for w in name_words if w in ALIASES}  # "French ..." names France
         head = stem(q.head) if q.head else ""
         opposite_verbs = {OPPOSITE_VERBS[w] for w in question_words if w in OPPOSITE_VERBS}
+        asked_phrase = _asked_phrase(q)
         asks_release = bool(
             re.search(r"\b(announce|announced|release|released|published|dated)\b", q.text.lower())
         )
@@ -260,16 +279,20 @@ class ExtractiveAnswerer:
                     compat = max(compat, 0.85)
                 if compat == 0.0 or (q.answer_type is not AnswerType.OTHER and cand.label == "NP"):
                     continue
+                owner = _OWNER.match(cand.text)
+                if owner and stem(owner.group(1)) in question_words:
+                    # "Singapore's Ministry of Health" for "Which Singapore ministry ...?"
+                    cand = replace(cand, start=cand.start + owner.end(), text=cand.text[owner.end() :])
                 cand_words = [stem(w) for w in words(cand.text) if w not in STOPWORDS]
                 if not cand_words:
                     continue
-                shared = sum(1 for w in cand_words if w in question_words and w != head)
+                shared = sum(1 for w in cand_words if w in question_words and w not in asked_phrase)
                 if shared == len(cand_words) or (cand.label == "HEAD" and shared == len(cand_words) - 1):
                     # never answer with what the question itself names ("Cyberpunk 2077" -> "2077",
                     # "Amazon's AI assistant" -> "AI assistant")
                     continue
                 if shared and cand.answer_type in NAMED and cand.label != "HEAD":
-                    trimmed = _before_question_words(cand, question_lemmas - name_words)
+                    trimmed = _before_question_words(cand, question_lemmas - name_words - {q.head})
                     if trimmed is not None:  # "Ashleigh Barty Wins Wimbledon" -> "Ashleigh Barty"
                         cand, cand_words, shared = trimmed, [stem(w) for w in words(trimmed.text)], 0
                 numeric = any(ch.isdigit() for ch in cand.text)

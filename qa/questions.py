@@ -145,17 +145,28 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
 
 def _head_noun(tokens: list[str]) -> str:
     """The noun after which/what (skipping determiners and adjectives we know), e.g. 'team'."""
+
+    def typed(word: str) -> bool:
+        return any(word in nouns for nouns in _HEAD_TYPES.values())
+
+    def last_of_compound(window: list[str], j: int) -> str:
+        while j + 1 < len(window) and typed(window[j + 1]):
+            j += 1  # "total revenue", "ticket price": the last noun is the head
+        return window[j]
+
     for i, token in enumerate(tokens):
         if token in {"which", "what"}:
-            for nxt in tokens[i + 1 : i + 5]:
+            window = tokens[i + 1 : i + 5]
+            for j, nxt in enumerate(window):
                 if nxt in _AUXILIARIES:
                     break
-                if any(nxt in nouns for nouns in _HEAD_TYPES.values()):
-                    return nxt
+                if typed(nxt):
+                    return last_of_compound(window, j)
             # "What is the name of the company ..." / "What is the capital of ..."
-            for nxt in tokens[i + 1 : i + 8]:
-                if any(nxt in nouns for nouns in _HEAD_TYPES.values()):
-                    return nxt
+            window = tokens[i + 1 : i + 8]
+            for j, nxt in enumerate(window):
+                if typed(nxt):
+                    return last_of_compound(window, j)
             return ""
     return ""
 

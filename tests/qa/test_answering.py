@@ -259,3 +259,23 @@ def test_the_questions_own_noun_phrase_is_no_answer(answerer: ExtractiveAnswerer
     )
     answer = ask(answerer, "What is the name of Amazon's AI assistant in the office?", passage(text))
     assert "AI assistant" not in answer.text  # "Amazon's AI assistant" only repeats the question
+
+
+def test_a_name_carrying_the_asked_noun_is_kept_whole(answerer: ExtractiveAnswerer) -> None:
+    text = (
+        "Northwind Research\n\nNorthwind also announced a research partnership with the Pennine Institute "
+        "of Technology, which will place 30 doctoral students at the centre each year."
+    )
+    question = "Which institute will place 30 doctoral students at Northwind's centre each year?"
+    assert ask(answerer, question, passage(text)).text == "Pennine Institute of Technology"
+
+
+def test_the_questions_own_place_is_not_kept_as_the_owner(answerer: ExtractiveAnswerer) -> None:
+    text = (
+        "Sorell Opens AI Lab in Tokyo\n\nTOKYO, 10 September 2024 — Sorell Pharmaceuticals, the Basel-based "
+        "drugmaker, today opened an AI drug discovery laboratory in Tokyo's Nihonbashi district."
+    )
+    assert (
+        ask(answerer, "In which Tokyo district is Sorell's AI lab?", passage(text)).text
+        == "Nihonbashi district"
+    )

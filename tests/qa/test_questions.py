@@ -65,3 +65,8 @@ def test_a_hyphenated_title_asks_for_a_person() -> None:
 def test_the_no_1_is_a_person_but_not_the_no_1_song() -> None:
     assert analyse("What is women's year-end No 1 in tennis in 2020?").answer_type is AnswerType.PERSON
     assert analyse("What is the No. 1 song this week?").answer_type is not AnswerType.PERSON
+
+
+def test_a_compound_heads_last_noun_decides_its_type() -> None:
+    q = analyse("What was Corvane's total revenue in the third quarter of 2025?")
+    assert (q.answer_type, q.head) == (AnswerType.MONEY, "revenue")
