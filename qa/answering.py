@@ -42,7 +42,7 @@ from qa.evidence import (
 )
 from qa.lexical import STOPWORDS
 from qa.questions import RUNNER_UP, AnswerType, Question, analyse
-from qa.spans import Candidate, SpanFinder, dateline_end, head_candidates
+from qa.spans import VERSION_HEADS, Candidate, SpanFinder, dateline_end, head_candidates, version_candidates
 from qa.text import sentence_spans, word_spans, words
 from qa.types import Answer, Citation, Passage, RelatedDocument
 
@@ -263,6 +263,8 @@ class ExtractiveAnswerer:
             superseded = bool(SUPERSEDED.search(ev.text))
             if q.head and q.answer_type in HEAD_TYPED:
                 typed = [replace(c, answer_type=q.answer_type) for c in head_candidates(ev.text, q.head)]
+                if q.head in VERSION_HEADS:
+                    typed += version_candidates(ev.text)
                 candidates = [*typed, *candidates]
             for cand in candidates:
                 compat = COMPATIBLE[q.answer_type].get(cand.answer_type, 0.0)

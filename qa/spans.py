@@ -286,6 +286,21 @@ def dateline_end(sentence: str) -> int:
     return match.end() if match else 0
 
 
+_VERSION = re.compile(
+    r"\b(?:[vV]\.?\s?)?\d+(?:\.\d+){1,3}\b(?:\s+(?:through|to|and)\s+(?:[vV]\.?\s?)?\d+(?:\.\d+){1,3}\b)?"
+)
+VERSION_HEADS = frozenset({"version", "versions", "release", "releases", "build", "firmware", "patch"})
+
+
+def version_candidates(sentence: str) -> list[Candidate]:
+    """Version numbers and ranges ("3.4.2", "3.2.0 through 3.4.1") for "Which version ...?"."""
+    return [
+        Candidate(m.start(), m.end(), m.group(), AnswerType.OTHER, "VERSION")
+        for m in _VERSION.finditer(sentence)
+        if m.group().count(".") >= 2 or m.group()[:1] in "vV"  # "3.4.2", "v2.1"; not "3.5" (a decimal)
+    ]
+
+
 def head_candidates(sentence: str, head: str) -> list[Candidate]:
     """Noun phrases ending in the question's head noun, with their proper-noun modifiers.
 

@@ -279,3 +279,12 @@ def test_the_questions_own_place_is_not_kept_as_the_owner(answerer: ExtractiveAn
         ask(answerer, "In which Tokyo district is Sorell's AI lab?", passage(text)).text
         == "Nihonbashi district"
     )
+
+
+def test_which_version_is_answered_by_a_version_number(answerer: ExtractiveAnswerer) -> None:
+    text = (
+        "Security Advisory QSA-2025-014\n\nQuillsoft has fixed a stored XSS vulnerability in Quill Note Web. "
+        "Quill Note Web versions 3.2.0 through 3.4.1 are affected."
+    )
+    answer = ask(answerer, "Which versions of Quill Note Web are affected by QSA-2025-014?", passage(text))
+    assert answer.text == "3.2.0 through 3.4.1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.questions import AnswerType
-from qa.spans import SpanFinder
+from qa.spans import SpanFinder, version_candidates
 
 pytestmark = pytest.mark.slow
 
@@ -75,3 +75,8 @@ def test_months_are_not_taken_for_untagged_names(spans: SpanFinder) -> None:
 def test_question_verbs_leave_out_light_ones(spans: SpanFinder) -> None:
     assert spans.verbs("When will Kestrel Labs open an AI hub in Lagos?") == ["open"]
     assert spans.verbs("Where is the Meridian AI Research Centre located?") == []
+
+
+def test_version_numbers_and_ranges_are_candidates_but_decimals_are_not() -> None:
+    sentence = "Versions 3.2.0 through 3.4.1 are affected; 3.4.2 fixes it, and v2.1 of the app scored 3.5."
+    assert [c.text for c in version_candidates(sentence)] == ["3.2.0 through 3.4.1", "3.4.2", "v2.1"]
