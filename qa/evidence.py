@@ -108,9 +108,26 @@ def name_support(name: list[str], haystack: str, context: set[str]) -> float:
     if " ".join(name) in haystack:
         return 1.0
     weights = [2.0 if any(c.isdigit() for c in w) else 1.0 for w in name]
-    found = sum(wt for w, wt in zip(name, weights, strict=True) if _found(w, haystack, context))
+    found = sum(
+        wt
+        for i, (w, wt) in enumerate(zip(name, weights, strict=True))
+        if (_beside_neighbour(name, i, haystack) if _is_letter(w) else _found(w, haystack, context))
+    )
     share = found / sum(weights)
     return 0.8 if share == 1.0 else 0.4 * share
+
+
+def _is_letter(word: str) -> bool:
+    return len(word) == 1 and word.isalpha()
+
+
+def _beside_neighbour(name: list[str], i: int, haystack: str) -> bool:
+    """A single letter of a name counts only beside its neighbour in the name: "Series A" is not
+    supported by "a Series B round"; "R&D" is."""
+    padded = f" {haystack} "
+    return (i > 0 and f" {name[i - 1]} {name[i]} " in padded) or (
+        i + 1 < len(name) and f" {name[i]} {name[i + 1]} " in padded
+    )
 
 
 def name_words(names: list[str]) -> list[list[str]]:

@@ -41,3 +41,15 @@ def test_a_titles_initials_stand_for_its_acronym() -> None:
     )
     assert {"ceo", "mdd"} <= stems
     assert "sa" not in stems  # two letters are too common a chance to count
+
+
+def test_a_single_letter_of_a_name_counts_only_beside_its_neighbour() -> None:
+    def support(question: str, text: str) -> float:
+        names = name_words(analyse(question).names)
+        return names_support(names, " ".join(words(text)), text_stems(text))[0]
+
+    series_b = "Tessellate has raised a $45 million Series B round."
+    series_a = "Tessellate has raised $12 million in a Series A round."
+    assert support("How much did Tessellate raise in its Series A?", series_a) == 1.0
+    assert support("How much did Tessellate raise in its Series A?", series_b) < 0.9
+    assert support("How many jobs will the R&D centre create?", "The centre does R&D in Leeds.") == 1.0
