@@ -255,7 +255,10 @@ class ExtractiveAnswerer:
         per_sentence = self.spans.candidates_many([e.text for e in top])
         for ev, candidates in zip(top, per_sentence, strict=True):
             if verbs:
-                ev.verbs = len(verbs & {stem(w) for w in words(ev.text)}) / len(verbs)
+                # "lost to" says who won as well as "beat" does
+                said = {stem(w) for w in words(ev.text)}
+                said |= {OPPOSITE_VERBS[w] for w in said if w in OPPOSITE_VERBS}
+                ev.verbs = len(verbs & said) / len(verbs)
             anchors = self._anchors(ev.text, question_words - {head})
             number_anchors = self._anchors(ev.text, numbers)
             listed_years = len(set(YEAR.findall(ev.text))) > 2  # a table flattened into a sentence

@@ -288,3 +288,18 @@ def test_which_version_is_answered_by_a_version_number(answerer: ExtractiveAnswe
     )
     answer = ask(answerer, "Which versions of Quill Note Web are affected by QSA-2025-014?", passage(text))
     assert answer.text == "3.2.0 through 3.4.1"
+
+
+def test_who_lost_to_whom_is_confident_evidence_of_who_won(answerer: ExtractiveAnswerer) -> None:
+    text = (
+        "Open Final\n\nSerena Williams lost to Bianca Andreescu on Saturday in the 2019 U.S. Open "
+        "women's singles final."
+    )
+    question = "Who won the women's singles U.S. Open in 2019?"
+    plain = ExtractiveAnswerer(answerer.embedder, answerer.spans, min_confidence=0.0)
+    without_verb = plain.answer(question, [passage(text.replace(" lost to ", " and "))])
+    with_verb = plain.answer(question, [passage(text)])
+    assert with_verb.text == "Bianca Andreescu"
+    assert (
+        with_verb.confidence > without_verb.confidence + 0.05
+    )  # "lost to" is the question's verb's opposite
