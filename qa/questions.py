@@ -48,7 +48,7 @@ _HEAD_TYPES: dict[AnswerType, frozenset[str]] = {
     AnswerType.MONEY: frozenset(
         """amount price cost costs sum budget valuation revenue revenues salary fee fees funding
         investment profit profits sales worth fine grant grants capital prize income earnings loss
-        losses spending wage wages debt turnover""".split()
+        losses spending wage wages debt turnover value""".split()
     ),
     AnswerType.QUANTITY: frozenset(
         ["number", "percentage", "percent", "share", "size", "population", "count", "total", "margin", "rate"]
@@ -110,9 +110,12 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
         r"\bwhat (percentage|percent)\b", q
     ):
         return AnswerType.QUANTITY, ""
-    if re.search(r"\bwhen\b", q) or re.search(r"\b(what|which) (year|date|day|month|time)\b", q):
+    # The question's own wh-word, not one of a later clause ("Which team ... when he won ...?").
+    first = re.search(r"\b(how|what|which|who|whom|whose|when|where)\b", q)
+    asks = first.group(1) if first else ""
+    if asks == "when" or re.search(r"\b(what|which) (year|date|day|month|time)\b", q):
         return AnswerType.DATE, ""
-    if re.search(r"\bwhere\b", q):
+    if asks == "where":
         return AnswerType.PLACE, ""
     if re.search(
         r"^\W*(?:who|what) (?:is|was|are|were)\b.*\b(?:no\.? ?1|number one|world no\.?)\b"

@@ -70,3 +70,11 @@ def test_the_no_1_is_a_person_but_not_the_no_1_song() -> None:
 def test_a_compound_heads_last_noun_decides_its_type() -> None:
     q = analyse("What was Corvane's total revenue in the third quarter of 2025?")
     assert (q.answer_type, q.head) == (AnswerType.MONEY, "revenue")
+
+
+def test_a_later_clauses_when_does_not_decide_the_type() -> None:
+    team = analyse("Which team did Tadej Pogačar ride for when he won the 2021 Tour de France?")
+    assert (team.answer_type, team.head) == (AnswerType.ORGANISATION, "team")
+    value = analyse("What was the value of the Disney–Fox merger when the deal closed in March 2019?")
+    assert value.answer_type is AnswerType.MONEY
+    assert analyse("When and where will the lab open?").answer_type is AnswerType.DATE
