@@ -280,8 +280,9 @@ class ExtractiveAnswerer:
                     cand, same_verb = replace(cand, role=_FLIPPED[cand.role]), True
                 if same_verb and cand.role and cand.role == q.wants and q.answer_type in NAMED and compat:
                     # The doer of the question's own verb is the answer whatever the tagger called it
-                    # ("Ashleigh Barty" tagged ORG "beat Pliskova to win"; a team or a country wins).
-                    compat = max(compat, 0.85)
+                    # ("Ashleigh Barty" tagged ORG "beat Pliskova to win"; a team or a country wins;
+                    # "developed by Monolith Soft" tagged PERSON for "Which studio developed ...?").
+                    compat = 1.0
                 if compat == 0.0 or (q.answer_type is not AnswerType.OTHER and cand.label == "NP"):
                     continue
                 owner = _OWNER.match(cand.text)

@@ -303,3 +303,13 @@ def test_who_lost_to_whom_is_confident_evidence_of_who_won(answerer: ExtractiveA
     assert (
         with_verb.confidence > without_verb.confidence + 0.05
     )  # "lost to" is the question's verb's opposite
+
+
+def test_the_doer_of_the_questions_verb_beats_a_better_tagged_bystander(answerer: ExtractiveAnswerer) -> None:
+    text = (
+        "Xenoblade Chronicles 2\n\nXenoblade Chronicles 2 is a 2017 action role-playing game developed by "
+        "Monolith Soft and published by Nintendo for the Nintendo Switch."
+    )
+    assert (
+        ask(answerer, "Which studio developed Xenoblade Chronicles 2?", passage(text)).text == "Monolith Soft"
+    )
