@@ -114,7 +114,7 @@ def name_support(name: list[str], haystack: str, context: set[str]) -> float:
         if (_beside_neighbour(name, i, haystack) if _is_letter(w) else _found(w, haystack, context))
     )
     share = found / sum(weights)
-    return 0.8 if share == 1.0 else 0.4 * share
+    return 0.8 if share == 1.0 else 0.55 * share
 
 
 def _is_letter(word: str) -> bool:
