@@ -145,7 +145,9 @@ class ExtractiveAnswerer:
             choices = [c for c in choices if c is not choices[0]]
         confidence = self._confidence(q, best, choices)
         if confidence < self.min_confidence:
-            return self._abstain(q, passages, confidence)
+            # Related documents: the one the (too weak) best answer came from first.
+            lead = best.evidence.passage.doc_id
+            return self._abstain(q, sorted(passages, key=lambda p: p.doc_id != lead), confidence)
         return self._answer(q, best, confidence, note)
 
     # -- evidence ------------------------------------------------------------------------

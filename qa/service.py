@@ -114,9 +114,10 @@ class QAService:
 
 
 def cited_first(passages: list[Passage], answer: Answer) -> list[Passage]:
-    """The passages with those of the documents the answer cites first, then the rest in
-    retrieval order: reading the passages is the last and best ranking of them."""
-    order = {doc_id: i for i, doc_id in enumerate(dict.fromkeys(c.doc_id for c in answer.citations))}
+    """The passages with those of the documents the answer cites (or, when it abstains, offers as
+    related) first, then the rest in retrieval order: reading them is the last and best ranking."""
+    shown = [c.doc_id for c in answer.citations] or [r.doc_id for r in answer.related]
+    order = {doc_id: i for i, doc_id in enumerate(dict.fromkeys(shown))}
     return sorted(passages, key=lambda p: order.get(p.doc_id, len(order)))  # stable: the rest keep theirs
 
 

@@ -313,3 +313,13 @@ def test_the_doer_of_the_questions_verb_beats_a_better_tagged_bystander(answerer
     assert (
         ask(answerer, "Which studio developed Xenoblade Chronicles 2?", passage(text)).text == "Monolith Soft"
     )
+
+
+def test_an_abstention_offers_the_document_of_its_best_guess_first(answerer: ExtractiveAnswerer) -> None:
+    text = "Acme Results\n\nAcme's third-quarter revenue for 2025 was $6.3 billion, up 8% on the year."
+    other = "Weather\n\nIt rained in Lyon on Tuesday and the markets were calm."
+    strict = ExtractiveAnswerer(answerer.embedder, answerer.spans, min_confidence=1.0)
+    answer = strict.answer(
+        "What was Acme's revenue in Q3 2025?", [passage(other, "weather"), passage(text, "acme")]
+    )
+    assert answer.abstained and [r.doc_id for r in answer.related] == ["acme", "weather"]
