@@ -378,7 +378,8 @@ _QUARTER_WORDS = re.compile(r"\b(first|second|third|fourth)[\s-]+quarter", re.IG
 _QUARTER_NUMBERS = {"first": "q1", "second": "q2", "third": "q3", "fourth": "q4"}
 
 
-_TITLE_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of|and|for|&)?\s*[A-Z][\w'’-]*)+")
+_TITLE_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|and|for|&)\s+)?[A-Z][\w'’-]*)+")
+_CONNECTORS = frozenset({"of", "and", "for", "&"})
 
 
 def text_stems(text: str) -> set[str]:
@@ -387,15 +388,21 @@ def text_stems(text: str) -> set[str]:
     found = words(text)
     stems = {stem(w) for w in found}
     stems |= {stem(ALIASES[w]) for w in found if w in ALIASES}
-    stems |= {_QUARTER_NUMBERS[m.group(1).lower()] for m in _QUARTER_WORDS.finditer(text)}
+    if "uarter" in text:
+        stems |= {_QUARTER_NUMBERS[m.group(1).lower()] for m in _QUARTER_WORDS.finditer(text)}
     stems |= {_NUMBER_FORMS[w] for w in found if w in _NUMBER_FORMS}
     # "Chief Financial Officer" is the "CFO" a question asks about; "Ministry of Digital
     # Development and Information" its "MDDI" (the whole run and each part between "of"/"and").
     for match in _TITLE_RUN.finditer(text):
         run = match.group().split()
-        parts = [run, *(part.split() for part in re.split(r"\s(?:of|and|for|&)\s", match.group()))]
-        for part in parts:
-            initials = "".join(w[0] for w in part if w[0].isupper()).lower()
+        parts: list[list[str]] = [run, []]
+        for word in run:
+            if word in _CONNECTORS:
+                parts.append([])
+            else:
+                parts[-1].append(word)
+        for words_of_part in parts:
+            initials = "".join(w[0] for w in words_of_part if w[0].isupper()).lower()
             if len(initials) >= 3:
                 stems.add(initials)
     return stems
