@@ -243,7 +243,30 @@ def _candidates(doc: Any) -> list[Candidate]:
         if _untagged_name(chunk, span, start, named):
             role, verb = _role(chunk.root)
             found.append(Candidate(start, chunk.end_char, span, AnswerType.OTHER, "PROPN", True, role, verb))
-    return found
+    return found + _listed_names(found)
+
+
+_LIST_SEPARATOR = re.compile(r"\s+[·;|–—-]\s+|\s*;\s+")
+_NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}")
+
+
+def _listed_names(found: list[Candidate]) -> list[Candidate]:
+    """Names inside a span the tagger ran across a flattened list ("Since 1937 · 2020 - DeVonta
+    Smith"): each part that is a name of two to four capitalised words, as an untagged name."""
+    listed = []
+    for cand in found:
+        if not _LIST_SEPARATOR.search(cand.text):
+            continue
+        cursor = 0
+        for part in _LIST_SEPARATOR.split(cand.text):
+            offset = cand.text.index(part, cursor)
+            cursor = offset + len(part)
+            text = part.strip(" ,")
+            if text and _NAME_RUN.fullmatch(text) and text != cand.text:
+                start = cand.start + offset + part.index(text)
+                listed.append(Candidate(start, start + len(text), text, AnswerType.OTHER, "PROPN"))
+    unique = {(c.start, c.end): c for c in listed}  # an entity and its noun chunk may both hold it
+    return list(unique.values())
 
 
 def _untagged_name(chunk: Any, span: str, start: int, named: list[tuple[int, int]]) -> bool:

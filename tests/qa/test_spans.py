@@ -80,3 +80,14 @@ def test_question_verbs_leave_out_light_ones(spans: SpanFinder) -> None:
 def test_version_numbers_and_ranges_are_candidates_but_decimals_are_not() -> None:
     sentence = "Versions 3.2.0 through 3.4.1 are affected; 3.4.2 fixes it, and v2.1 of the app scored 3.5."
     assert [c.text for c in version_candidates(sentence)] == ["3.2.0 through 3.4.1", "3.4.2", "v2.1"]
+
+
+def test_names_inside_a_span_run_across_a_flattened_list_are_candidates(spans: SpanFinder) -> None:
+    sentence = (
+        "Since 1937 · 2020 - DeVonta Smith, University of Alabama · 2019 - Joe Burrow, "
+        "Louisiana State University · 2018 - Tua Tagovailoa, University of Alabama"
+    )
+    found = spans.candidates_many([sentence])[0]
+    assert all(sentence[c.start : c.end] == c.text for c in found)
+    names = {c.text for c in found if c.label in {"PERSON", "PROPN"}}
+    assert {"DeVonta Smith", "Joe Burrow", "Tua Tagovailoa"} <= names
