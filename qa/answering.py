@@ -24,7 +24,6 @@ from qa.evidence import (
     CONFIDENCE_WEIGHTS,
     CORRECTION,
     HEAD_TYPED,
-    NAMED,
     OPPOSITE_VERBS,
     SUPERSEDED,
     Choice,
@@ -42,7 +41,15 @@ from qa.evidence import (
 )
 from qa.lexical import STOPWORDS
 from qa.questions import RUNNER_UP, AnswerType, Question, analyse
-from qa.spans import VERSION_HEADS, Candidate, SpanFinder, dateline_end, head_candidates, version_candidates
+from qa.spans import (
+    NAMED,
+    VERSION_HEADS,
+    Candidate,
+    SpanFinder,
+    dateline_end,
+    head_candidates,
+    version_candidates,
+)
 from qa.text import sentence_spans, word_spans, words
 from qa.types import Answer, Citation, Passage, RelatedDocument
 

@@ -42,9 +42,6 @@ CONFIDENCE_WEIGHTS = {
 }
 CONFIDENCE_BIAS = -1.91
 
-# Answer types that are names: a proper noun the tagger left unlabelled may be one of them.
-NAMED = frozenset({AnswerType.PERSON, AnswerType.ORGANISATION, AnswerType.PLACE})
-
 # Verbs (as stems) whose doer is the other verb's undergoer: who lost to whom says who won.
 OPPOSITE_VERBS = {"win": "lose", "lose": "win"}
 

@@ -209,7 +209,7 @@ def _candidates(doc: Any) -> list[Candidate]:
                 start = qualifier.start()
         label = ent.label_
         cut = _before_headline_verb(text, start, end)
-        if cut < end and answer_type in _NAME_TYPES and " " not in text[start:cut].strip():
+        if cut < end and answer_type in NAMED and " " not in text[start:cut].strip():
             # The tagger read "Argentina Heads" as one person: its label for what is left is a guess.
             label, answer_type = "PROPN", AnswerType.OTHER
         end = cut
@@ -345,7 +345,8 @@ def head_candidates(sentence: str, head: str) -> list[Candidate]:
     return found
 
 
-_NAME_TYPES = frozenset({AnswerType.PERSON, AnswerType.ORGANISATION, AnswerType.PLACE})
+# Answer types that are names: a proper noun the tagger left unlabelled may be one of them.
+NAMED = frozenset({AnswerType.PERSON, AnswerType.ORGANISATION, AnswerType.PLACE})
 _LOSE = frozenset({"lose", "loses", "lost", "losing"})
 _WIN = frozenset({"win", "wins", "won", "victory", "victories", "triumph", "triumphs", "triumphed"})
 

@@ -173,15 +173,6 @@ def test_a_place_the_question_names_must_be_in_the_answers_sentence(answerer: Ex
     assert ask(answerer, "How many jobs will the Acme lab in Tokyo create?", passage(text)).abstained
 
 
-def test_a_time_after_in_is_no_place(answerer: ExtractiveAnswerer) -> None:
-    text = (
-        "Acme Results\n\nAcme's third-quarter revenue for 2025 was $6.3 billion, up 8% on the year. "
-        "The board met in Lyon."
-    )
-    answer = ask(answerer, "What was Acme's revenue in Q3 2025?", passage(text))
-    assert (answer.text, answer.abstained) == ("$6.3 billion", False)
-
-
 def test_who_won_is_neither_where_it_was_held_nor_who_was_beaten(answerer: ExtractiveAnswerer) -> None:
     olympics = (
         "Winter Olympics Close\n\nAfter 19 days of competition at the 2018 Winter Olympics in "
@@ -198,30 +189,6 @@ def test_who_won_is_neither_where_it_was_held_nor_who_was_beaten(answerer: Extra
     assert ask(answerer, "Who won the World Cup final in 2018?", passage(final)).text == "France"
 
 
-def test_who_lost_to_whom_says_who_won(answerer: ExtractiveAnswerer) -> None:
-    text = (
-        "Open Final\n\nSerena Williams lost to Bianca Andreescu on Saturday in the 2019 U.S. Open "
-        "women's singles final."
-    )
-    assert (
-        ask(answerer, "Who won the women's singles U.S. Open in 2019?", passage(text)).text
-        == "Bianca Andreescu"
-    )
-
-
-def test_the_doer_of_the_questions_verb_answers_whatever_its_tag(answerer: ExtractiveAnswerer) -> None:
-    # The small tagger calls "Ashleigh Barty" an organisation here; a year-list name is a person.
-    text = (
-        "Wimbledon 2021\n\nAs of 2021, the player with the most Wimbledon wins was Martina Navratilova. "
-        "World No1 Ashleigh Barty beat Karolina Pliskova in three sets to win the women's singles title "
-        "at Wimbledon in 2021."
-    )
-    assert (
-        ask(answerer, "Who won the women's singles Wimbledon in 2021?", passage(text)).text
-        == "Ashleigh Barty"
-    )
-
-
 def test_the_runner_up_is_who_the_winner_beat(answerer: ExtractiveAnswerer) -> None:
     text = (
         "World Cup Final\n\nGermany came through with an impressive 1-0 victory in extra time over "
@@ -229,18 +196,6 @@ def test_the_runner_up_is_who_the_winner_beat(answerer: ExtractiveAnswerer) -> N
     )
     assert ask(answerer, "Who was the runner-up of the 2014 World Cup?", passage(text)).text == "Argentina"
     assert ask(answerer, "Who won the 2014 World Cup?", passage(text)).text == "Germany"
-
-
-def test_which_district_is_answered_by_the_named_district(answerer: ExtractiveAnswerer) -> None:
-    text = (
-        "Northwind Opens R&D Centre in Manchester\n\nMANCHESTER, 14 June 2023 — Northwind Robotics "
-        "today announced a new R&D centre in Manchester. The site, a former textile warehouse in the "
-        "Ancoats district, will hold laboratories and offices. Suppliers in Greater Manchester and "
-        "Lancashire will get £5 million.\n\nAbout Northwind: founded in Leeds in 2012, Northwind "
-        "Robotics makes warehouse robots."
-    )
-    answer = ask(answerer, "In which Manchester district is Northwind's new R&D centre?", passage(text))
-    assert answer.text == "Ancoats district"
 
 
 def test_the_director_is_who_directed_it(answerer: ExtractiveAnswerer) -> None:
@@ -261,35 +216,6 @@ def test_the_questions_own_noun_phrase_is_no_answer(answerer: ExtractiveAnswerer
     assert "AI assistant" not in answer.text  # "Amazon's AI assistant" only repeats the question
 
 
-def test_a_name_carrying_the_asked_noun_is_kept_whole(answerer: ExtractiveAnswerer) -> None:
-    text = (
-        "Northwind Research\n\nNorthwind also announced a research partnership with the Pennine Institute "
-        "of Technology, which will place 30 doctoral students at the centre each year."
-    )
-    question = "Which institute will place 30 doctoral students at Northwind's centre each year?"
-    assert ask(answerer, question, passage(text)).text == "Pennine Institute of Technology"
-
-
-def test_the_questions_own_place_is_not_kept_as_the_owner(answerer: ExtractiveAnswerer) -> None:
-    text = (
-        "Sorell Opens AI Lab in Tokyo\n\nTOKYO, 10 September 2024 — Sorell Pharmaceuticals, the Basel-based "
-        "drugmaker, today opened an AI drug discovery laboratory in Tokyo's Nihonbashi district."
-    )
-    assert (
-        ask(answerer, "In which Tokyo district is Sorell's AI lab?", passage(text)).text
-        == "Nihonbashi district"
-    )
-
-
-def test_which_version_is_answered_by_a_version_number(answerer: ExtractiveAnswerer) -> None:
-    text = (
-        "Security Advisory QSA-2025-014\n\nQuillsoft has fixed a stored XSS vulnerability in Quill Note Web. "
-        "Quill Note Web versions 3.2.0 through 3.4.1 are affected."
-    )
-    answer = ask(answerer, "Which versions of Quill Note Web are affected by QSA-2025-014?", passage(text))
-    assert answer.text == "3.2.0 through 3.4.1"
-
-
 def test_who_lost_to_whom_is_confident_evidence_of_who_won(answerer: ExtractiveAnswerer) -> None:
     text = (
         "Open Final\n\nSerena Williams lost to Bianca Andreescu on Saturday in the 2019 U.S. Open "
@@ -300,19 +226,8 @@ def test_who_lost_to_whom_is_confident_evidence_of_who_won(answerer: ExtractiveA
     without_verb = plain.answer(question, [passage(text.replace(" lost to ", " and "))])
     with_verb = plain.answer(question, [passage(text)])
     assert with_verb.text == "Bianca Andreescu"
-    assert (
-        with_verb.confidence > without_verb.confidence + 0.05
-    )  # "lost to" is the question's verb's opposite
-
-
-def test_the_doer_of_the_questions_verb_beats_a_better_tagged_bystander(answerer: ExtractiveAnswerer) -> None:
-    text = (
-        "Xenoblade Chronicles 2\n\nXenoblade Chronicles 2 is a 2017 action role-playing game developed by "
-        "Monolith Soft and published by Nintendo for the Nintendo Switch."
-    )
-    assert (
-        ask(answerer, "Which studio developed Xenoblade Chronicles 2?", passage(text)).text == "Monolith Soft"
-    )
+    # "lost to" is the question's verb's opposite: it counts as the verb
+    assert with_verb.confidence > without_verb.confidence + 0.05
 
 
 def test_an_abstention_offers_the_document_of_its_best_guess_first(answerer: ExtractiveAnswerer) -> None:
@@ -323,3 +238,94 @@ def test_an_abstention_offers_the_document_of_its_best_guess_first(answerer: Ext
         "What was Acme's revenue in Q3 2025?", [passage(other, "weather"), passage(text, "acme")]
     )
     assert answer.abstained and [r.doc_id for r in answer.related] == ["acme", "weather"]
+
+
+# One passage, one question, one exact answer: the rules each case stands for are in its id.
+@pytest.mark.parametrize(
+    ("text", "question", "expected"),
+    [
+        pytest.param(
+            (
+                "Acme Results\n\nAcme's third-quarter revenue for 2025 was $6.3 billion, up 8% on the "
+                "year. The board met in Lyon."
+            ),
+            "What was Acme's revenue in Q3 2025?",
+            "$6.3 billion",
+            id="time-after-in-is-no-place",
+        ),
+        pytest.param(
+            (
+                "Open Final\n\nSerena Williams lost to Bianca Andreescu on Saturday in the 2019 U.S. "
+                "Open women's singles final."
+            ),
+            "Who won the women's singles U.S. Open in 2019?",
+            "Bianca Andreescu",
+            id="lost-to-says-who-won",
+        ),
+        pytest.param(
+            (
+                "Wimbledon 2021\n\nAs of 2021, the player with the most Wimbledon wins was Martina "
+                "Navratilova. World No1 Ashleigh Barty beat Karolina Pliskova in three sets to win the "
+                "women's singles title at Wimbledon in 2021."
+            ),
+            "Who won the women's singles Wimbledon in 2021?",
+            "Ashleigh Barty",
+            id="doer-whatever-its-tag",
+        ),
+        pytest.param(
+            (
+                "Northwind Opens R&D Centre in Manchester\n\nMANCHESTER, 14 June 2023 — Northwind "
+                "Robotics today announced a new R&D centre in Manchester. The site, a former textile "
+                "warehouse in the Ancoats district, will hold laboratories and offices. Suppliers in "
+                "Greater Manchester and Lancashire will get £5 million.\n\nAbout Northwind: founded in "
+                "Leeds in 2012, Northwind Robotics makes warehouse robots."
+            ),
+            "In which Manchester district is Northwind's new R&D centre?",
+            "Ancoats district",
+            id="named-district",
+        ),
+        pytest.param(
+            (
+                "Northwind Research\n\nNorthwind also announced a research partnership with the Pennine "
+                "Institute of Technology, which will place 30 doctoral students at the centre each "
+                "year."
+            ),
+            "Which institute will place 30 doctoral students at Northwind's centre each year?",
+            "Pennine Institute of Technology",
+            id="asked-noun-kept-whole",
+        ),
+        pytest.param(
+            (
+                "Sorell Opens AI Lab in Tokyo\n\nTOKYO, 10 September 2024 — Sorell Pharmaceuticals, the "
+                "Basel-based drugmaker, today opened an AI drug discovery laboratory in Tokyo's "
+                "Nihonbashi district."
+            ),
+            "In which Tokyo district is Sorell's AI lab?",
+            "Nihonbashi district",
+            id="own-place-not-owner",
+        ),
+        pytest.param(
+            (
+                "Security Advisory QSA-2025-014\n\nQuillsoft has fixed a stored XSS vulnerability in "
+                "Quill Note Web. Quill Note Web versions 3.2.0 through 3.4.1 are affected."
+            ),
+            "Which versions of Quill Note Web are affected by QSA-2025-014?",
+            "3.2.0 through 3.4.1",
+            id="version-number",
+        ),
+        pytest.param(
+            (
+                "Xenoblade Chronicles 2\n\nXenoblade Chronicles 2 is a 2017 action role-playing game "
+                "developed by Monolith Soft and published by Nintendo for the Nintendo Switch."
+            ),
+            "Which studio developed Xenoblade Chronicles 2?",
+            "Monolith Soft",
+            id="doer-beats-bystander",
+        ),
+    ],
+)
+def test_single_passage_answers(
+    answerer: ExtractiveAnswerer, text: str, question: str, expected: str
+) -> None:
+    answer = ask(answerer, question, passage(text))
+    assert (answer.text, answer.abstained) == (expected, False)
