@@ -15,11 +15,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from qa.errors import QAError
+from qa.extractive.model import WEIGHTS_FILE
 from qa.settings import Settings, get_settings
-from qa.types import Answer
+from qa.types import Answer, Passage
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from qa.evaluation.testset import TestCase
+    from qa.service import QAService
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Question answering over announcements.")
 console = Console()
@@ -222,6 +226,9 @@ def evaluate_command(
     ] = None,
     baseline: Annotated[Path | None, typer.Option(help="A previous --out folder to compare with.")] = None,
     strict: Annotated[bool, typer.Option(help="Fail on the first malformed test-set line.")] = False,
+    split: Annotated[
+        str, typer.Option(help="Questions to score: all, dev or heldout (split by document).")
+    ] = "all",
 ) -> None:
     """Score the answerer on a test set. Add --min-METRIC X / --max-METRIC X to gate on quality."""
     import tempfile
@@ -245,6 +252,7 @@ def evaluate_command(
         cases, problems = load_testset(testset, strict=strict)
         for problem in problems:
             err.print(f"[yellow]skipped[/yellow] {escape(str(problem))}", highlight=False)
+        cases = _in_split(cases, split)
         with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
             run_settings = (
                 settings.model_copy(update={"data_dir": Path(tmp), "chroma_url": ""}) if corpus else settings
@@ -274,6 +282,78 @@ def evaluate_command(
         for failure in failures:
             err.print(f"[red]below threshold:[/red] {failure}")
         raise typer.Exit(1)
+
+
+def _in_split(cases: list[TestCase], split: str) -> list[TestCase]:
+    if split not in ("all", "dev", "heldout"):
+        raise typer.BadParameter(f"--split must be all, dev or heldout, got {split!r}")
+    chosen = [case for case in cases if split == "all" or case.split == split]
+    if not chosen:
+        _fail(f"no questions of the test set are in the {split} split")
+    return chosen
+
+
+@app.command("fit")
+def fit_command(
+    sets: Annotated[
+        list[str],
+        typer.Argument(help="TESTSET[,TESTSET...]=CORPUS: test sets with the corpus they are about."),
+    ],
+    out: Annotated[Path, typer.Option(help="Where to write the weights.")] = WEIGHTS_FILE,
+    top_k: Annotated[int | None, typer.Option("--top-k", help="Passages to retrieve per question.")] = None,
+) -> None:
+    """Fit the answerer's weights and thresholds on the dev split of the test sets (never held-out)."""
+    import tempfile
+
+    from ingest.pipeline import ingest_paths
+    from qa.evaluation import load_testset
+    from qa.evaluation.fitting import collect, fit_weights
+    from qa.service import build_service
+
+    settings = _settings()
+
+    def body() -> None:
+        samples = []
+        answerer = None
+        for pair in sets:
+            testset, _, corpus = pair.partition("=")
+            if not corpus:
+                raise typer.BadParameter(f"expected TESTSET=CORPUS, got {pair!r}")
+            # TESTSET may list several files (a,b,c) about the same corpus: it is ingested once.
+            cases = [
+                case
+                for path in testset.split(",")
+                for case in load_testset(Path(path))[0]
+                if case.split == "dev"
+            ]
+            with tempfile.TemporaryDirectory(prefix="qa-fit-") as tmp:
+                service = build_service(settings.model_copy(update={"data_dir": Path(tmp), "chroma_url": ""}))
+                ingest_paths(
+                    [Path(corpus)],
+                    service.store,
+                    service.lexical,
+                    chunk_size=settings.chunk_size,
+                    overlap=settings.chunk_overlap,
+                )
+                samples += collect(cases, _retriever(service, top_k or settings.top_k))
+                answerer = answerer or service.answerer
+                err.print(f"{testset}: {len(cases)} dev questions")
+        assert answerer is not None
+        answerer.spans.grow_cache(200_000)
+        weights = fit_weights(samples, answerer, {"sets": sets, "split": "dev"})
+        out.write_text(weights.to_json() + "\n", encoding="utf-8")
+        console.print(weights.to_json())
+        console.print(f"wrote {out}")
+
+    _run(body)
+
+
+def _retriever(service: QAService, k: int) -> Callable[[str], tuple[list[Passage], list[float]]]:
+    def retrieve(question: str) -> tuple[list[Passage], list[float]]:
+        found = service.retriever.retrieve(question, k, None)
+        return found.passages, list(found.query_embedding)
+
+    return retrieve
 
 
 def _parse_limits(args: list[str]) -> tuple[dict[str, float], dict[str, float]]:

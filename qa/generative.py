@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
-from qa.answering import ExtractiveAnswerer
 from qa.errors import ConfigError, LLMError, LLMTimeout
 from qa.evidence import ABSTAIN_TEXT
+from qa.extractive import ExtractiveAnswerer
 from qa.prompting import format_passages, load_prompt, neutralise, restore
 from qa.settings import Settings
 from qa.types import Answer, Passage

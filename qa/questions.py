@@ -10,6 +10,13 @@ from qa.lexical import STOPWORDS
 from qa.text import sentence_spans, word_spans, words
 
 
+class QuestionKind(StrEnum):
+    """What form an answer takes: a short span for a typed fact, the document's own sentence(s) else."""
+
+    FACTOID = "factoid"  # how many / how much / when / who / where / which named thing
+    OPEN = "open"  # what is / what will / why / how / describe / list / what did X say
+
+
 class AnswerType(StrEnum):
     QUANTITY = "quantity"
     MONEY = "money"
@@ -51,7 +58,19 @@ _HEAD_TYPES: dict[AnswerType, frozenset[str]] = {
         losses spending wage wages debt turnover value""".split()
     ),
     AnswerType.QUANTITY: frozenset(
-        ["number", "percentage", "percent", "share", "size", "population", "count", "total", "margin", "rate"]
+        [
+            "number",
+            "percentage",
+            "percent",
+            "share",
+            "size",
+            "population",
+            "count",
+            "total",
+            "margin",
+            "rate",
+            "age",
+        ]
     ),
 }
 _MONEY_VERBS = re.compile(
@@ -78,6 +97,7 @@ class Question:
     terms: list[str] = field(default_factory=list)  # content words, lower case
     names: list[str] = field(default_factory=list)  # capitalised phrases and numbers the question names
     wants: str = ""  # "agent" for "Who won ...?", "patient" for "Whom did ... hire?"
+    kind: QuestionKind = QuestionKind.FACTOID
 
 
 def find_question(raw: str) -> tuple[str, str]:
@@ -168,6 +188,8 @@ def _head_noun(tokens: list[str]) -> str:
             # "What is the name of the company ..." / "What is the capital of ..."
             window = tokens[i + 1 : i + 8]
             for j, nxt in enumerate(window):
+                if nxt in {"when", "where", "who", "why", "how"}:
+                    break  # "What age was she when ...": a later clause's wh-word is no head
                 if typed(nxt):
                     return last_of_compound(window, j)
             return ""
@@ -257,7 +279,60 @@ def analyse(raw: str) -> Question:
         terms=terms,
         names=names,
         wants=_wants(text),
+        kind=question_kind(text, answer_type),
     )
+
+
+# Nouns of "what X ...?" that ask for a named thing (a title, a model, an award), not a statement.
+_NAMED_THINGS = frozenset(
+    """film films movie movies song songs album albums book books novel game games show shows series
+    app apps product products device devices phone phones model models award awards prize prizes title
+    titles brand brands name names vehicle car cars drug drugs vaccine vaccines event events tournament
+    trophy character characters platform platforms software system systems version versions feature
+    programme program programs programmes initiative project projects record records language""".split()
+)
+# Yes/no questions and "what + verb" ("What caused ...?", "What happened ...?") ask for a statement.
+_YES_NO = re.compile(r"^\W*(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\b")
+_WHAT_VERB = re.compile(r"^\W*what (?:\w+ed|happens|happened|makes|made|causes|drives|led)\b")
+_OPEN_START = re.compile(
+    r"^\W*(?:why|how(?! (?:many|much|long|old|far|big|large|tall|often|soon|high|fast)\b)"
+    r"|describe|explain|list|summari[sz]e|outline|tell me|in what way|for what (?:reason|purpose))\b"
+)
+_WHAT_CLAUSE = re.compile(
+    r"^\W*what(?:'s| (?:is|are|was|were|does|do|did|will|would|can|could|should|has|have|had))\b"
+)
+_WHO_IS_NAME = re.compile(r"^\W*(?i:who) (?:is|are|was|were) (?:the )?(?:[A-Z][\w'’&.-]*\s*)+\W*$")
+# "What does the grant cover?", "What will the lab do?": the noun after the auxiliary is the subject,
+# and the question asks for a statement about it.
+_WHAT_DO = re.compile(r"^\W*what (?:does|do|did|will|would|can|could|should|has|have|had)\b")
+_SAID = re.compile(r"\b(?:say|said|says|tell|told|describe[sd]?|explain(?:ed|s)?|comment(?:ed)?)\b")
+
+
+def question_kind(text: str, answer_type: AnswerType) -> QuestionKind:
+    """Open when the question asks for a statement (why, how, what will, what did X say, describe,
+    who is <a name>), factoid when it asks for a typed fact or a named thing ("which film")."""
+    lowered = text.lower()
+    if _OPEN_START.search(lowered) or _WHAT_DO.search(lowered) or _WHAT_VERB.search(lowered):
+        return QuestionKind.OPEN
+    if _YES_NO.search(lowered) or re.search(r"^\W*what (?:kind|sort|type)s? of\b", lowered):
+        return QuestionKind.OPEN
+    # "Who are the Frontline Engineers?" asks what they are; "Who is the CEO?" names a role.
+    if (
+        answer_type is AnswerType.PERSON
+        and _WHO_IS_NAME.search(text.rstrip("?").strip() + "?")
+        and not any(t in _HEAD_TYPES[AnswerType.PERSON] for t in words(lowered))
+    ):
+        return QuestionKind.OPEN
+    if answer_type is not AnswerType.OTHER:
+        return QuestionKind.FACTOID
+    if re.search(r"\bname of\b|\bcalled\b", lowered):
+        return QuestionKind.FACTOID  # "What is the name of the lab?" asks for a name
+    if _WHAT_CLAUSE.search(lowered) or _SAID.search(lowered):
+        return QuestionKind.OPEN
+    head = generic_head(text)
+    if re.search(r"^\W*what\b", lowered) and head and head not in _NAMED_THINGS:
+        return QuestionKind.OPEN  # "What safeguards apply ...?", unlike "What film won ...?"
+    return QuestionKind.FACTOID
 
 
 RUNNER_UP = re.compile(r"\brunners?[- ]up\b", re.IGNORECASE)

@@ -24,7 +24,7 @@ NAMES_WEIGHT = 0.5
 TYPE_WEIGHT = 0.2
 
 # A cheap look for something of the asked type (no parsing: this runs on every candidate).
-_TYPE_PATTERNS = {
+TYPE_PATTERNS = {
     AnswerType.DATE: re.compile(
         r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b|\b\d{1,2} "
         r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b",
@@ -53,7 +53,7 @@ def rerank(q: Question, passages: Sequence[Passage]) -> list[Passage]:
     total = sum(weights.values()) or 1.0
     names = name_words(q.names)
     scored = []
-    pattern = _TYPE_PATTERNS.get(q.answer_type)
+    pattern = TYPE_PATTERNS.get(q.answer_type)
     for rank, (passage, found, haystack) in enumerate(zip(passages, stems, haystacks, strict=True)):
         coverage = sum(w for t, w in weights.items() if t in found) / total
         typed = pattern is None or bool(pattern.search(passage.text))

@@ -6,9 +6,9 @@ import time
 from collections.abc import Generator
 from dataclasses import dataclass
 
-from qa.answering import ExtractiveAnswerer
 from qa.embedding import Embedder, SentenceTransformerEmbedder
 from qa.errors import InvalidRequest
+from qa.extractive import ExtractiveAnswerer
 from qa.generative import GenerativeAnswerer, build_generative
 from qa.lexical import LexicalIndex
 from qa.onnx_embedding import OnnxInt8Embedder

@@ -48,8 +48,11 @@ class Settings(BaseSettings):
         le=200,
         description="Fused candidates re-ranked by the question's names and rare terms (0: off).",
     )
-    min_confidence: float = Field(
-        0.35, ge=0.0, le=1.0, description="Answers below this confidence abstain instead."
+    min_confidence: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Answers below this probability abstain; empty = the thresholds fitted by `qa fit`.",
     )
     host: str = Field("127.0.0.1", description="qa serve: bind address.")
     port: int = Field(8000, ge=1, le=65535, description="qa serve: port.")

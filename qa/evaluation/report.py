@@ -9,6 +9,7 @@ ragas.jsonl     one row a question in RAGAS v2 column names, for outside evaluat
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,32 @@ def print_summary(run: EvalRun, console: Console | None = None) -> None:
         )
         section = info.section
     console.print(table)
+    print_breakdown(run, console)
     console.print(f"[dim]{CORRECT_RULE}[/dim]")
+
+
+def breakdown(run: EvalRun) -> dict[str, Counter[str]]:
+    """Outcome counts per question kind ("factoid", "open", "unanswerable") and per answer form."""
+    groups: dict[str, Counter[str]] = {}
+    for result in run.results:
+        kind = result.kind if result.answerable else "unanswerable"
+        groups.setdefault(f"kind {kind}", Counter())[result.outcome] += 1
+        if result.answerable:
+            groups.setdefault(f"form {result.form or 'abstained'}", Counter())[result.outcome] += 1
+    return groups
+
+
+def print_breakdown(run: EvalRun, console: Console) -> None:
+    """One line per question kind and answer form: right / wrong / abstained and the share right."""
+    for group, counts in sorted(breakdown(run).items()):
+        total = sum(counts.values())
+        right = counts["correct"] + counts["correct_abstain"]
+        wrong = counts["wrong"] + counts["wrong_answer"]
+        abstained = counts["abstained"] + counts["correct_abstain"]
+        console.print(
+            f"{group:<20} {total:>4} questions: right {right} ({right / total:.0%}), "
+            f"wrong {wrong} ({wrong / total:.0%}), abstained {abstained}"
+        )
 
 
 def results_rows(run: EvalRun) -> list[dict[str, Any]]:

@@ -15,8 +15,9 @@ FAILURE_OUTCOMES: tuple[str, ...] = ("wrong_answer", "wrong", "abstained")  # wo
 CORRECT_F1 = 0.5
 CORRECT_RULE = (
     "An answer to an answerable question is correct when an acceptable answer is contained in it "
-    f"(normalised) or its token F1 against one is at least {CORRECT_F1}. Answering an unanswerable "
-    "question is always wrong; abstaining on it is correct."
+    f"(normalised) or its token F1 against one is at least {CORRECT_F1}; an open question's answer "
+    "must also cite a gold document. Answering an unanswerable question is always wrong; abstaining "
+    "on it is correct."
 )
 SCHEMA_VERSION = 1
 
@@ -83,6 +84,9 @@ class QuestionResult(BaseModel):
     answers: list[str]
     doc_ids: list[str]
     type: str = ""  # answer type from the test set's ``type`` field
+    kind: str = "factoid"  # "factoid" or "open" (the test set's ``kind``)
+    split: str = ""  # "dev", "heldout" or "mixed": the question's documents' split
+    form: str = ""  # the answer's form: "span", "passage" or "" (abstained)
     answer: str
     abstained: bool
     confidence: float

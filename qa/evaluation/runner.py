@@ -90,6 +90,9 @@ def score_question(
         answers=case.answers,
         doc_ids=case.doc_ids,
         type=case.type,
+        kind=case.kind,
+        split=case.split,
+        form=answer.form,
         answer=answer.text,
         abstained=answer.abstained,
         confidence=answer.confidence,
@@ -100,7 +103,7 @@ def score_question(
         retrieved_chunk_ids=[p.chunk_id for p in passages],
         retrieved_contexts=[p.text for p in passages],
         scores=scores,
-        outcome=_outcome(case.answerable, answer.abstained, scores),
+        outcome=_outcome(case.answerable, answer.abstained, scores, _cites_gold(case, answer)),
         extra=case.extra,
     )
 
@@ -109,12 +112,20 @@ def _gold_in(prediction: str, gold: str) -> bool:
     return m.contains(gold, prediction)
 
 
-def _outcome(answerable: bool, abstained: bool, scores: QuestionScores) -> Outcome:
+def _cites_gold(case: TestCase, answer: Answer) -> bool:
+    """An open question's answer must cite a gold document (its key phrases may recur elsewhere)."""
+    if case.kind != "open" or not case.doc_ids:
+        return True
+    return any(c.doc_id in case.doc_ids for c in answer.citations)
+
+
+def _outcome(answerable: bool, abstained: bool, scores: QuestionScores, cites_gold: bool = True) -> Outcome:
     if not answerable:
         return "correct_abstain" if abstained else "wrong_answer"
     if abstained:
         return "abstained"
-    return "correct" if scores.contains or (scores.f1 or 0.0) >= CORRECT_F1 else "wrong"
+    right = scores.contains or (scores.f1 or 0.0) >= CORRECT_F1
+    return "correct" if right and cites_gold else "wrong"
 
 
 def summarize(results: Sequence[QuestionResult], top_k: int) -> Summary:

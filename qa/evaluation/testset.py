@@ -8,7 +8,9 @@ report groups its chart by. Blank lines are skipped.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,16 @@ from qa.errors import TestSetError
 from qa.evaluation.metrics import normalize_answer
 
 REQUIRED_FIELDS = ("id", "question", "answers", "doc_ids", "answerable")
+SPLITS = ("dev", "heldout", "mixed")
+HELDOUT_SHARE = 3  # one document group in three is held out
+# Passages of one source ("story-p0", "story-p1") are one document group: they are split together.
+_PART = re.compile(r"-[a-z]\d+$")
+
+
+def document_split(doc_id: str) -> str:
+    """ "heldout" for one document group in three (by a hash of its id, so stable and blind), else "dev"."""
+    group = _PART.sub("", doc_id)
+    return "heldout" if int(hashlib.sha256(group.encode()).hexdigest(), 16) % HELDOUT_SHARE == 0 else "dev"
 
 
 class TestCase(BaseModel):
@@ -37,6 +49,21 @@ class TestCase(BaseModel):
         """The answer type given by the test set's ``type`` field, or ""."""
         value = self.extra.get("type")
         return value if isinstance(value, str) else ""
+
+    @property
+    def kind(self) -> str:
+        """ "open" or "factoid": the test set's ``kind`` field, else "open" for ``type`` "open"."""
+        value = self.extra.get("kind")
+        if value in ("open", "factoid"):
+            return str(value)
+        return "open" if self.type == "open" else "factoid"
+
+    @property
+    def split(self) -> str:
+        """ "dev" or "heldout" when all gold documents are in that split ("mixed" when they are not);
+        an unanswerable question is split by its id."""
+        splits = {document_split(d) for d in self.doc_ids} or {document_split(self.id)}
+        return splits.pop() if len(splits) == 1 else "mixed"
 
 
 class TestSetProblem(BaseModel):

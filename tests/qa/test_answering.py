@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.answering import ExtractiveAnswerer
+from qa.extractive import ExtractiveAnswerer
 from qa.embedding import SentenceTransformerEmbedder
 from qa.evidence import ABSTAIN_TEXT
 from qa.spans import SpanFinder

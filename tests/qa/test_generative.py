@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import pytest
 
-from qa.answering import ExtractiveAnswerer
+from qa.extractive import ExtractiveAnswerer
 from qa.embedding import SentenceTransformerEmbedder
 from qa.errors import ConfigError, LLMError, LLMTimeout
 from qa.evidence import ABSTAIN_TEXT

@@ -1,0 +1,194 @@
+"""Fit the extractive answerer's weights and thresholds on the development split of test sets.
+
+The answerer's three linear models are logistic regressions over its named features:
+- the sentence model on every embedded sentence (does it hold a gold answer / key phrase?),
+- the candidate model on every candidate of a factoid (is it a gold answer?),
+- the span and passage models on each factoid's best candidate (is it right? does its sentence
+  hold the answer?);
+then the thresholds (span, passage fallback, open) are chosen on the same questions to maximise
+right answers minus ``WRONG_COST`` times wrong ones (answering an unanswerable question is wrong).
+The sentence model is fitted twice: the first round's ranking decides which sentences are
+embedded and which reach the candidate stage, so the second round learns from its own choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from qa.evaluation.metrics import contains
+from qa.evaluation.testset import TestCase
+from qa.extractive import PASSAGE, Deliberation, ExtractiveAnswerer, Weights
+from qa.extractive.model import MODELS, THRESHOLDS, LinearModel
+from qa.questions import QuestionKind
+from qa.types import Passage
+
+WRONG_COST = 1.5  # a wrong answer costs more than a right one gains: abstaining is the safer error
+# A factoid answered by the sentence that holds the fact is right, but worth less than the fact itself.
+PASSAGE_VALUE = 0.7
+GRID = tuple(round(0.05 * i, 2) for i in range(1, 20))
+REGULARISATION = 1.0  # inverse L2 strength of the logistic regressions
+
+
+@dataclass
+class Sample:
+    """One training question with its retrieved passages and what the answerer weighed."""
+
+    case: TestCase
+    passages: list[Passage]
+    query_embedding: list[float]
+    found: Deliberation | None = None
+
+
+Retrieve = Callable[[str], tuple[list[Passage], list[float]]]
+
+
+def collect(cases: Sequence[TestCase], retrieve: Retrieve) -> list[Sample]:
+    """Retrieve once per question (retrieval is not fitted here)."""
+    return [Sample(case, *retrieve(case.question)) for case in cases]
+
+
+def fit_weights(samples: list[Sample], answerer: ExtractiveAnswerer, notes: dict[str, Any]) -> Weights:
+    """Fit every model and threshold on ``samples``; returns new weights (``answerer`` ends with them)."""
+    weights = answerer.weights
+    for _ in range(2):
+        _deliberate(samples, answerer)
+        weights = weights.with_model("sentence", _fit("sentence", *_sentence_rows(samples)))
+        answerer.weights = weights
+    _deliberate(samples, answerer)
+    weights = weights.with_model("candidate", _fit("candidate", *_candidate_rows(samples)))
+    answerer.weights = weights
+    _deliberate(samples, answerer)
+    for name in ("span", "passage"):
+        weights = weights.with_model(name, _fit(name, *_confidence_rows(samples, answerer, name)))
+    answerer.weights = weights
+    thresholds = choose_thresholds(samples, answerer)
+    fitted_on = {
+        **notes,
+        "questions": len(samples),
+        "fitted_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "wrong_cost": WRONG_COST,
+        "passage_value": PASSAGE_VALUE,
+    }
+    weights = replace(weights, thresholds=thresholds, fitted_on=fitted_on)
+    answerer.weights = weights
+    return weights
+
+
+def is_right(case: TestCase, text: str, cited: Sequence[str]) -> bool:
+    """An answer is right when it contains an acceptable answer; an open question's must also cite
+    a gold document."""
+    if not case.answerable:
+        return False
+    if case.kind == QuestionKind.OPEN and case.doc_ids and not set(cited) & set(case.doc_ids):
+        return False
+    return any(contains(gold, text) for gold in case.answers)
+
+
+def _deliberate(samples: list[Sample], answerer: ExtractiveAnswerer) -> None:
+    for s in samples:
+        s.found = answerer.deliberate(s.case.question, s.passages, s.query_embedding)
+
+
+def _sentence_rows(samples: list[Sample]) -> tuple[list[list[float]], list[int]]:
+    rows, labels = [], []
+    for s in samples:
+        assert s.found is not None
+        for sentence in s.found.sentences:
+            if sentence.features["cosine"] == 0.0:
+                continue  # never embedded: its score lacks a feature
+            rows.append([sentence.features[f] for f in MODELS["sentence"]])
+            labels.append(int(is_right(s.case, sentence.text, [sentence.passage.doc_id])))
+    return rows, labels
+
+
+def _candidate_rows(samples: list[Sample]) -> tuple[list[list[float]], list[int]]:
+    rows, labels = [], []
+    for s in samples:
+        assert s.found is not None
+        for choice in s.found.choices:
+            rows.append([choice.features[f] for f in MODELS["candidate"]])
+            labels.append(int(is_right(s.case, choice.candidate.text, [choice.sentence.passage.doc_id])))
+    return rows, labels
+
+
+def _confidence_rows(
+    samples: list[Sample], answerer: ExtractiveAnswerer, name: str
+) -> tuple[list[list[float]], list[int]]:
+    """Each factoid's best candidate: is it right ("span"), does its sentence hold the answer ("passage")?"""
+    rows, labels = [], []
+    for s in samples:
+        assert s.found is not None
+        if not s.found.choices:
+            continue
+        best = s.found.choices[0]
+        features = answerer.confidence_features(s.found, best)
+        rows.append([features[f] for f in MODELS[name]])
+        text = best.candidate.text if name == "span" else best.sentence.text
+        labels.append(int(is_right(s.case, text, [best.sentence.passage.doc_id])))
+    return rows, labels
+
+
+def _fit(name: str, rows: list[list[float]], labels: list[int]) -> LinearModel:
+    """A logistic regression of ``labels`` on ``rows`` (columns in MODELS[name] order)."""
+    from sklearn.linear_model import LogisticRegression
+
+    features = MODELS[name]
+    if len(set(labels)) < 2:
+        raise ValueError(f"cannot fit the {name} model: its training rows are all of one class")
+    model = LogisticRegression(C=REGULARISATION, max_iter=5000)
+    model.fit(rows, labels)
+    weights = {f: float(w) for f, w in zip(features, model.coef_[0], strict=True)}
+    return LinearModel(float(model.intercept_[0]), weights)
+
+
+def outcome(s: Sample, answerer: ExtractiveAnswerer) -> tuple[bool, float]:
+    """(answered, value) of the answerer's decision on ``s``: value 1 for a right answer (less for a
+    factoid answered by its sentence), 0 for a wrong one or an abstention."""
+    assert s.found is not None
+    decision = answerer.decide(s.found)
+    if not decision.form:
+        return False, 0.0
+    if decision.form == PASSAGE:
+        first, last = decision.sentences[0], decision.sentences[-1]
+        text = first.passage.text[first.local_start : last.local_start + len(last.text)]
+    else:
+        assert decision.choice is not None
+        text = decision.choice.candidate.text
+    value = 1.0 if decision.form != PASSAGE or s.found.question.kind is QuestionKind.OPEN else PASSAGE_VALUE
+    return True, value * is_right(s.case, text, [decision.sentences[0].passage.doc_id])
+
+
+def utility(samples: Sequence[Sample], answerer: ExtractiveAnswerer) -> float:
+    total = 0.0
+    for s in samples:
+        answered, value = outcome(s, answerer)
+        total += value if value else -WRONG_COST if answered else 0.0
+        if not s.case.answerable and not answered:
+            total += 1.0  # abstaining on an unanswerable question is a right answer
+    return total
+
+
+def choose_thresholds(samples: list[Sample], answerer: ExtractiveAnswerer) -> dict[str, float]:
+    """The thresholds that maximise the utility: open questions alone, factoids jointly."""
+    kept = answerer.min_confidence
+    answerer.min_confidence = None
+    open_ = [s for s in samples if s.found and s.found.question.kind is QuestionKind.OPEN]
+    factoid = [s for s in samples if s.found and s.found.question.kind is QuestionKind.FACTOID]
+    current = dict(answerer.weights.thresholds)
+
+    def trial(**changes: float) -> float:
+        answerer.weights = replace(answerer.weights, thresholds={**current, **changes})
+        return utility(open_ if "open" in changes else factoid, answerer)
+
+    best_open = max(GRID, key=lambda t: (trial(open=t), t))
+    best_pair = max(
+        ((span, passage) for span in GRID for passage in GRID),
+        key=lambda pair: (trial(span=pair[0], passage=pair[1]), pair),
+    )
+    answerer.min_confidence = kept
+    chosen = {"span": best_pair[0], "passage": best_pair[1], "open": best_open}
+    assert set(chosen) == set(THRESHOLDS)
+    return chosen

@@ -1,0 +1,278 @@
+"""The default answerer: extractive, offline, and willing to say the announcements don't say.
+
+A question is routed by what it asks. Every sentence of the retrieved passages is scored by the
+fitted sentence model. A typed factoid (how many, how much, when, who, where, which named thing)
+is answered by a short span when the fitted models are confident of it ("over 200 technical
+positions"), else by the sentence holding its best candidate when that sentence clearly answers.
+Every other question (what is, why, how, what did X say) is answered by the answering sentence,
+or two adjacent ones, verbatim. Below the fitted thresholds it abstains and offers the related
+articles that are on the question's topic.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from qa.embedding import Embedder
+from qa.evidence import ABSTAIN_TEXT, vote_key
+from qa.extractive.candidates import Choice, QuestionWords, add_votes, choices_in
+from qa.extractive.corrections import prefer_newer
+from qa.extractive.model import Weights, load_weights, sigmoid
+from qa.extractive.sentences import Sentence, add_lexical_features, split_passages
+from qa.extractive.wording import place_missing
+from qa.questions import AnswerType, Question, QuestionKind, analyse
+from qa.spans import SpanFinder
+from qa.types import Answer, Citation, Passage, RelatedDocument
+
+SPAN, PASSAGE = "span", "passage"
+MARGIN_CAP = 5.0  # logits: a margin beyond this says nothing more
+
+
+@dataclass
+class Deliberation:
+    """Everything the answerer weighed for one question, best first (what `qa fit` learns from)."""
+
+    question: Question
+    sentences: list[Sentence]
+    choices: list[Choice] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Decision:
+    form: str  # SPAN, PASSAGE or "" (abstain)
+    probability: float
+    choice: Choice | None = None
+    sentences: tuple[Sentence, ...] = ()
+    note: str = ""
+
+
+class ExtractiveAnswerer:
+    """Answers from the given passages with verbatim text and its exact citation."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        spans: SpanFinder,
+        min_confidence: float | None = None,
+        max_sentences: int = 8,
+        weights: Weights | None = None,
+        cache_size: int = 8192,
+    ) -> None:
+        self.embedder = embedder
+        self.spans = spans
+        self.min_confidence = min_confidence  # None: the fitted thresholds
+        self.max_sentences = max_sentences
+        self.weights = weights or load_weights()
+        self._vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def answer(
+        self, question: str, passages: Sequence[Passage], query_embedding: Sequence[float] = ()
+    ) -> Answer:
+        """Answer ``question`` from ``passages`` (best first); abstain when the evidence is weak."""
+        found = self.deliberate(question, passages, query_embedding)
+        return self.respond(found, self.decide(found), passages)
+
+    # -- weighing ------------------------------------------------------------------------
+    def deliberate(
+        self, question: str, passages: Sequence[Passage], query_embedding: Sequence[float] = ()
+    ) -> Deliberation:
+        """Score every sentence, and for a factoid every candidate of the best sentences."""
+        q = analyse(question)
+        sentences = split_passages(passages)
+        if not sentences:
+            return Deliberation(q, [])
+        verbs = self.spans.verbs(q.text)
+        add_lexical_features(q, sentences, verbs)
+        qvec = list(query_embedding) or self.embedder.embed([q.text])[0]
+        self._score_sentences(sentences, qvec)
+        found = Deliberation(q, sorted(sentences, key=lambda s: -s.logit))
+        if q.kind is QuestionKind.FACTOID:
+            found.choices = self._choices(q, found.sentences[: self.max_sentences], verbs)
+        return found
+
+    def _score_sentences(self, sentences: list[Sentence], qvec: Sequence[float]) -> None:
+        """Sentence logits; the cosine only for the sentences that could make the top.
+
+        Embedding a sentence is most of a question's time, so the most promising ones (by every
+        other feature) are embedded first, then at most as many again of those a perfect cosine
+        could still lift above the last of them.
+        """
+        model = self.weights["sentence"]
+        for s in sentences:
+            s.logit = model.logit(s.features)
+        lift = max(model.weights["cosine"], 0.0)
+        ranked = sorted(sentences, key=lambda s: -s.logit)
+        first = ranked[: self.max_sentences]
+        self._add_cosines(first, qvec)
+        floor = min(s.logit for s in first)
+        rest = [s for s in ranked[self.max_sentences :] if s.logit + lift >= floor]
+        self._add_cosines(rest[: self.max_sentences], qvec)
+        embedded = [s for s in sentences if s.features["cosine"] != 0.0]
+        best = max((s.features["cosine"] for s in embedded), default=0.0)
+        for s in embedded:
+            s.features["cosine_gap"] = s.features["cosine"] - best
+            s.logit = model.logit(s.features)
+
+    def _add_cosines(self, sentences: list[Sentence], qvec: Sequence[float]) -> None:
+        model = self.weights["sentence"]
+        for s, vec in zip(sentences, self._embed([s.text for s in sentences]), strict=True):
+            s.features["cosine"] = sum(a * b for a, b in zip(qvec, vec, strict=True))
+            s.logit = model.logit(s.features)
+
+    def _choices(self, q: Question, top: list[Sentence], verbs: list[str]) -> list[Choice]:
+        qw = QuestionWords.of(q, verbs)
+        found = self.spans.candidates_many([s.text for s in top])
+        choices = [c for s, cands in zip(top, found, strict=True) for c in choices_in(q, qw, s, cands)]
+        add_votes(choices, q.wants)
+        model = self.weights["candidate"]
+        for choice in choices:
+            choice.logit = model.logit(choice.features)
+        return sorted(choices, key=lambda c: -c.logit)
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        fresh = dict(zip(missing, self.embedder.embed(missing), strict=True)) if missing else {}
+        with self._lock:
+            for text, vec in fresh.items():
+                self._vectors[text] = vec
+                if len(self._vectors) > self._cache_size:
+                    self._vectors.popitem(last=False)
+            return [fresh.get(t) or self._vectors[t] for t in texts]
+
+    # -- deciding ------------------------------------------------------------------------
+    def threshold(self, name: str) -> float:
+        return self.min_confidence if self.min_confidence is not None else self.weights.thresholds[name]
+
+    def decide(self, found: Deliberation) -> Decision:
+        """Span, passage or abstention, by the fitted probabilities and thresholds."""
+        if not found.sentences:
+            return Decision("", 0.0)
+        if found.question.kind is QuestionKind.OPEN:
+            return self._passage(found, found.sentences[0], self.threshold("open"))
+        if not found.choices:
+            typed = next((s for s in found.sentences if s.features["typed"]), None)
+            return self._passage(found, typed, self.threshold("passage")) if typed else Decision("", 0.0)
+        best, note = prefer_newer(found.choices)
+        features = self.confidence_features(found, best)
+        probability = self.weights["span"].probability(features)
+        if probability >= self.threshold("span"):
+            return Decision(SPAN, probability, best, (best.sentence,), note)
+        # The fact is uncertain, but its sentence may still clearly answer.
+        held = self.weights["passage"].probability(features)
+        if held >= self.threshold("passage"):
+            return Decision(PASSAGE, held, None, _with_neighbour(best.sentence, found.sentences, 1.0))
+        return Decision("", probability, best)
+
+    @staticmethod
+    def confidence_features(found: Deliberation, best: Choice) -> dict[str, float]:
+        key = vote_key(best.candidate.text)
+        rival = next(
+            (c.logit for c in found.choices if c is not best and not _same_answer(key, c.candidate.text)),
+            best.logit - MARGIN_CAP,
+        )
+        return {
+            "candidate": best.logit,
+            "margin": min(best.logit - rival, MARGIN_CAP),
+            "sentence": best.sentence.logit,
+            "compat": best.features["compat"],
+            "untyped": float(found.question.answer_type is AnswerType.OTHER),
+            "least_name": best.sentence.least_name,
+            "place_missing": float(place_missing(found.question, best.sentence)),
+        }
+
+    def _passage(self, found: Deliberation, best: Sentence, threshold: float) -> Decision:
+        probability = sigmoid(best.logit)
+        if probability < threshold:
+            return Decision("", probability)
+        return Decision(PASSAGE, probability, None, _with_neighbour(best, found.sentences, threshold))
+
+    # -- the Answer ----------------------------------------------------------------------
+    def respond(self, found: Deliberation, decision: Decision, passages: Sequence[Passage]) -> Answer:
+        q = found.question
+        if not decision.form:
+            return _abstain(found, passages, decision)
+        first, last = decision.sentences[0], decision.sentences[-1]
+        passage = first.passage
+        if decision.form == SPAN and decision.choice is not None:
+            cand = decision.choice.candidate
+            local = first.local_start
+            span = (local + cand.start, local + cand.end)
+            text = cand.text
+        else:
+            span = (first.local_start, last.local_start + len(last.text))
+            text = passage.text[span[0] : span[1]]
+        citation = Citation.in_passage(
+            passage, first.local_start, last.local_start + len(last.text), span, decision.probability
+        )
+        return Answer(
+            text=text,
+            abstained=False,
+            confidence=round(decision.probability, 4),
+            citations=[citation],
+            answer_type=q.answer_type.value,
+            form=decision.form,
+            note=decision.note,
+        )
+
+
+def _same_answer(key: str, text: str) -> bool:
+    other = vote_key(text)
+    return other == key or f" {other} " in f" {key} " or f" {key} " in f" {other} "
+
+
+def _with_neighbour(best: Sentence, ranked: list[Sentence], threshold: float) -> tuple[Sentence, ...]:
+    """``best`` and, when the next-best sentence is its neighbour in the passage and passes the
+    threshold too, both in document order (an answer often runs over two sentences). A line that
+    only says who spoke ("— Name, Title") comes with the quotation before it."""
+    if best.features["attribution"]:
+        quote = next(
+            (s for s in ranked if s.passage.chunk_id == best.passage.chunk_id and s.index == best.index - 1),
+            None,
+        )
+        return (quote, best) if quote is not None else (best,)
+    for other in ranked[1:3]:
+        if (
+            other.passage.chunk_id == best.passage.chunk_id
+            and abs(other.index - best.index) == 1
+            and not other.features["heading"]
+            and sigmoid(other.logit) >= threshold
+        ):
+            return (best, other) if best.index < other.index else (other, best)
+    return (best,)
+
+
+def _abstain(found: Deliberation, passages: Sequence[Passage], decision: Decision) -> Answer:
+    """The abstention, offering the documents on the question's topic (its best guess's first)."""
+    on_topic = [s for s in found.sentences if _on_topic(found.question, s)]
+    if decision.choice is not None:
+        on_topic.insert(0, decision.choice.sentence)
+    related: dict[str, RelatedDocument] = {}
+    by_doc = {p.doc_id: p for p in reversed(passages)}
+    for s in on_topic:
+        p = by_doc.get(s.passage.doc_id, s.passage)
+        if p.doc_id not in related and len(related) < 3:
+            related[p.doc_id] = RelatedDocument(
+                doc_id=p.doc_id, title=p.title, url=p.url, date=p.date, snippet=p.text[:200]
+            )
+    return Answer(
+        text=ABSTAIN_TEXT,
+        abstained=True,
+        confidence=round(min(max(decision.probability, 0.0), 1.0), 4),
+        related=list(related.values()),
+        answer_type=found.question.answer_type.value,
+    )
+
+
+def _on_topic(q: Question, s: Sentence) -> bool:
+    """A sentence is on the question's topic when its passage carries every name the question
+    gives (each word of it at least), or, for a question without names, when it holds at least
+    half of the question's rarity-weighted terms."""
+    if q.names:
+        return s.features["least_name"] >= 0.8
+    return s.features["coverage"] >= 0.5

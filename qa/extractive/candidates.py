@@ -1,0 +1,280 @@
+"""Answer candidates of a factoid question and the named features the candidate model scores.
+
+Candidates come from the span finder (entities widened to whole answers) and from the question's
+head noun ("the Ancoats district" for "In which district ...?"). A few filters are rules for
+classes of questions, each with examples from several documents: never answer with what the
+question itself names, never with a press release's dateline unless the question asks when or
+where something was announced. Everything else is a feature; the fitted candidate model weighs it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from qa.evidence import (
+    ALIASES,
+    COMPATIBLE,
+    HEAD_TYPED,
+    OPPOSITE_VERBS,
+    SUPERSEDED,
+    date_precision,
+    lemma,
+    stem,
+    vote_key,
+)
+from qa.extractive.sentences import Sentence
+from qa.lexical import STOPWORDS
+from qa.questions import RUNNER_UP, AnswerType, Question
+from qa.spans import NAMED, VERSION_HEADS, Candidate, dateline_end, head_candidates, version_candidates
+from qa.text import word_spans, words
+
+_OWNER = re.compile(r"([A-Z][\w-]*)['’]s\s+(?=\S)")
+_FLIPPED = {"agent": "patient", "patient": "agent"}
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A country naming a currency ("300 million Singapore dollars") is a unit, not an echo of the question.
+_CURRENCY_NAME = re.compile(r"\b[A-Z]\w+\s+(?:dollars?|pounds?|francs?|pesos?|rupees?|krona|kronor|yuan)\b")
+_RELEASE_WORDS = re.compile(r"\b(announce|announced|release|released|published|dated)\b")
+# Heads a name usually carries in the text ("the Ancoats district"), unlike "company".
+NAMED_WITH_HEAD = frozenset(
+    {"district", "neighbourhood", "neighborhood", "suburb", "borough", "quarter", "park"}
+)
+
+
+@dataclass
+class Choice:
+    """A candidate answer in its sentence, with its features and the candidate model's logit."""
+
+    sentence: Sentence
+    candidate: Candidate
+    features: dict[str, float] = field(default_factory=dict)
+    logit: float = 0.0
+
+
+@dataclass(frozen=True)
+class QuestionWords:
+    """What of the question the candidate features compare with; computed once per question."""
+
+    stems: frozenset[str]  # of the question and its context
+    lemmas: frozenset[str]  # of the question, whole words
+    numbers: frozenset[str]  # numbers among the question's names
+    names: frozenset[str]  # words of the question's names, whole ("French" also names France)
+    head: str  # stem of the asked noun
+    opposite_verbs: frozenset[str]
+    asked_phrase: frozenset[str]  # stems of the phrase a which/what question asks about
+    asks_release: bool  # asks when/where something was announced or published
+    verbs: frozenset[str]  # stems of the question's content verbs
+
+    @classmethod
+    def of(cls, q: Question, verbs: Sequence[str]) -> QuestionWords:
+        stems = {stem(w) for w in words(q.text + " " + q.context)}
+        if RUNNER_UP.search(q.text):
+            stems.add("lose")  # the runner-up is who lost
+        names = {
+            w.removesuffix("'s").removesuffix("’s") for n in q.names for w in words(n) if not w[0].isdigit()
+        }
+        names |= {ALIASES[w] for w in names if w in ALIASES}
+        return cls(
+            stems=frozenset(stems),
+            lemmas=frozenset(lemma(w) for w in words(q.text)),
+            numbers=frozenset(w for n in q.names for w in words(n) if any(c.isdigit() for c in w)),
+            names=frozenset(names),
+            head=stem(q.head) if q.head else "",
+            opposite_verbs=frozenset(OPPOSITE_VERBS[w] for w in stems if w in OPPOSITE_VERBS),
+            asked_phrase=frozenset(asked_phrase(q)),
+            asks_release=bool(_RELEASE_WORDS.search(q.text.lower())),
+            verbs=frozenset(stem(v) for v in verbs),
+        )
+
+
+def asked_phrase(q: Question) -> set[str]:
+    """Stems of the phrase a which/what question asks about, up to its head ("national programme"
+    in "Which national programme ...?"): an answer may repeat them ("National AI Impact Program")."""
+    if not q.head:
+        return set()
+    tokens = [span.text for span in word_spans(q.text)]
+    head = stem(q.head)
+    for i, token in enumerate(tokens):
+        if token.lower() in {"which", "what"}:
+            phrase = [stem(t) for t in tokens[i + 1 : i + 6]]
+            if head in phrase:
+                # Not the names in it: "Which Singapore ministry" is not answered by "Singapore Health".
+                asked = tokens[i + 1 : i + 1 + phrase.index(head) + 1]
+                return {stem(t) for t in asked if not t[0].isupper()}
+    return {head}
+
+
+def sentence_candidates(q: Question, sentence: Sentence, found: list[Candidate]) -> list[Candidate]:
+    """The span finder's candidates plus the head-noun (and version) phrases a which-question asks for."""
+    if q.head and q.answer_type in HEAD_TYPED:
+        typed = [replace(c, answer_type=q.answer_type) for c in head_candidates(sentence.text, q.head)]
+        if q.head in VERSION_HEADS:
+            typed += version_candidates(sentence.text)
+        return [*typed, *found]
+    return found
+
+
+def choices_in(q: Question, qw: QuestionWords, sentence: Sentence, found: list[Candidate]) -> list[Choice]:
+    """The candidates of one sentence that may answer ``q``, each with its features (votes = 0)."""
+    anchors = _anchors(sentence.text, qw.stems - {qw.head})
+    number_anchors = _anchors(sentence.text, qw.numbers)
+    dateline = 0 if qw.asks_release else dateline_end(sentence.text)
+    shared_facts = {
+        "superseded": float(bool(SUPERSEDED.search(sentence.text))),
+        "listed": float(len(set(_YEAR.findall(sentence.text))) > 2),  # a table flattened into a sentence
+    }
+    choices = []
+    for cand in sentence_candidates(q, sentence, found):
+        if cand.end <= dateline:
+            continue  # the dateline's city and date say where and when it was issued
+        fitted = _fit(q, qw, cand)
+        if fitted is None:
+            continue
+        cand, compat, same_verb = fitted
+        features = _features(q, qw, sentence, cand, compat, same_verb, anchors, number_anchors, shared_facts)
+        if features is not None:
+            choices.append(Choice(sentence, features[0], features[1]))
+    return choices
+
+
+def _fit(q: Question, qw: QuestionWords, cand: Candidate) -> tuple[Candidate, float, bool] | None:
+    """The candidate in its role for the question, its type compatibility and whether it is the doer
+    or undergoer of the question's own verb; None when its type cannot answer."""
+    compat = COMPATIBLE[q.answer_type].get(cand.answer_type, 0.0)
+    guessed = cand.label == "PROPN" and q.answer_type in NAMED
+    if guessed:
+        compat = max(compat, 0.5)  # a proper noun the tagger missed ("acquired by Facebook")
+    same_verb = stem(cand.verb) in qw.stems
+    if stem(cand.verb) in qw.opposite_verbs and cand.role in _FLIPPED:
+        # "X lost to Y" says who won as "Y beat X" does.
+        cand, same_verb = replace(cand, role=_FLIPPED[cand.role]), True
+    if same_verb and cand.role and cand.role == q.wants and q.answer_type in NAMED and compat:
+        compat = 1.0  # the doer of the question's own verb, whatever the tagger called it
+    if compat == 0.0 or (q.answer_type is not AnswerType.OTHER and cand.label == "NP"):
+        return None
+    owner = _OWNER.match(cand.text)
+    if owner and stem(owner.group(1)) in qw.stems:
+        # "Singapore's Ministry of Health" for "Which Singapore ministry ...?"
+        cand = replace(cand, start=cand.start + owner.end(), text=cand.text[owner.end() :])
+    return cand, compat, same_verb
+
+
+def _features(
+    q: Question,
+    qw: QuestionWords,
+    sentence: Sentence,
+    cand: Candidate,
+    compat: float,
+    same_verb: bool,
+    anchors: list[float],
+    number_anchors: list[float],
+    facts: dict[str, float],
+) -> tuple[Candidate, dict[str, float]] | None:
+    cand_words = [stem(w) for w in words(cand.text) if w not in STOPWORDS]
+    if not cand_words:
+        return None
+    shared = sum(1 for w in cand_words if w in qw.stems and w not in qw.asked_phrase)
+    if shared == len(cand_words) or (cand.label == "HEAD" and shared == len(cand_words) - 1):
+        return None  # never answer with what the question itself names
+    if shared and cand.answer_type in NAMED and cand.label != "HEAD":
+        trimmed = _before_question_words(cand, qw.lemmas - qw.names - {q.head})
+        if trimmed is not None:  # a headline verb run into a name: "<Name> Wins <Event>" -> "<Name>"
+            cand, cand_words, shared = trimmed, [stem(w) for w in words(trimmed.text)], 0
+    numeric = any(ch.isdigit() for ch in cand.text)
+    middle = (cand.start + cand.end) / 2
+    inside = any(cand.start <= a <= cand.end for a in anchors)
+    distance = 0.0 if inside else min((abs(a - middle) for a in anchors), default=200.0) / 6.0
+    closeness = 0.0
+    if number_anchors and not numeric:
+        # The name next to the asked year in a list ("2021, A; 2020, B"); lists mostly put the year first.
+        before = [(cand.start - a) / 6.0 for a in number_anchors if a <= cand.start]
+        after = [(a - cand.end) / 6.0 for a in number_anchors if a >= cand.end]
+        closeness = max(
+            1.0 / (1.0 + min(before, default=99.0) / 2.0), 0.5 / (1.0 + min(after, default=99.0) / 2.0)
+        )
+    roles = _roles(q, cand, same_verb)
+    unit_free = _CURRENCY_NAME.sub("", cand.text)
+    features = {
+        "sentence": sentence.logit,
+        "compat": compat,
+        "guessed_name": float(cand.label == "PROPN"),
+        "specific": float(cand.specific),
+        "proximity": 1.0 / (1.0 + distance / 4.0),
+        "closeness": closeness,
+        "has_head": float(bool(qw.head) and qw.head in cand_words and not numeric),
+        "numeric_echo": float(numeric and shared > 0),
+        **roles,
+        "echoes_name": float(cand.label != "HEAD" and any(w in qw.names for w in words(unit_free))),
+        "date_precision": date_precision(cand.text) if cand.answer_type is AnswerType.DATE else 1.0,
+        "superseded": facts["superseded"],
+        "located": float(sentence.text[cand.end : cand.end + 6] == "-based"),
+        "listed_far": facts["listed"] * (1.0 - closeness),
+        "overlap": 0.0 if numeric else shared / len(cand_words),
+        "votes": 0.0,
+    }
+    return cand, features
+
+
+def _roles(q: Question, cand: Candidate, same_verb: bool) -> dict[str, float]:
+    """The candidate's syntactic role against the one the question asks for."""
+    roles = dict.fromkeys(("role_own_verb", "role_match", "role_opposite", "role_other", "setting"), 0.0)
+    roles["agent_own_verb"] = float(not q.wants and cand.role == "agent" and same_verb)
+    if q.wants and cand.role == "setting":
+        roles["setting"] = 1.0  # "Which country won ...?": not the one it was held "in"
+    elif q.wants and cand.role:
+        if cand.role == q.wants:
+            roles["role_own_verb" if same_verb else "role_match"] = 1.0
+        else:
+            roles["role_opposite" if same_verb else "role_other"] = 1.0
+    return roles
+
+
+def _anchors(sentence: str, question_words: frozenset[str] | set[str]) -> list[float]:
+    return [
+        (w.start + w.end) / 2
+        for w in word_spans(sentence)
+        if stem(w.text) in question_words and w.text.lower() not in STOPWORDS
+    ]
+
+
+def _before_question_words(cand: Candidate, question_words: frozenset[str]) -> Candidate | None:
+    """The part of a name before the first word the question uses, when that part is a name.
+
+    Words match whole (or as one verb: "Wins" for "won"), not by stem: "Harrow Street Advisors"
+    keeps its last word when the question asks who "advised".
+    """
+    for span in word_spans(cand.text):
+        if lemma(span.text) in question_words and span.text.lower() not in STOPWORDS:
+            text = cand.text[: span.start].rstrip(" ,;:-–—")
+            text = text.removesuffix("'s").removesuffix("’s")
+            if span.start == 0 or not text or not text[0].isupper():
+                return None
+            return replace(cand, end=cand.start + len(text), text=text)
+    return None
+
+
+def add_votes(choices: list[Choice], wants: str = "") -> None:
+    """Count, for each choice, the other sentences that give the same answer (news repeats facts).
+
+    A sentence only votes when it is about the question's names and does not give the candidate the
+    opposite role; a full name or date also collects the votes of its short forms.
+    """
+    support: dict[str, set[tuple[str, int]]] = {}
+    for choice in choices:
+        cand = choice.candidate
+        if choice.features["compat"] < 0.5 or choice.sentence.features["names"] < 0.6:
+            continue
+        if wants and cand.role and cand.role != wants:
+            continue
+        support.setdefault(vote_key(cand.text), set()).add(
+            (choice.sentence.passage.doc_id, choice.sentence.start)
+        )
+    for choice in choices:
+        key = vote_key(choice.candidate.text)
+        typed = choice.candidate.answer_type is not AnswerType.OTHER
+        voters = set().union(
+            *(v for k, v in support.items() if k == key or (typed and f" {k} " in f" {key} "))
+        )
+        others = len(voters - {(choice.sentence.passage.doc_id, choice.sentence.start)})
+        choice.features["votes"] = float(min(others, 3))

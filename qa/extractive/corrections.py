@@ -1,0 +1,33 @@
+"""A newer announcement that corrects an earlier one wins over it."""
+
+from __future__ import annotations
+
+from qa.evidence import CORRECTION, title_names
+from qa.extractive.candidates import Choice
+
+CLOSE_LOGIT = 0.75  # a correction's answer must score within this of the best to replace it
+
+
+def prefer_newer(choices: list[Choice]) -> tuple[Choice, str]:
+    """The best choice, or a newer document's different answer to the same question when that
+    document says it corrects or updates (a later year's news alone is no correction), with a note."""
+    best = choices[0]
+    date = best.sentence.passage.date
+    for other in choices[1:6]:
+        ev = other.sentence
+        if (
+            ev.passage.doc_id != best.sentence.passage.doc_id
+            and ev.passage.date > date
+            and other.logit >= best.logit - CLOSE_LOGIT
+            and other.candidate.text.lower() != best.candidate.text.lower()
+            and title_names(ev.passage.title) & title_names(best.sentence.passage.title)
+            and CORRECTION.search(ev.passage.title + " " + ev.passage.text)
+        ):
+            note = (
+                f"A newer announcement ({ev.passage.date}, “{ev.passage.title}”) "
+                f"gives “{other.candidate.text}” where an earlier one "
+                f"({date or 'undated'}, “{best.sentence.passage.title}”) "
+                f"gave “{best.candidate.text}”; the newer figure is used."
+            )
+            return other, note
+    return best, ""

@@ -1,0 +1,132 @@
+"""Evidence sentences: every sentence of the retrieved passages, with the features the sentence
+model scores (how much of the question it holds, how similar it is, where it stands)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from qa.evidence import OPPOSITE_VERBS, name_words, names_support, stem, text_stems
+from qa.questions import AnswerType, Question, QuestionKind
+from qa.rerank import TYPE_PATTERNS
+from qa.spans import dateline_end
+from qa.text import sentence_spans, words
+from qa.types import Passage
+
+MIN_SENTENCE_CHARS = 12
+LEAD_CHARS = 400  # sentences starting this close to the top of their document are its lead
+_CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w'’-]+")
+_CLOSED = re.compile(r"[.!?…:;\"'”’)\]]$")
+_ATTRIBUTION = re.compile(r"^[—–-]\s*[A-Z]")
+_QUOTE = re.compile(r"[“”\"]")
+_ASKS_SAID = re.compile(r"\b(?:say|said|says|describe[sd]?|call(?:ed|s)?|quoted?)\b")
+
+
+@dataclass
+class Sentence:
+    """One sentence of a retrieved passage; ``start``/``end`` are offsets in its document."""
+
+    passage: Passage
+    rank: int  # of its passage among the retrieved ones (0 = best)
+    index: int  # of the sentence in its passage
+    start: int
+    end: int
+    text: str
+    features: dict[str, float] = field(default_factory=dict)
+    logit: float = 0.0
+    least_name: float = 1.0
+
+    @property
+    def local_start(self) -> int:
+        """Offset of the sentence inside its passage's text."""
+        return self.start - self.passage.start
+
+
+def split_passages(passages: Sequence[Passage]) -> list[Sentence]:
+    """The sentences of the passages (best passage first), each document position once."""
+    seen: set[tuple[str, int]] = set()
+    found: list[Sentence] = []
+    for rank, passage in enumerate(passages):
+        for index, span in enumerate(sentence_spans(passage.text)):
+            key = (passage.doc_id, passage.start + span.start)
+            if key in seen or len(span.text) < MIN_SENTENCE_CHARS:
+                continue
+            seen.add(key)
+            found.append(Sentence(passage, rank, index, key[1], key[1] + len(span.text), span.text))
+    return found
+
+
+def term_weights(q: Question, sentences: Sequence[Sentence]) -> dict[str, float]:
+    """The question's terms (as stems) weighted by rarity among the retrieved sentences."""
+    stems = [text_stems(s.text) for s in sentences]
+    weights: dict[str, float] = {}
+    for term in q.terms:
+        key = stem(term)
+        df = sum(1 for s in stems if key in s)
+        weights[key] = max(weights.get(key, 0.0), max(math.log((len(stems) + 1) / (df + 0.5)), 0.2))
+    return weights
+
+
+def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequence[str]) -> None:
+    """Every feature but the cosine (set to 0 here; ``add_cosines`` fills it in)."""
+    weights = term_weights(q, sentences)
+    name_stems = {stem(w) for n in q.names for w in words(n)}
+    boosted = {
+        t: w * (1.6 if t in name_stems or any(c.isdigit() for c in t) else 1.0) for t, w in weights.items()
+    }
+    if q.head and stem(q.head) in boosted and q.kind is QuestionKind.FACTOID:
+        boosted[stem(q.head)] *= 0.3  # "which company": the answering sentence rarely says "company"
+    total = sum(boosted.values()) or 1.0
+    names = name_words(q.names)
+    verb_stems = {stem(v) for v in verbs}
+    question_words = {w.lower() for w in words(q.text)}
+    pattern = TYPE_PATTERNS.get(q.answer_type)
+    asks_said = bool(_ASKS_SAID.search(q.text.lower()))
+    per_passage: dict[str, tuple[set[str], set[str], str]] = {}
+    for s in sentences:
+        stems = text_stems(s.text)
+        if s.passage.chunk_id not in per_passage:
+            title = text_stems(s.passage.title)
+            haystack = " ".join(words(s.passage.title + " " + s.passage.text))
+            per_passage[s.passage.chunk_id] = (title, title | text_stems(s.passage.text), haystack)
+        title, passage_stems, haystack = per_passage[s.passage.chunk_id]
+        coverage = sum(w * (1.0 if t in stems else 0.35 if t in title else 0.0) for t, w in boosted.items())
+        mean_name, least = names_support(names, haystack, stems | passage_stems)
+        said = stems | {OPPOSITE_VERBS[w] for w in stems if w in OPPOSITE_VERBS}
+        passage = s.passage
+        s.least_name = least
+        s.features = {
+            "coverage": coverage / total,
+            "cosine": 0.0,
+            "names": mean_name,
+            "least_name": least,
+            "rank": 1.0 / (1 + s.rank),
+            "both_rankings": float(passage.dense_rank is not None and passage.lexical_rank is not None),
+            "headline": float(s.text.strip() == passage.title.strip()),
+            "lead": float(s.start < LEAD_CHARS),
+            "verbs": len(verb_stems & said) / len(verb_stems) if verb_stems else 1.0,
+            "typed": _typed(q, s.text, pattern, question_words),
+            "short": float(len(words(s.text)) < 6),
+            "heading": float(not _CLOSED.search(s.text)),
+            "dateline": float(dateline_end(s.text) > 0),
+            "attribution": float(bool(_ATTRIBUTION.match(s.text))),
+            "quote_asked": float(asks_said and bool(_QUOTE.search(s.text))),
+            "open": float(q.kind is QuestionKind.OPEN),
+        }
+    best = max(s.features["coverage"] for s in sentences)
+    for s in sentences:
+        s.features["coverage_gap"] = s.features["coverage"] - best
+        s.features["cosine_gap"] = 0.0
+
+
+def _typed(q: Question, text: str, pattern: re.Pattern[str] | None, question_words: set[str]) -> float:
+    """Whether the sentence holds something of the asked type: a cheap look, no parsing."""
+    if q.kind is QuestionKind.OPEN:
+        return 0.0
+    if pattern is not None:
+        return float(bool(pattern.search(text)))
+    if q.answer_type is AnswerType.OTHER and not q.head:
+        return 0.0
+    return float(any(m.group().lower() not in question_words for m in _CAPITALISED.finditer(text)))
