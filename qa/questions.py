@@ -304,7 +304,7 @@ _WHAT_CLAUSE = re.compile(
 _WHO_IS_NAME = re.compile(r"^\W*(?i:who) (?:is|are|was|were) (?:the )?(?:[A-Z][\w'’&.-]*\s*)+\W*$")
 # "What does the grant cover?", "What will the lab do?": the noun after the auxiliary is the subject,
 # and the question asks for a statement about it.
-_WHAT_DO = re.compile(r"^\W*what (?:does|do|did|will|would|can|could|should|has|have|had)\b")
+_WHAT_DO = re.compile(r"^\W*what ((?:[\w-]+ ){0,2})(?:does|do|did|will|would|can|could|should)\b")
 _SAID = re.compile(r"\b(?:say|said|says|tell|told|describe[sd]?|explain(?:ed|s)?|comment(?:ed)?)\b")
 
 
@@ -312,8 +312,15 @@ def question_kind(text: str, answer_type: AnswerType) -> QuestionKind:
     """Open when the question asks for a statement (why, how, what will, what did X say, describe,
     who is <a name>), factoid when it asks for a typed fact or a named thing ("which film")."""
     lowered = text.lower()
-    if _OPEN_START.search(lowered) or _WHAT_DO.search(lowered) or _WHAT_VERB.search(lowered):
+    if _OPEN_START.search(lowered) or _WHAT_VERB.search(lowered):
         return QuestionKind.OPEN
+    what_do = _WHAT_DO.search(lowered)
+    if what_do:
+        # "What does the grant cover?", "What support does IEA offer?": a statement is asked; not so
+        # "What amount did X raise?" or "What film did she direct?" (a typed or named head before the verb).
+        asked = what_do.group(1).split()
+        typed_head = any(w in nouns for w in asked for nouns in (*_HEAD_TYPES.values(), _NAMED_THINGS))
+        return QuestionKind.FACTOID if typed_head else QuestionKind.OPEN
     if _YES_NO.search(lowered) or re.search(r"^\W*what (?:kind|sort|type)s? of\b", lowered):
         return QuestionKind.OPEN
     # "Who are the Frontline Engineers?" asks what they are; "Who is the CEO?" names a role.

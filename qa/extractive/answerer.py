@@ -182,6 +182,10 @@ class ExtractiveAnswerer:
             "sentence": best.sentence.logit,
             "compat": best.features["compat"],
             "untyped": float(found.question.answer_type is AnswerType.OTHER),
+            **{
+                name: best.sentence.features[name]
+                for name in ("coverage", "passage_coverage", "cosine", "names")
+            },
             "least_name": best.sentence.least_name,
             "place_missing": float(place_missing(found.question, best.sentence)),
         }

@@ -26,6 +26,8 @@ WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 SENTENCE_FEATURES = (
     "coverage",  # share of the question's terms (rarity-weighted) the sentence holds
     "coverage_gap",  # its coverage minus the best sentence's
+    "passage_coverage",  # share of the question's terms its passage (with the title) holds
+    "content_coverage",  # share of the question's terms outside its names (what is asked about them)
     "cosine",  # embedding similarity of question and sentence
     "cosine_gap",  # its cosine minus the best embedded sentence's
     "names",  # support of the question's names in the passage (weighted mean)
@@ -72,6 +74,10 @@ CONFIDENCE_FEATURES = (
     "sentence",  # the sentence model's logit of its sentence
     "compat",  # how well its type answers the asked type
     "untyped",  # the question asks for a thing of no entity type ("which sectors")
+    "coverage",  # of the answer's sentence (as in the sentence model)
+    "passage_coverage",
+    "cosine",
+    "names",
     "least_name",  # support of the question's least supported name in its passage
     "place_missing",  # a place the question puts its fact in is missing near the answer
 )

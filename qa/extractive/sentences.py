@@ -79,6 +79,8 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
     if q.head and stem(q.head) in boosted and q.kind is QuestionKind.FACTOID:
         boosted[stem(q.head)] *= 0.3  # "which company": the answering sentence rarely says "company"
     total = sum(boosted.values()) or 1.0
+    content = {t: w for t, w in weights.items() if t not in name_stems}
+    content_total = sum(content.values()) or 1.0
     names = name_words(q.names)
     verb_stems = {stem(v) for v in verbs}
     question_words = {w.lower() for w in words(q.text)}
@@ -93,12 +95,15 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
             per_passage[s.passage.chunk_id] = (title, title | text_stems(s.passage.text), haystack)
         title, passage_stems, haystack = per_passage[s.passage.chunk_id]
         coverage = sum(w * (1.0 if t in stems else 0.35 if t in title else 0.0) for t, w in boosted.items())
+        in_passage = sum(w for t, w in boosted.items() if t in passage_stems)
         mean_name, least = names_support(names, haystack, stems | passage_stems)
         said = stems | {OPPOSITE_VERBS[w] for w in stems if w in OPPOSITE_VERBS}
         passage = s.passage
         s.least_name = least
         s.features = {
             "coverage": coverage / total,
+            "passage_coverage": in_passage / total,
+            "content_coverage": sum(w for t, w in content.items() if t in stems) / content_total,
             "cosine": 0.0,
             "names": mean_name,
             "least_name": least,
