@@ -1,0 +1,283 @@
+"""Fitting the answerer's weights and thresholds on a small synthetic set (fake tagger and
+embedder), the rule of a right answer that fitting and the evaluation share, and the evaluation's
+breakdown by question kind and answer form."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import pytest
+from rich.console import Console
+
+from qa.evaluation.fitting import (
+    GRID,
+    WRONG_COST,
+    Sample,
+    _fit,
+    choose_thresholds,
+    collect,
+    fit_weights,
+    is_right,
+    utility,
+)
+from qa.evaluation.report import breakdown, print_breakdown
+from qa.evaluation.results import EvalRun
+from qa.evaluation.runner import score_question, summarize
+from qa.evaluation.testset import TestCase, document_split
+from qa.extractive import ExtractiveAnswerer
+from qa.extractive.model import MODELS, THRESHOLDS
+from qa.questions import AnswerType
+from qa.types import Answer, Citation, Passage
+from tests.qa.extractive.fakes import BagOfWordsEmbedder, Entity, hand_weights, make_answerer, passage
+
+
+def case(case_id: str, question: str, answers: list[str], doc_ids: list[str], kind: str = "") -> TestCase:
+    extra = {"kind": kind} if kind else {}
+    return TestCase(
+        id=case_id, question=question, answers=answers, doc_ids=doc_ids, answerable=bool(answers), extra=extra
+    )
+
+
+# -- the rule of a right answer -----------------------------------------------------------------
+JOBS = case("jobs", "How many jobs will the lab create?", ["400"], ["acme"])
+ABOUT = case("about", "What will the lab build?", ["delivery robots"], ["acme"], kind="open")
+NONE = case("none", "Who won the 2030 World Cup?", [], [])
+
+
+@pytest.mark.parametrize(
+    ("test_case", "text", "cited", "right"),
+    [
+        (JOBS, "up to 400 engineering jobs", ["acme"], True),
+        (JOBS, "up to 400 engineering jobs", ["other"], True),  # a factoid's fact is right wherever found
+        (JOBS, "€75 million", ["acme"], False),
+        (ABOUT, "The lab will build delivery robots for small shops.", ["acme"], True),
+        (ABOUT, "The lab will build delivery robots for small shops.", ["other"], False),  # must cite gold
+        (ABOUT, "The lab will build delivery robots.", ["other", "acme"], True),
+        (ABOUT, "The lab opened in Lyon.", ["acme"], False),
+        (NONE, "Brazil", ["other"], False),  # answering an unanswerable question is never right
+    ],
+)
+def test_fitting_and_the_evaluation_judge_an_answer_alike(
+    test_case: TestCase, text: str, cited: list[str], right: bool
+) -> None:
+    assert is_right(test_case, text, cited) is right
+    citations = [
+        Citation(doc_id=d, title=d, chunk_id=f"{d}:0", quote=text, start=0, end=len(text)) for d in cited
+    ]
+    answer = Answer(text=text, abstained=False, confidence=0.9, citations=citations, form="passage")
+    outcome = score_question(test_case, answer, [], 3).outcome
+    expected = {True: "correct", False: "wrong" if test_case.answerable else "wrong_answer"}[right]
+    assert outcome == expected
+
+
+def test_the_kind_comes_from_the_test_set() -> None:
+    assert JOBS.kind == "factoid" and ABOUT.kind == "open"
+    typed_open = TestCase(
+        id="t", question="Why?", answers=["x"], doc_ids=[], answerable=True, extra={"type": "open"}
+    )
+    assert typed_open.kind == "open"
+
+
+def test_the_split_is_by_document_group_stable_and_about_one_in_three_held_out() -> None:
+    assert document_split("story-p0") == document_split("story-p1") == document_split("story")
+    ids = [f"doc-{i}" for i in range(300)]
+    held = sum(document_split(d) == "heldout" for d in ids)
+    assert 70 < held < 130
+    assert [document_split(d) for d in ids] == [document_split(d) for d in ids]
+    dev = next(d for d in ids if document_split(d) == "dev")
+    out = next(d for d in ids if document_split(d) == "heldout")
+    assert replace_ids(JOBS, [dev]).split == "dev" and replace_ids(JOBS, [out]).split == "heldout"
+    assert replace_ids(JOBS, [dev, out]).split == "mixed"
+
+
+def replace_ids(test_case: TestCase, doc_ids: list[str]) -> TestCase:
+    return test_case.model_copy(update={"doc_ids": doc_ids})
+
+
+# -- the evaluation's breakdown ------------------------------------------------------------------
+def scored(test_case: TestCase, text: str, form: str, doc_id: str = "acme") -> object:
+    if not form:
+        answer = Answer(text="The announcements don't say.", abstained=True, confidence=0.1)
+    else:
+        cite = Citation(
+            doc_id=doc_id, title=doc_id, chunk_id=f"{doc_id}:0", quote=text, start=0, end=len(text)
+        )
+        answer = Answer(text=text, abstained=False, confidence=0.9, citations=[cite], form=form)
+    return score_question(test_case, answer, [], 3)
+
+
+def test_the_breakdown_counts_outcomes_per_kind_and_per_form() -> None:
+    results = [
+        scored(JOBS, "up to 400 engineering jobs", "span"),
+        scored(replace_ids(JOBS, ["acme"]).model_copy(update={"id": "j2"}), "€75 million", "span"),
+        scored(JOBS.model_copy(update={"id": "j3"}), "The lab will create 400 jobs.", "passage"),
+        scored(ABOUT, "The lab will build delivery robots.", "passage"),
+        scored(
+            ABOUT.model_copy(update={"id": "a2"}), "The lab will build delivery robots.", "passage", "other"
+        ),
+        scored(ABOUT.model_copy(update={"id": "a3"}), "", ""),
+        scored(NONE, "", ""),
+        scored(NONE.model_copy(update={"id": "n2"}), "Brazil", "span", "other"),
+    ]
+    run = EvalRun(results=results, summary=summarize(results, 3))  # type: ignore[arg-type]
+    groups = {name: dict(counts) for name, counts in breakdown(run).items()}
+    assert groups == {
+        "kind factoid": {"correct": 2, "wrong": 1},
+        "kind open": {"correct": 1, "wrong": 1, "abstained": 1},
+        "kind unanswerable": {"correct_abstain": 1, "wrong_answer": 1},
+        "form span": {"correct": 1, "wrong": 1},
+        "form passage": {"correct": 2, "wrong": 1},
+        "form abstained": {"abstained": 1},
+    }
+    console = Console(record=True, width=120)
+    print_breakdown(run, console)
+    lines = console.export_text().splitlines()
+    assert any(
+        line.startswith("kind open") and "3 questions" in line and "right 1 (33%)" in line for line in lines
+    )
+    assert any(line.startswith("kind unanswerable") and "abstained 1" in line for line in lines)
+
+
+# -- fitting ----------------------------------------------------------------------------------
+def test_a_model_fitted_on_separable_rows_ranks_every_positive_first() -> None:
+    features = MODELS["span"]
+    rows, labels = [], []
+    for i in range(20):
+        good = i % 2 == 0
+        row = dict.fromkeys(features, 0.1 * (i % 3))
+        row["candidate"] = 3.0 + i * 0.1 if good else -1.0 - i * 0.1
+        row["margin"] = 2.0 if good else 0.2
+        rows.append([row[f] for f in features])
+        labels.append(int(good))
+    model = _fit("span", rows, labels)
+    assert tuple(model.weights) == features
+    scores = [model.logit(dict(zip(features, row, strict=True))) for row in rows]
+    ranked = [label for _, label in sorted(zip(scores, labels, strict=True), reverse=True)]
+    assert ranked == [1] * 10 + [0] * 10
+    assert model.weights["candidate"] > 0
+
+
+def test_fitting_refuses_rows_of_one_class() -> None:
+    with pytest.raises(ValueError, match="span"):
+        _fit("span", [[0.0] * len(MODELS["span"])] * 3, [1, 1, 1])
+
+
+SHOPS = "Acme Lab\n\nThe lab will build delivery robots for small shops. It opened on a rainy Monday."
+
+
+def open_sample(case_id: str, answers: list[str], logit: float, answerer: ExtractiveAnswerer) -> Sample:
+    """An open question whose best sentence has the given logit (so its probability is known)."""
+    test_case = case(case_id, "What will the lab build?", answers, ["acme"] if answers else [], kind="open")
+    sample = Sample(test_case, [passage(SHOPS, "acme")], [])
+    sample.found = answerer.deliberate(test_case.question, sample.passages)
+    sample.found.sentences = sample.found.sentences[:1]  # no neighbour to join
+    sample.found.sentences[0].logit = logit
+    return sample
+
+
+def logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
+def test_the_open_threshold_chosen_maximises_the_utility() -> None:
+    answerer = make_answerer()
+    samples = [
+        open_sample("a", ["delivery robots"], logit(0.92), answerer),  # right
+        open_sample("b", ["delivery robots"], logit(0.72), answerer),  # right
+        open_sample("c", ["parcel lockers"], logit(0.62), answerer),  # wrong
+        open_sample("d", ["parcel lockers"], logit(0.22), answerer),  # wrong
+        open_sample("e", [], logit(0.82), answerer),  # unanswerable: answering it is wrong
+    ]
+    chosen = choose_thresholds(samples, answerer)
+    # Answering only "a" gains 1 and abstaining on "e" 1; any lower threshold answers "e" (-1.5).
+    assert chosen["open"] == 0.9
+    by_threshold = {}
+    for t in GRID:
+        answerer.weights = replace(answerer.weights, thresholds={**chosen, "open": t})
+        by_threshold[t] = utility(samples, answerer)
+    assert by_threshold[0.9] == max(by_threshold.values()) == 2.0
+    assert by_threshold[0.7] == 2.0 - WRONG_COST  # "a" and "b" right, "e" answered
+    assert set(chosen) == set(THRESHOLDS)
+
+
+DOC = (
+    "Acme Robotics Opens Lab in Lyon\n\n"
+    "LYON, 3 March 2025 — Acme Robotics today opened a research lab in Lyon. "
+    "The lab will create up to 400 engineering jobs by 2028. "
+    "Acme is investing €75 million in the site over five years. "
+    "The lab will be led by Lena Berg, the chief technology officer. "
+    "The first robots built at the lab will ship in September 2026."
+)
+ENTITIES = [
+    Entity("up to 400 engineering jobs", AnswerType.QUANTITY),
+    Entity("€75 million", AnswerType.MONEY),
+    Entity("five years", AnswerType.DATE, specific=False),
+    Entity("3 March 2025", AnswerType.DATE),
+    Entity("September 2026", AnswerType.DATE),
+    Entity("2028", AnswerType.DATE),
+    Entity("Lena Berg", AnswerType.PERSON),
+    Entity("Acme Robotics", AnswerType.ORGANISATION),
+    Entity("Lyon", AnswerType.PLACE),
+]
+TRAINING = [
+    case("jobs", "How many jobs will the lab create?", ["400"], ["acme"]),
+    case("money", "How much is Acme investing in the site?", ["€75 million"], ["acme"]),
+    case("ship", "When will the first robots ship?", ["September 2026"], ["acme"]),
+    case("lead", "Who will lead the lab?", ["Lena Berg"], ["acme"]),
+    case("years", "When will the lab create its jobs?", ["2028"], ["acme"]),
+    case("sales", "How much will the robots cost?", [], []),
+    case("staff", "How many robots will Acme sell in 2030?", [], []),
+    case("open", "What will the lab create?", ["400 engineering jobs"], ["acme"], kind="open"),
+    case("about", "What does the lab do?", ["Acme Robotics"], ["acme"], kind="open"),
+    case("why", "Why did Acme pick the Lyon site?", [], []),
+]
+
+
+def training_samples() -> list[Sample]:
+    def retrieve(question: str) -> tuple[list[Passage], list[float]]:
+        asked.append(question)
+        return [passage(DOC, "acme")], BagOfWordsEmbedder().embed([question])[0]
+
+    asked: list[str] = []
+    samples = collect(TRAINING, retrieve)
+    assert asked == [c.question for c in TRAINING]  # one retrieval per question
+    return samples
+
+
+def test_the_factoid_thresholds_chosen_are_the_best_pair_on_the_grid() -> None:
+    answerer = make_answerer(ENTITIES)
+    samples = training_samples()
+    for s in samples:
+        s.found = answerer.deliberate(s.case.question, s.passages, s.query_embedding)
+    chosen = choose_thresholds(samples, answerer)
+    factoids = [s for s in samples if s.found and s.found.question.kind.value == "factoid"]
+
+    def value(span: float, passage_: float) -> float:
+        answerer.weights = replace(answerer.weights, thresholds={**chosen, "span": span, "passage": passage_})
+        return utility(factoids, answerer)
+
+    best = max(value(a, b) for a in GRID for b in GRID)
+    assert value(chosen["span"], chosen["passage"]) == best
+    assert best > value(0.05, 0.05)  # answering everything is worse: the thresholds matter here
+
+
+def test_fit_weights_fits_every_model_and_threshold_and_leaves_them_with_the_answerer() -> None:
+    answerer = make_answerer(ENTITIES, hand_weights(thresholds={"span": 0.95, "passage": 0.95, "open": 0.95}))
+    samples = training_samples()
+    weights = fit_weights(samples, answerer, {"split": "dev"})
+    assert answerer.weights is weights
+    for name, features in MODELS.items():
+        assert tuple(weights[name].weights) == features
+    assert set(weights.thresholds) == set(THRESHOLDS) and all(t in GRID for t in weights.thresholds.values())
+    assert weights.fitted_on["split"] == "dev" and weights.fitted_on["questions"] == len(TRAINING)
+    # On its own training questions the fitted answerer does at least as well as the hand-made one.
+    fitted = utility(samples, answerer)
+    hand = make_answerer(ENTITIES)
+    for s in samples:
+        s.found = hand.deliberate(s.case.question, s.passages, s.query_embedding)
+    assert fitted >= utility(samples, hand)
+    answer = ExtractiveAnswerer(answerer.embedder, answerer.spans, weights=weights).answer(
+        "How many jobs will the lab create?", [passage(DOC, "acme")]
+    )
+    assert not answer.abstained and "400" in answer.text
