@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.evidence import name_words, names_support, stem, text_stems
+from qa.evidence import name_words, names_support, same_answer, stem, text_stems, vote_key
 from qa.questions import analyse
 from qa.text import words
 
@@ -72,3 +72,9 @@ def test_a_long_words_inflections_share_its_stem() -> None:
 )
 def test_a_short_words_inflections_share_its_stem(word: str, form: str) -> None:
     assert stem(word) == stem(form)
+
+
+def test_spellings_with_and_without_accents_are_one_answer() -> None:
+    assert vote_key("Tadej Pogačar") == vote_key("Tadej Pogacar")
+    assert same_answer(vote_key("Beijing, China"), "Beijing")
+    assert not same_answer(vote_key("Beijing"), "Shanghai")
