@@ -178,6 +178,40 @@ OFF_TOPIC = [
 ]
 
 
+# Wrong answers found while writing these tests (see each reason); strict, so a fix shows up.
+WRONG: dict[str, str] = {
+    "How many jobs will Halden Semiconductor's Penang design centre create?": (
+        "answers '300 engineering jobs', the figure the correction itself says was wrong"
+    ),
+    "Which company is acquiring Brightlake Analytics?": (
+        "answers 'Corvane' cited from kestrel-labs-appoints-ceo, not the acquisition's own article"
+    ),
+    "Which Singapore ministry is Auralis partnering with?": (
+        "answers the whole title-case headline: head_candidates in qa/spans.py takes every capitalised "
+        "word before 'Ministry' in 'Auralis and Singapore's Ministry of Health Launch ...'"
+    ),
+}
+UNANSWERED_WRONGLY: dict[str, str] = {
+    "What will Quill Note Pro cost in Germany?": (
+        "answers 'It costs US$8 per month ...' (a passage about another price): the passage fallback "
+        "does not require the asked place ('in Germany') near the answer"
+    ),
+}
+OFF_TOPIC_REASON = (
+    "qa/extractive/answerer.py _abstain offers the best guess's document without asking _on_topic, so "
+    "an unrelated company announcement is listed as related"
+)
+
+
+def known(rows: list[tuple[str, ...]], reasons: dict[str, str]) -> list[object]:
+    return [
+        pytest.param(*row, marks=pytest.mark.xfail(strict=True, reason=reasons[row[0]]))
+        if row[0] in reasons
+        else row
+        for row in rows
+    ]
+
+
 def check_offsets(service: QAService, answer: Answer) -> None:
     """Every quote and answer span is an exact slice of the stored cleaned document."""
     assert answer.citations
@@ -189,7 +223,7 @@ def check_offsets(service: QAService, answer: Answer) -> None:
         assert text[citation.answer_start : citation.answer_end] == answer.text
 
 
-@pytest.mark.parametrize(("question", "expected", "doc_id"), ANSWERABLE)
+@pytest.mark.parametrize(("question", "expected", "doc_id"), known(ANSWERABLE, WRONG))
 def test_a_factoid_is_answered_by_its_span_with_an_exact_citation(
     corpus_service: QAService, question: str, expected: str, doc_id: str
 ) -> None:
@@ -225,7 +259,7 @@ def test_the_seed_question_is_answered_from_the_seed_article(corpus_service: QAS
     check_offsets(corpus_service, answer)
 
 
-@pytest.mark.parametrize(("question", "on_topic"), UNANSWERABLE)
+@pytest.mark.parametrize(("question", "on_topic"), known(UNANSWERABLE, UNANSWERED_WRONGLY))
 def test_abstains_when_the_corpus_does_not_say(
     corpus_service: QAService, question: str, on_topic: str
 ) -> None:
@@ -237,14 +271,22 @@ def test_abstains_when_the_corpus_does_not_say(
 
 
 @pytest.mark.parametrize("question", OFF_TOPIC)
-def test_an_off_topic_question_is_abstained_on_without_related_announcements(
+def test_an_off_topic_question_is_abstained_on(corpus_service: QAService, question: str) -> None:
+    answer = corpus_service.ask(question)
+    assert answer.abstained and answer.form == "" and answer.citations == []
+
+
+@pytest.mark.xfail(strict=True, reason=OFF_TOPIC_REASON)
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_an_off_topic_question_offers_no_related_announcement(
     corpus_service: QAService, question: str
 ) -> None:
-    answer = corpus_service.ask(question)
-    assert answer.abstained and answer.citations == []
-    assert answer.related == []
+    assert corpus_service.ask(question).related == []
 
 
+@pytest.mark.xfail(
+    strict=True, reason=WRONG["How many jobs will Halden Semiconductor's Penang design centre create?"]
+)
 def test_correction_supersedes_the_earlier_release(corpus_service: QAService) -> None:
     answer = corpus_service.ask("How many jobs will Halden Semiconductor's Penang design centre create?")
     assert answer.text == "250 engineering jobs"
