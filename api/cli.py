@@ -216,7 +216,7 @@ def serve(
 @app.command("eval", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def evaluate_command(
     ctx: typer.Context,
-    testset: Annotated[Path, typer.Argument(help="JSONL test set.")],
+    testsets: Annotated[list[Path], typer.Argument(help="JSONL test set(s) about the same corpus.")],
     corpus: Annotated[
         Path | None, typer.Option(help="Ingest this corpus into a fresh temporary store first.")
     ] = None,
@@ -249,9 +249,12 @@ def evaluate_command(
     settings = _settings()
 
     def body() -> list[str]:
-        cases, problems = load_testset(testset, strict=strict)
-        for problem in problems:
-            err.print(f"[yellow]skipped[/yellow] {escape(str(problem))}", highlight=False)
+        cases = []
+        for testset in testsets:
+            found, problems = load_testset(testset, strict=strict)
+            cases += found
+            for problem in problems:
+                err.print(f"[yellow]skipped[/yellow] {testset}: {escape(str(problem))}", highlight=False)
         cases = _in_split(cases, split)
         with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
             run_settings = (

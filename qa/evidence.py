@@ -5,13 +5,12 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+
+import snowballstemmer
 
 from qa.lexical import STOPWORDS
 from qa.questions import AnswerType
-from qa.spans import Candidate
 from qa.text import words
-from qa.types import Passage
 
 ABSTAIN_TEXT = "The announcements don't say."
 SUPERSEDED = re.compile(
@@ -26,26 +25,10 @@ CORRECTION = re.compile(
     re.IGNORECASE,
 )
 
-# Logistic weights of the confidence, fitted (scripts/calibrate.py) on the project's evaluation set
-# and the RGB real-news development set together, so neither alone decides them. The strongest
-# signal is the margin over the best different answer; a name of the question missing from the
-# evidence and a candidate of a neighbouring type pull it down.
-CONFIDENCE_WEIGHTS = {
-    "coverage": 0.65,
-    "cosine": -0.74,
-    "names": 0.84,
-    "fit": 0.98,
-    "margin": 1.94,
-    "both_rankings": -0.67,
-    "rank": -0.25,
-    "verbs": 0.78,
-}
-CONFIDENCE_BIAS = -1.91
-
 # Verbs (as stems) whose doer is the other verb's undergoer: who lost to whom says who won.
 OPPOSITE_VERBS = {"win": "lose", "lose": "win"}
 
-# Types whose answer may be "Proper-Name HEAD" ("Part-Dieu district", "Codex for Teachers hackathons").
+# Types whose answer may be "Proper-Name HEAD" ("Old Town district", "Code for Kids hackathons").
 HEAD_TYPED = frozenset({AnswerType.OTHER, AnswerType.PLACE, AnswerType.ORGANISATION})
 
 # How well an entity of one type answers a question of another (1 = the right type).
@@ -66,37 +49,11 @@ COMPATIBLE: dict[AnswerType, dict[AnswerType, float]] = {
 }
 
 
-@dataclass
-class Evidence:
-    """One sentence of a retrieved passage, with its offsets in the document."""
-
-    passage: Passage
-    rank: int
-    start: int
-    end: int
-    text: str
-    coverage: float = 0.0
-    names: float = 1.0  # support of the question's names in the passage or title (0-1)
-    least_name: float = 1.0  # support of the least supported name
-    cosine: float = 0.0
-    verbs: float = 1.0  # share of the question's verbs (or their families) the sentence uses
-    score: float = 0.0
-
-
-@dataclass
-class Choice:
-    evidence: Evidence
-    candidate: Candidate | None
-    score: float
-    fit: float = 1.0  # how well the candidate fits the question (0-1): its type, specificity, names
-    type_fit: float = 1.0  # how well its type alone fits the question's (COMPATIBLE)
-
-
 def name_support(name: list[str], haystack: str, context: set[str]) -> float:
     """1 when the question's name occurs as a phrase in the passage, less when only its words do.
 
     A quarter is found under either spelling ("Q3" / "third quarter"), a possessive without its
-    "'s", and a number counts double: "Wimbledon 2019" is not supported by a 2018 report.
+    "'s", and a number counts double: "Open 2019" is not supported by a 2018 report.
     """
     if not name:
         return 1.0
@@ -198,7 +155,7 @@ def date_precision(text: str) -> float:
 
 
 def vote_key(text: str) -> str:
-    """An answer's words without accents: "Tadej Pogačar" and "Tadej Pogacar" are one answer."""
+    """An answer's words without accents: "José Núñez" and "Jose Nunez" are one answer."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return " ".join(words(plain))
 
@@ -207,34 +164,6 @@ def same_answer(key: str, text: str) -> bool:
     """Whether ``text`` gives the answer ``key`` at another granularity ("Beijing" / "Beijing, China")."""
     other = vote_key(text)
     return other == key or f" {other} " in f" {key} " or f" {key} " in f" {other} "
-
-
-def add_votes(choices: list[Choice], wants: str = "") -> None:
-    """Reward an answer that several independent sentences give (news repeats the facts).
-
-    A sentence only votes for a candidate when it is about the question's names and does not
-    give the candidate the opposite role ("Halep beats Williams" is no vote for Williams winning).
-    """
-    support: dict[str, set[tuple[str, int]]] = {}
-    for choice in choices:
-        cand = choice.candidate
-        if cand is None or choice.fit < 0.5 or choice.evidence.names < 0.6:
-            continue
-        if wants and cand.role and cand.role != wants:
-            continue
-        key = vote_key(cand.text)
-        support.setdefault(key, set()).add((choice.evidence.passage.doc_id, choice.evidence.start))
-    for choice in choices:
-        if choice.candidate is not None:
-            key = vote_key(choice.candidate.text)
-            # A full name or date also collects the votes of its short forms ("Corvane" for "Corvane
-            # Systems", "2017" for "July 21, 2017"); not free text ("Pro" for "Quill Note Pro").
-            typed = choice.candidate.answer_type is not AnswerType.OTHER
-            voters = set().union(
-                *(v for k, v in support.items() if k == key or (typed and f" {k} " in f" {key} "))
-            )
-            others = len(voters - {(choice.evidence.passage.doc_id, choice.evidence.start)})
-            choice.score += 0.12 * min(others, 3) * choice.fit
 
 
 def title_names(title: str) -> set[str]:
@@ -281,13 +210,13 @@ IRREGULAR = {
     "defeats": "win",
     "defeating": "win",
     "clinched": "win",
-    "purchased": "acqui",
-    "purchases": "acqui",
-    "buys": "acqui",
-    "buy": "acqui",
-    "bought": "acqui",
-    "directed": "direc",
-    "helmed": "direc",
+    "purchased": "acquire",
+    "purchases": "acquire",
+    "buys": "acquire",
+    "buy": "acquire",
+    "bought": "acquire",
+    "directed": "direct",
+    "helmed": "direct",
 }
 
 
@@ -297,10 +226,20 @@ def lemma(word: str) -> str:
     return IRREGULAR.get(word, word)
 
 
+_STEMMER = snowballstemmer.stemmer("english")
+# Agent nouns and nominalisations a question uses for the verb the text uses ("the director of X"
+# is who directed it; "the acquisition of X" is who acquired it). Snowball keeps them apart.
+_SAME_AS_VERB = {"director": "direct", "acquisit": "acquir", "acquirer": "acquir", "founder": "found"}
+
+
 @functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
+    """The Snowball (Porter 2) stem of the word's lemma; numbers keep their digits ("1,200" -> "1200")."""
     word = lemma(word)
-    return word[:5] if len(word) > 5 and not any(c.isdigit() for c in word) else word.replace(",", "")
+    if any(c.isdigit() for c in word):
+        return word.replace(",", "")
+    stemmed = str(_STEMMER.stemWord(word))
+    return _SAME_AS_VERB.get(stemmed, stemmed)
 
 
 # A country and its adjective name the same thing in a question and in the news ("the French
@@ -388,8 +327,8 @@ def text_stems(text: str) -> set[str]:
     if "uarter" in text:
         stems |= {_QUARTER_NUMBERS[m.group(1).lower()] for m in _QUARTER_WORDS.finditer(text)}
     stems |= {_NUMBER_FORMS[w] for w in found if w in _NUMBER_FORMS}
-    # "Chief Financial Officer" is the "CFO" a question asks about; "Ministry of Digital
-    # Development and Information" its "MDDI" (the whole run and each part between "of"/"and").
+    # "Chief Financial Officer" is the "CFO" a question asks about; "Ministry of Trade and
+    # Industry" its "MTI" (the whole run and each part between "of"/"and").
     for match in _TITLE_RUN.finditer(text):
         run = match.group().split()
         parts: list[list[str]] = [run, []]

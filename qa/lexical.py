@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 
 # Bumped when lexical_tokens changes: an index saved with other terms is rebuilt, not misread.
-TOKENS_VERSION = 3  # 2: words with accents stay whole ("Lucía", not "luc" + "a"); 3: "_" joins words
+TOKENS_VERSION = 3  # 2: words with accents stay whole ("José", not "jos" + "é"); 3: "_" joins words
 
 
 def lexical_tokens(text: str) -> list[str]:

@@ -27,7 +27,7 @@ class AnswerType(StrEnum):
     OTHER = "other"
 
 
-# Head nouns of "which/what X" questions (and of keyword queries like "Super Bowl 2021 location").
+# Head nouns of "which/what X" questions (and of keyword queries like "Grand Prix 2021 location").
 _HEAD_TYPES: dict[AnswerType, frozenset[str]] = {
     AnswerType.ORGANISATION: frozenset(
         """company companies firm firms organisation organization organisations organizations team
@@ -158,7 +158,7 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
         if any(t in _HEAD_TYPES[AnswerType.ORGANISATION] for t in tokens) or _ORG_VERBS.search(q):
             return AnswerType.ORGANISATION, ""
         return AnswerType.PERSON, ""
-    # Keyword queries ("Super Bowl 2021 location"): any type noun in the text decides.
+    # Keyword queries ("Grand Prix 2021 location"): any type noun in the text decides.
     for token in reversed(tokens):
         for answer_type, nouns in _HEAD_TYPES.items():
             if token in nouns and token not in {"when", "where", "time"}:
@@ -215,7 +215,7 @@ def generic_head(question: str) -> str:
             for original in tokens[i + 1 : i + 10]:
                 nxt = original.lower()
                 if run and original[0].isupper():
-                    break  # a name follows the noun: "the lab OpenAI is creating"
+                    break  # a name follows the noun: "the lab Acme is creating"
                 if nxt in _SKIP_AFTER_WH or nxt in STOPWORDS:
                     if run:
                         break

@@ -182,9 +182,10 @@ def _candidates(doc: Any) -> list[Candidate]:
         if answer_type is None:
             continue
         if ent.label_ in {"PERSON", "GPE", "LOC", "FAC"} and ent.text.split()[-1].lower() in _ORG_SUFFIX:
-            answer_type = AnswerType.ORGANISATION  # the small model often calls "Kestrel Labs" a person
+            # the small model often calls a company ("Acme Labs") a person
+            answer_type = AnswerType.ORGANISATION
         elif ent.label_ in {"ORG", "GPE"} and _introduced_as_person(text, ent.start_char, ent.end_char):
-            answer_type = AnswerType.PERSON  # "the appointment of Lucía Ferrer as Chief Financial Officer"
+            answer_type = AnswerType.PERSON  # "the appointment of Ana Ruiz as Chief Financial Officer"
         start, end = ent.start_char, ent.end_char
         specific = True
         if answer_type is AnswerType.QUANTITY:
@@ -204,7 +205,7 @@ def _candidates(doc: Any) -> list[Candidate]:
             region = next(
                 (e for e in doc.ents if e.label_ in {"GPE", "LOC"} and e.start_char == end + 2), None
             )
-            # Not when that place does something: "in PyeongChang, South Korea, Norway came out on top".
+            # Not when that place does something: "in Lyon, France, Sweden came out on top".
             if region is not None and text[end : end + 2] == ", " and _role(region.root)[0] != "agent":
                 end = region.end_char
         if answer_type in {AnswerType.QUANTITY, AnswerType.MONEY}:
@@ -214,7 +215,7 @@ def _candidates(doc: Any) -> list[Candidate]:
         label = ent.label_
         cut = _before_headline_verb(text, start, end)
         if cut < end and answer_type in NAMED and " " not in text[start:cut].strip():
-            # The tagger read "Argentina Heads" as one person: its label for what is left is a guess.
+            # The tagger read "<Country> Heads" as one person: its label for what is left is a guess.
             label, answer_type = "PROPN", AnswerType.OTHER
         end = cut
         span = text[start:end]
@@ -255,7 +256,7 @@ _NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}")
 
 
 def _listed_names(found: list[Candidate]) -> list[Candidate]:
-    """Names inside a span the tagger ran across a flattened list ("Since 1937 · 2020 - DeVonta
+    """Names inside a span the tagger ran across a flattened list ("Since 1990 · 2020 - Jane
     Smith"): each part that is a name of two to four capitalised words, as an untagged name."""
     listed = []
     for cand in found:
@@ -274,7 +275,7 @@ def _listed_names(found: list[Candidate]) -> list[Candidate]:
 
 
 def _untagged_name(chunk: Any, span: str, start: int, named: list[tuple[int, int]]) -> bool:
-    """A proper-noun phrase ("Facebook") the entity tagger left out: every word capitalised."""
+    """A proper-noun phrase ("Acme") the entity tagger left out: every word capitalised."""
     return (
         chunk.root.pos_ == "PROPN"
         and bool(span)
@@ -293,7 +294,7 @@ _HEADLINE_VERB = re.compile(
 )
 
 
-_SCORE = re.compile(r"\s\d{1,2}\s?[-–]\s?\d{1,2}\b")  # "defeating Croatia 4-2"
+_SCORE = re.compile(r"\s\d{1,2}\s?[-–]\s?\d{1,2}\b")  # "defeating Spain 4-2"
 
 
 def _before_headline_verb(text: str, start: int, end: int) -> int:
@@ -356,18 +357,18 @@ _WIN = frozenset({"win", "wins", "won", "victory", "victories", "triumph", "triu
 
 
 def _role(token: Any) -> tuple[str, str]:
-    """Whether a token is the doer or the undergoer of a verb: "Halep beat Williams" -> agent, patient."""
+    """Whether a token is the doer or the undergoer of a verb: "A beat B" -> agent, patient."""
     head = token.head
     if token.dep_ in {"conj", "appos"} and head is not token:
-        return _role(head)  # "Halep and Kerber beat ...", "in Tampa, Florida"
+        return _role(head)  # "A and B beat ...", "in Austin, Texas"
     if token.dep_ == "nsubj" and head.pos_ in {"VERB", "AUX"}:
         return "agent", head.text.lower()
     if token.dep_ == "pobj" and head.text.lower() == "by" and head.head.pos_ == "VERB":
         return "agent", head.head.text.lower()
     if token.dep_ == "pobj" and head.text.lower() == "to" and head.head.text.lower() in _LOSE:
-        return "patient", head.head.text.lower()  # "Williams lost to Andreescu"
+        return "patient", head.head.text.lower()  # "B lost to A"
     if token.dep_ == "pobj" and head.text.lower() in {"over", "against"} and head.head.text.lower() in _WIN:
-        return "patient", head.head.text.lower()  # "a 1-0 victory over Argentina"
+        return "patient", head.head.text.lower()  # "a 1-0 victory over Spain"
     if token.dep_ in {"dobj", "nsubjpass"} and head.pos_ == "VERB":
         return "patient", head.text.lower()
     if token.dep_ == "pobj" and head.text.lower() in {"in", "at"}:

@@ -11,7 +11,7 @@ _ABBREVIATIONS = frozenset(
     feb mar apr jun jul aug sep sept oct nov dec approx est fig e.g i.e u.s u.k u.n a.m p.m""".split()
 )
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)|\n+")
-# Letters of any script ("Lucía", "Pogačar"), digits and the signs amounts carry (\w also takes
+# Letters of any script ("José", "Dvořák"), digits and the signs amounts carry (\w also takes
 # "_", rare in news: one class is twice as fast as excluding it).
 _WORD = re.compile(r"[\w$€£¥%]+(?:[.,'’\-/][\w%]+)*")
 

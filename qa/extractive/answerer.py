@@ -105,7 +105,7 @@ class ExtractiveAnswerer:
         model = self.weights["sentence"]
         for s in sentences:
             s.logit = model.logit(s.features)
-        lift = max(model.weights["cosine"], 0.0)
+        lift = max(model.weights["cosine"], 0.0) + max(model.weights["open_cosine"], 0.0)
         ranked = sorted(sentences, key=lambda s: -s.logit)
         first = ranked[: self.max_sentences]
         self._add_cosines(first, qvec)
@@ -122,6 +122,7 @@ class ExtractiveAnswerer:
         model = self.weights["sentence"]
         for s, vec in zip(sentences, self._embed([s.text for s in sentences]), strict=True):
             s.features["cosine"] = sum(a * b for a, b in zip(qvec, vec, strict=True))
+            s.features["open_cosine"] = s.features["open"] * s.features["cosine"]
             s.logit = model.logit(s.features)
 
     def _choices(self, q: Question, top: list[Sentence], verbs: list[str]) -> list[Choice]:

@@ -1,7 +1,7 @@
 """Answer candidates of a factoid question and the named features the candidate model scores.
 
 Candidates come from the span finder (entities widened to whole answers) and from the question's
-head noun ("the Ancoats district" for "In which district ...?"). A few filters are rules for
+head noun ("the Old Town district" for "In which district ...?"). A few filters are rules for
 classes of questions, each with examples from several documents: never answer with what the
 question itself names, never with a press release's dateline unless the question asks when or
 where something was announced. Everything else is a feature; the fitted candidate model weighs it.
@@ -33,10 +33,10 @@ from qa.text import word_spans, words
 _OWNER = re.compile(r"([A-Z][\w-]*)['’]s\s+(?=\S)")
 _FLIPPED = {"agent": "patient", "patient": "agent"}
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-# A country naming a currency ("300 million Singapore dollars") is a unit, not an echo of the question.
+# A country naming a currency ("300 million Hong Kong dollars") is a unit, not an echo of the question.
 _CURRENCY_NAME = re.compile(r"\b[A-Z]\w+\s+(?:dollars?|pounds?|francs?|pesos?|rupees?|krona|kronor|yuan)\b")
 _RELEASE_WORDS = re.compile(r"\b(announce|announced|release|released|published|dated)\b")
-# Heads a name usually carries in the text ("the Ancoats district"), unlike "company".
+# Heads a name usually carries in the text ("the Old Town district"), unlike "company".
 NAMED_WITH_HEAD = frozenset(
     {"district", "neighbourhood", "neighborhood", "suburb", "borough", "quarter", "park"}
 )
@@ -99,7 +99,7 @@ def asked_phrase(q: Question) -> set[str]:
         if token.lower() in {"which", "what"}:
             phrase = [stem(t) for t in tokens[i + 1 : i + 6]]
             if head in phrase:
-                # Not the names in it: "Which Singapore ministry" is not answered by "Singapore Health".
+                # Not the names in it: "Which Kenyan ministry" is not answered by "Kenya Health".
                 asked = tokens[i + 1 : i + 1 + phrase.index(head) + 1]
                 return {stem(t) for t in asked if not t[0].isupper()}
     return {head}
@@ -144,7 +144,7 @@ def _fit(q: Question, qw: QuestionWords, cand: Candidate) -> tuple[Candidate, fl
     compat = COMPATIBLE[q.answer_type].get(cand.answer_type, 0.0)
     guessed = cand.label == "PROPN" and q.answer_type in NAMED
     if guessed:
-        compat = max(compat, 0.5)  # a proper noun the tagger missed ("acquired by Facebook")
+        compat = max(compat, 0.5)  # a proper noun the tagger missed ("acquired by Acme")
     same_verb = stem(cand.verb) in qw.stems
     if stem(cand.verb) in qw.opposite_verbs and cand.role in _FLIPPED:
         # "X lost to Y" says who won as "Y beat X" does.
@@ -155,7 +155,7 @@ def _fit(q: Question, qw: QuestionWords, cand: Candidate) -> tuple[Candidate, fl
         return None
     owner = _OWNER.match(cand.text)
     if owner and stem(owner.group(1)) in qw.stems:
-        # "Singapore's Ministry of Health" for "Which Singapore ministry ...?"
+        # "Kenya's Ministry of Health" for "Which Kenyan ministry ...?"
         cand = replace(cand, start=cand.start + owner.end(), text=cand.text[owner.end() :])
     return cand, compat, same_verb
 
@@ -241,7 +241,7 @@ def _anchors(sentence: str, question_words: frozenset[str] | set[str]) -> list[f
 def _before_question_words(cand: Candidate, question_words: frozenset[str]) -> Candidate | None:
     """The part of a name before the first word the question uses, when that part is a name.
 
-    Words match whole (or as one verb: "Wins" for "won"), not by stem: "Harrow Street Advisors"
+    Words match whole (or as one verb: "Wins" for "won"), not by stem: "Elm Street Advisors"
     keeps its last word when the question asks who "advised".
     """
     for span in word_spans(cand.text):

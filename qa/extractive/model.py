@@ -44,6 +44,11 @@ SENTENCE_FEATURES = (
     "attribution",  # names who said the quote before it ("— Name, Title")
     "quote_asked",  # a quotation, and the question asks what someone said
     "open",  # the question is open (the sentence itself is the answer)
+    # An open question's answer restates less of it than a factoid's sentence does: the same
+    # signals, weighed apart for open questions.
+    "open_cosine",
+    "open_content_coverage",
+    "open_lead",
 )
 CANDIDATE_FEATURES = (
     "sentence",  # the sentence model's logit
@@ -52,7 +57,7 @@ CANDIDATE_FEATURES = (
     "specific",  # not a vague span ("three", "the coming years")
     "proximity",  # nearness to the question's words in the sentence
     "closeness",  # nearness to the question's numbers ("the 2019 winner")
-    "has_head",  # carries the asked noun ("the Ancoats district" for "which district")
+    "has_head",  # carries the asked noun ("the Old Town district" for "which district")
     "numeric_echo",  # a number that shares words with the question ("620 employees")
     "role_own_verb",  # doer (or undergoer, as asked) of the question's own verb
     "role_match",  # in the asked role of another verb

@@ -121,7 +121,11 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
             "open": float(q.kind is QuestionKind.OPEN),
         }
     best = max(s.features["coverage"] for s in sentences)
+    is_open = float(q.kind is QuestionKind.OPEN)
     for s in sentences:
+        s.features["open_content_coverage"] = is_open * s.features["content_coverage"]
+        s.features["open_lead"] = is_open * s.features["lead"]
+        s.features["open_cosine"] = 0.0
         s.features["coverage_gap"] = s.features["coverage"] - best
         s.features["cosine_gap"] = 0.0
 

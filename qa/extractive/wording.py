@@ -18,7 +18,7 @@ NEARBY_CHARS = 300  # the sentence, the one or two before it, and the headline
 
 
 def locatives(question: str) -> list[str]:
-    """Capitalised places the question puts its fact in ("in Lagos", "at Konza Technopolis");
+    """Capitalised places the question puts its fact in ("in Nairobi", "at the Science Park");
     not times ("in Q3", "in May")."""
     found = [m.group(1).strip() for m in _LOCATIVE.finditer(question)]
     return [place for place in found if not _TIME_WORD.fullmatch(place.split()[0])]
