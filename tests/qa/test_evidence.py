@@ -22,9 +22,10 @@ def test_a_number_written_out_stands_for_its_digits() -> None:
 
 
 def test_a_country_and_its_adjective_stand_for_each_other() -> None:
-    assert {"frenc", "franc"} <= text_stems("Voters in France chose a president")
-    assert {"frenc", "franc"} <= text_stems("the French presidential election")
-    assert "franc" not in text_stems("voters chose a president")
+    country, adjective = stem("France"), stem("French")
+    assert {country, adjective} <= text_stems("Voters in France chose a president")
+    assert {country, adjective} <= text_stems("the French presidential election")
+    assert country not in text_stems("voters chose a president")
 
 
 def test_a_passage_naming_the_country_supports_the_questions_adjective() -> None:
@@ -57,20 +58,15 @@ def test_a_single_letter_of_a_name_counts_only_beside_its_neighbour() -> None:
     assert support("How many jobs will the R&D centre create?", "The centre does R&D in Leeds.") == 1.0
 
 
-def test_a_long_words_inflections_share_its_stem() -> None:
+def test_a_words_inflections_share_its_stem() -> None:
     assert stem("engineers") == stem("engineer") and stem("created") == stem("creates") == stem("create")
     assert stem("won") == stem("win")  # irregular forms by their base
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="qa/evidence.py stem() only cuts words to five letters: a word of five letters or fewer keeps "
-    "its inflection, so 'hire'/'hired', 'open'/'opened', 'job'/'jobs', 'lab'/'labs' do not meet in coverage",
-)
 @pytest.mark.parametrize(
     ("word", "form"), [("hire", "hired"), ("open", "opened"), ("job", "jobs"), ("lab", "labs")]
 )
-def test_a_short_words_inflections_share_its_stem(word: str, form: str) -> None:
+def test_a_short_words_inflections_share_its_stem_too(word: str, form: str) -> None:
     assert stem(word) == stem(form)
 
 
