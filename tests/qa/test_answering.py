@@ -11,18 +11,9 @@ from qa.evidence import ABSTAIN_TEXT
 from qa.extractive import PASSAGE, SPAN, ExtractiveAnswerer
 from qa.spans import SpanFinder
 from qa.types import Answer, Passage
+from tests.qa.extractive.fakes import ACME as DOC
 
 pytestmark = pytest.mark.slow
-
-DOC = (
-    "Acme Robotics Opens Lab in Lyon\n\n"
-    "LYON, 3 March 2025 — Acme Robotics today opened a research lab in the Part-Dieu district of Lyon. "
-    "The lab will create up to 400 engineering jobs by 2028. "
-    "Acme is investing €75 million in the site over five years. "
-    "The lab will be led by Dr. Lena Berg, Acme's chief technology officer. "
-    "The company was acquired by Northgate Holdings in 2021. "
-    "The first robots built at the lab will ship in September 2026."
-)
 
 
 @pytest.fixture(scope="module")

@@ -27,9 +27,10 @@ from qa.evaluation.runner import score_question, summarize
 from qa.evaluation.testset import TestCase, document_split
 from qa.extractive import ExtractiveAnswerer
 from qa.extractive.model import MODELS, THRESHOLDS
-from qa.questions import AnswerType
 from qa.types import Answer, Citation, Passage
-from tests.qa.extractive.fakes import BagOfWordsEmbedder, Entity, hand_weights, make_answerer, passage
+from tests.qa.extractive.fakes import ACME as DOC
+from tests.qa.extractive.fakes import ACME_ENTITIES as ENTITIES
+from tests.qa.extractive.fakes import BagOfWordsEmbedder, hand_weights, make_answerer, passage
 
 
 def case(case_id: str, question: str, answers: list[str], doc_ids: list[str], kind: str = "") -> TestCase:
@@ -201,30 +202,12 @@ def test_the_open_threshold_chosen_maximises_the_utility() -> None:
     assert set(chosen) == set(THRESHOLDS)
 
 
-DOC = (
-    "Acme Robotics Opens Lab in Lyon\n\n"
-    "LYON, 3 March 2025 — Acme Robotics today opened a research lab in Lyon. "
-    "The lab will create up to 400 engineering jobs by 2028. "
-    "Acme is investing €75 million in the site over five years. "
-    "The lab will be led by Lena Berg, the chief technology officer. "
-    "The first robots built at the lab will ship in September 2026."
-)
-ENTITIES = [
-    Entity("up to 400 engineering jobs", AnswerType.QUANTITY),
-    Entity("€75 million", AnswerType.MONEY),
-    Entity("five years", AnswerType.DATE, specific=False),
-    Entity("3 March 2025", AnswerType.DATE),
-    Entity("September 2026", AnswerType.DATE),
-    Entity("2028", AnswerType.DATE),
-    Entity("Lena Berg", AnswerType.PERSON),
-    Entity("Acme Robotics", AnswerType.ORGANISATION),
-    Entity("Lyon", AnswerType.PLACE),
-]
 TRAINING = [
     case("jobs", "How many jobs will the lab create?", ["400"], ["acme"]),
     case("money", "How much is Acme investing in the site?", ["€75 million"], ["acme"]),
     case("ship", "When will the first robots ship?", ["September 2026"], ["acme"]),
     case("lead", "Who will lead the lab?", ["Lena Berg"], ["acme"]),
+    case("buyer", "Which company acquired Acme Robotics?", ["Northgate Holdings"], ["acme"]),
     case("years", "When will the lab create its jobs?", ["2028"], ["acme"]),
     case("sales", "How much will the robots cost?", [], []),
     case("staff", "How many robots will Acme sell in 2030?", [], []),

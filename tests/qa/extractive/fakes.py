@@ -161,3 +161,28 @@ def passage(
         dense_rank=1,
         lexical_rank=1,
     )
+
+
+# A press release every test of the answerer can ask about, and what a tagger finds in it.
+ACME = (
+    "Acme Robotics Opens Lab in Lyon\n\n"
+    "LYON, 3 March 2025 — Acme Robotics today opened a research lab in the Part-Dieu district of Lyon. "
+    "The lab will create up to 400 engineering jobs by 2028. "
+    "Acme is investing €75 million in the site over five years. "
+    "The lab will be led by Dr. Lena Berg, Acme's chief technology officer. "
+    "The company was acquired by Northgate Holdings in 2021. "
+    "The first robots built at the lab will ship in September 2026."
+)
+ACME_ENTITIES = [
+    Entity("up to 400 engineering jobs", AnswerType.QUANTITY),
+    Entity("€75 million", AnswerType.MONEY),
+    Entity("five years", AnswerType.DATE, specific=False),
+    Entity("3 March 2025", AnswerType.DATE),
+    Entity("September 2026", AnswerType.DATE),
+    Entity("2028", AnswerType.DATE),
+    Entity("2021", AnswerType.DATE),
+    Entity("Lena Berg", AnswerType.PERSON),
+    Entity("Acme Robotics", AnswerType.ORGANISATION),
+    Entity("Northgate Holdings", AnswerType.ORGANISATION, role="agent", verb="acquired"),
+    Entity("Lyon", AnswerType.PLACE),
+]
