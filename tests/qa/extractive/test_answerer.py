@@ -7,10 +7,11 @@ import pytest
 
 from qa.evidence import ABSTAIN_TEXT
 from qa.extractive import PASSAGE, SPAN
+from qa.questions import AnswerType
 from qa.types import Answer, Passage
 from tests.qa.extractive.fakes import ACME as DOC
 from tests.qa.extractive.fakes import ACME_ENTITIES as ENTITIES
-from tests.qa.extractive.fakes import FakeSpanFinder, hand_weights, make_answerer, model, passage
+from tests.qa.extractive.fakes import Entity, FakeSpanFinder, hand_weights, make_answerer, model, passage
 
 SHOPS = (
     "Acme Lab\n\nAcme opened a lab in Lyon on Monday. The lab will build delivery robots for small shops. "
@@ -233,3 +234,34 @@ def test_related_documents_carry_their_metadata_and_are_not_cited() -> None:
         "https://example.com/acme",
     )
     assert DOC.startswith(related.snippet) and answer.citations == []
+
+
+# -- corrections --------------------------------------------------------------------------------
+OLD = "Acme Lab Update\n\nThe Acme lab in Lyon will create 300 engineering jobs."
+NEW = "Acme Lab Update (corrected)\n\nThe Acme lab in Lyon will create 250 engineering jobs."
+JOBS = [
+    Entity("300 engineering jobs", AnswerType.QUANTITY),
+    Entity("250 engineering jobs", AnswerType.QUANTITY),
+]
+CORRECTED = [passage(OLD, "old", date="2025-01-01"), passage(NEW, "new", date="2025-02-01")]
+
+
+def test_a_newer_correction_is_the_span_and_says_so() -> None:
+    confident = hand_weights(span=model("span", 5.0))
+    answer = make_answerer(JOBS, confident).answer(
+        "How many jobs will the Acme lab in Lyon create?", CORRECTED
+    )
+    assert (answer.form, answer.text) == (SPAN, "250 engineering jobs")
+    assert answer.citations[0].doc_id == "new" and "newer" in answer.note
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="qa/extractive/answerer.py decide() builds the passage fallback's Decision without the note "
+    "prefer_newer returned: a corrected figure answered by its sentence does not say it was corrected",
+)
+def test_a_newer_correction_answered_by_its_sentence_says_so_too() -> None:
+    weights = hand_weights(span=model("span", -20.0), passage=model("passage", 5.0))
+    answer = make_answerer(JOBS, weights).answer("How many jobs will the Acme lab in Lyon create?", CORRECTED)
+    assert answer.form == PASSAGE and answer.citations[0].doc_id == "new"
+    assert "newer" in answer.note
