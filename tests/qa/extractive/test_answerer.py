@@ -6,12 +6,20 @@ from __future__ import annotations
 import pytest
 
 from qa.evidence import ABSTAIN_TEXT
-from qa.extractive import PASSAGE, SPAN
+from qa.extractive import PASSAGE, SPAN, ExtractiveAnswerer
 from qa.questions import AnswerType
 from qa.types import Answer, Passage
 from tests.qa.extractive.fakes import ACME as DOC
 from tests.qa.extractive.fakes import ACME_ENTITIES as ENTITIES
-from tests.qa.extractive.fakes import Entity, FakeSpanFinder, hand_weights, make_answerer, model, passage
+from tests.qa.extractive.fakes import (
+    BagOfWordsEmbedder,
+    Entity,
+    FakeSpanFinder,
+    hand_weights,
+    make_answerer,
+    model,
+    passage,
+)
 
 SHOPS = (
     "Acme Lab\n\nAcme opened a lab in Lyon on Monday. The lab will build delivery robots for small shops. "
@@ -265,3 +273,29 @@ def test_a_newer_correction_answered_by_its_sentence_says_so_too() -> None:
     answer = make_answerer(JOBS, weights).answer("How many jobs will the Acme lab in Lyon create?", CORRECTED)
     assert answer.form == PASSAGE and answer.citations[0].doc_id == "new"
     assert "newer" in answer.note
+
+
+# -- embedding economy -------------------------------------------------------------------------
+def embedded_by(answerer: ExtractiveAnswerer) -> list[str]:
+    assert isinstance(answerer.embedder, BagOfWordsEmbedder)
+    return answerer.embedder.embedded
+
+
+def test_a_given_query_embedding_is_used_and_sentence_vectors_are_cached() -> None:
+    answerer = make_answerer(ENTITIES)
+    question = "How many jobs will the lab create?"
+    qvec = BagOfWordsEmbedder().embed([question])[0]
+    first = answerer.answer(question, [passage(DOC)], qvec)
+    assert question not in embedded_by(answerer)
+    count = len(embedded_by(answerer))
+    assert count > 0
+    again = answerer.answer(question, [passage(DOC)], qvec)
+    assert len(embedded_by(answerer)) == count  # every sentence vector came from the cache
+    assert again.text == first.text == "up to 400 engineering jobs"
+
+
+def test_only_sentences_that_could_reach_the_top_are_embedded() -> None:
+    filler = " ".join(f"Unrelated line number {i} talks about the weather today." for i in range(30))
+    answerer = make_answerer(ENTITIES, max_sentences=3)
+    answerer.answer("How many jobs will the lab create?", [passage(DOC + " " + filler)])
+    assert len(embedded_by(answerer)) <= 1 + 2 * 3  # the question, the best three, three more at most
