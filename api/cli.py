@@ -175,7 +175,10 @@ def print_answer(answer: Answer) -> None:
             marked = f"[bold underline]{escape(cite.quote[a:b])}[/]"
             quote = f"{escape(cite.quote[:a])}{marked}{escape(cite.quote[b:])}"
         console.print(f"[{n}] {escape(cite.title)} ({cite.date or 'undated'}) {escape(cite.url)}")
-        console.print(f"    “{quote}”  [dim]{cite.doc_id} {cite.start}–{cite.end}[/dim]")
+        if answer.form == "passage":  # the answer is the quote itself: shown once, above
+            console.print(f"    [dim]{cite.doc_id} {cite.start}–{cite.end}[/dim]")
+        else:
+            console.print(f"    “{quote}”  [dim]{cite.doc_id} {cite.start}–{cite.end}[/dim]")
     for related in answer.related:
         console.print(f"related: {escape(related.title)} ({related.date or 'undated'}) {escape(related.url)}")
 

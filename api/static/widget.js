@@ -359,10 +359,12 @@ max-height:none}}`;
       const c = cites[index];
       chip.setAttribute("aria-expanded", "true");
       const meta = [c.date, c.source].filter(Boolean).join(" · ");
+      // A passage answer is the quote itself: it is shown once, as the answer.
+      const whole = c.answer_start === c.start && c.answer_end === c.end;
       detail.append(
         el("div", { class: "cite-title" }, String(c.title || c.doc_id || "Untitled")),
         meta ? el("div", { class: "meta" }, String(meta)) : null,
-        quote(c),
+        whole ? null : quote(c),
         safeUrl(c.url) ? el("div", { class: "meta" }, link(c.url, "Read the source")) : null,
       );
       detail.hidden = false;

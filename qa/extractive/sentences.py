@@ -21,6 +21,13 @@ _CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w'’-]+")
 _CLOSED = re.compile(r"[.!?…:;\"'”’)\]]$")
 _ATTRIBUTION = re.compile(r"^[—–-]\s*[A-Z]")
 _QUOTE = re.compile(r"[“”\"]")
+_DEFINITION_QUESTION = re.compile(r"^\W*(?i:what|who) (?:is|are|was|were) (?:the )?(.+?)\W*$")
+_PURPOSE = re.compile(
+    r"\b(?:because|since|as part of|in order to|so that|aims? to|to (?:help|support|meet|address|"
+    r"expand|accelerate|strengthen|build|bring|give|make)|designed to|intended to|reflects?|given|due to|"
+    r"thanks to)\b",
+    re.IGNORECASE,
+)
 _ASKS_SAID = re.compile(r"\b(?:say|said|says|describe[sd]?|call(?:ed|s)?|quoted?)\b")
 
 
@@ -86,6 +93,17 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
     question_words = {w.lower() for w in words(q.text)}
     pattern = TYPE_PATTERNS.get(q.answer_type)
     asks_said = bool(_ASKS_SAID.search(q.text.lower()))
+    asks_why = q.text.lower().lstrip(" \"'“").startswith("why")
+    defined = _DEFINITION_QUESTION.match(q.text)
+    defines = (
+        re.compile(
+            re.escape(defined.group(1))
+            + r"(?:['’]s)?\s*(?:,\s*(?:a|an|the)\b|\s(?:is|are|was|were|will be)\b|\s*\()",
+            re.IGNORECASE,
+        )
+        if defined and q.kind is QuestionKind.OPEN
+        else None
+    )
     per_passage: dict[str, tuple[set[str], set[str], str]] = {}
     for s in sentences:
         stems = text_stems(s.text)
@@ -118,6 +136,8 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
             "dateline": float(dateline_end(s.text) > 0),
             "attribution": float(bool(_ATTRIBUTION.match(s.text))),
             "quote_asked": float(asks_said and bool(_QUOTE.search(s.text))),
+            "defines": float(defines is not None and bool(defines.search(s.text))),
+            "explains": float(asks_why and bool(_PURPOSE.search(s.text))),
             "open": float(q.kind is QuestionKind.OPEN),
         }
     best = max(s.features["coverage"] for s in sentences)
