@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from qa.service import QAService, build_service
 from qa.settings import Settings
-from tests.conftest import CORPUS_DOCS, make_settings
-from tests.servers import free_port, serve_env, wait_until_ready
+from tests.helpers.corpus import CORPUS_DOCS, make_settings
+from tests.helpers.servers import free_port, serve_env, wait_until_ready
 
 pytestmark = pytest.mark.slow
 

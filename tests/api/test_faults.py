@@ -24,9 +24,8 @@ from ingest.pipeline import ingest_paths
 from qa.embedding import SentenceTransformerEmbedder
 from qa.service import QAService, build_service
 from qa.settings import Settings
-from tests.conftest import make_settings
-from tests.qa.test_faults import ChromaServer, small_corpus
-from tests.servers import free_port, serve_env, wait_until_ready
+from tests.helpers.corpus import copy_corpus, make_settings
+from tests.helpers.servers import ChromaServer, free_port, serve_env, wait_until_ready
 
 pytestmark = pytest.mark.slow
 
@@ -38,12 +37,12 @@ IN_FLIGHT = 8
 def test_a_chroma_server_outage_is_a_503_that_heals_itself(
     tmp_path: Path, embedder: SentenceTransformerEmbedder
 ) -> None:
-    chroma = ChromaServer(tmp_path / "chroma", free_port())
+    chroma = ChromaServer(tmp_path / "chroma")
     chroma.start()
     try:
         settings = make_settings(tmp_path / "data", chroma_url=chroma.url, store_timeout_seconds=2.0)
         service = build_service(settings, embedder)
-        ingest_paths([small_corpus(tmp_path / "corpus")], service.store, service.lexical)
+        ingest_paths([copy_corpus(tmp_path / "corpus")], service.store, service.lexical)
         with TestClient(create_app(settings, service)) as client:
             assert client.post("/v1/ask", json={"question": QUESTION}).status_code == 200
             chroma.stop()

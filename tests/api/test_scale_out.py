@@ -23,9 +23,8 @@ from ingest.pipeline import ingest_paths
 from qa.embedding import SentenceTransformerEmbedder
 from qa.lexical import LexicalIndex
 from qa.service import build_store
-from tests.conftest import make_settings
-from tests.qa.test_faults import ChromaServer, small_corpus
-from tests.servers import free_port, serve_env, wait_until_ready
+from tests.helpers.corpus import copy_corpus, make_settings
+from tests.helpers.servers import ChromaServer, free_port, serve_env, wait_until_ready
 
 pytestmark = pytest.mark.slow
 
@@ -119,7 +118,7 @@ def test_a_write_through_one_replica_is_answerable_through_another(
 ) -> None:
     headers = {"X-Admin-Key": KEY}
     with ExitStack() as stack:
-        chroma = ChromaServer(tmp_path / "chroma", free_port())
+        chroma = ChromaServer(tmp_path / "chroma")
         chroma.start()
         stack.callback(chroma.stop)
         data_a, data_b = tmp_path / "a" / "data", tmp_path / "b" / "data"
@@ -129,7 +128,7 @@ def test_a_write_through_one_replica_is_answerable_through_another(
         b = stack.enter_context(qa_serve(data_b, chroma.url, tmp_path / "b.log"))
         # While the replicas load their models: a few announcements, ingested from a third process.
         store, lexical = build_store(make_settings(tmp_path / "ingest", chroma_url=chroma.url), embedder)
-        ingest_paths([small_corpus(tmp_path / "corpus")], store, lexical)
+        ingest_paths([copy_corpus(tmp_path / "corpus")], store, lexical)
         a.wait_until_ready()
         b.wait_until_ready()
         base_a, base_b = a.base, b.base

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ingest.loading import load_articles
-from tests.conftest import ROOT
+from tests.helpers.corpus import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
 

@@ -9,13 +9,10 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from ingest.loading import load_articles
@@ -28,15 +25,11 @@ from qa.service import QAService, build_service
 from qa.settings import Settings
 from qa.store import ChromaStore
 from qa.types import Article
-from tests.conftest import CORPUS_DIR, CORPUS_DOCS, make_settings
-from tests.fakes import FakeEmbedder
-from tests.servers import free_port
+from tests.helpers.corpus import CORPUS_DIR, CORPUS_DOCS, SEED, SMALL_CORPUS, copy_corpus, make_settings
+from tests.helpers.fakes import FakeEmbedder
+from tests.helpers.servers import BIN, ChromaServer
 
-pytestmark = pytest.mark.slow
-
-BIN = Path(sys.executable).parent
-SEED = "openai-for-singapore"
-SEED_FILE = "openai-for-singapore.md"
+SEED_FILE = SMALL_CORPUS[0]  # the seed article
 
 
 def expected_chunks(corpus: Path, chunk_size: int = 900, overlap: int = 1) -> dict[str, tuple[str, Article]]:
@@ -74,6 +67,7 @@ def assert_consistent(store: ChromaStore, lexical: LexicalIndex, corpus: Path) -
 # -- the session's corpus ingest (real model) -------------------------------------------------
 
 
+@pytest.mark.slow
 def test_ingesting_the_corpus(corpus_service: QAService, corpus_report: IngestReport) -> None:
     expected = expected_chunks(CORPUS_DIR)
     assert len(corpus_report.new) == CORPUS_DOCS
@@ -83,6 +77,7 @@ def test_ingesting_the_corpus(corpus_service: QAService, corpus_report: IngestRe
     assert_consistent(corpus_service.store, corpus_service.lexical, CORPUS_DIR)
 
 
+@pytest.mark.slow
 def test_reingesting_an_unchanged_corpus_writes_nothing(
     corpus_service: QAService, embedder: SentenceTransformerEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -308,6 +303,7 @@ def summary_counts(stdout: str) -> tuple[int, int, int, int]:
     return new, changed, unchanged, failed
 
 
+@pytest.mark.slow
 def test_an_ingest_killed_half_way_is_completed_by_the_next_run(
     tmp_path: Path, embedder: SentenceTransformerEmbedder
 ) -> None:
@@ -364,63 +360,11 @@ def test_an_ingest_killed_half_way_is_completed_by_the_next_run(
 # -- a real Chroma server -----------------------------------------------------------------------
 
 
-class ChromaServer:
-    def __init__(self, path: Path, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._log = log.open("wb")
-        self.proc = subprocess.Popen(
-            [
-                str(BIN / "chroma"),
-                "run",
-                "--path",
-                str(path),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            assert self.proc.poll() is None, log.read_text(errors="replace")
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "chroma run did not start"
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
-    server = ChromaServer(tmp_path / "server-data", tmp_path / "chroma.log")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
+@pytest.mark.slow
 def test_ingest_and_ask_through_a_chroma_server(
     chroma_server: ChromaServer, tmp_path: Path, embedder: SentenceTransformerEmbedder
 ) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name in (SEED_FILE, "auralis-singapore-health-ai.md", "sorell-tokyo-ai-drug-discovery-lab.txt"):
-        shutil.copy(CORPUS_DIR / name, corpus / name)
+    corpus = copy_corpus(tmp_path / "corpus")
     settings: Settings = make_settings(tmp_path / "data", chroma_url=chroma_server.url)
     service = build_service(settings, embedder)
     report = ingest_paths([corpus], service.store, service.lexical)

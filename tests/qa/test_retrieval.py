@@ -12,13 +12,14 @@ from qa.retrieval import HybridRetriever
 from qa.service import QAService
 from qa.store import ChromaStore, Filters
 from qa.types import Passage
-from tests.fakes import FakeEmbedder
+from tests.helpers.fakes import FakeEmbedder, passage
 
 # -- fusion, with fakes for the two rankings ---------------------------------------------------
 
 
-def passage(chunk_id: str) -> Passage:
-    return Passage(chunk_id=chunk_id, doc_id=chunk_id.split(":")[0], title="", text=chunk_id, start=0, end=1)
+def chunk(chunk_id: str) -> Passage:
+    doc_id, index = chunk_id.split(":")
+    return passage(chunk_id, doc_id, index=int(index))
 
 
 class FakeDenseStore:
@@ -38,7 +39,7 @@ class FakeDenseStore:
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Passage]:
         self.reads.append(list(chunk_ids))
-        return [passage(c) for c in chunk_ids if c in self.known]
+        return [chunk(c) for c in chunk_ids if c in self.known]
 
 
 class FakeLexical:
@@ -207,7 +208,6 @@ def test_a_filter_that_matches_nothing_gives_no_passages(corpus_service: QAServi
     assert corpus_service.retriever.retrieve("lab", 5, Filters(date_from="2030-01-01")).passages == []
 
 
-@pytest.mark.slow
 def test_an_empty_store_retrieves_nothing(tmp_path: Path) -> None:
     folder = tmp_path
     store = ChromaStore(FakeEmbedder(), folder / "data")

@@ -11,9 +11,7 @@ from qa.chunking import chunk_article
 from qa.errors import InvalidRequest, ModelMismatch, NotFound, StoreUnavailable
 from qa.store import ChromaStore, Filters, date_ordinal, where_clause
 from qa.types import Article
-from tests.fakes import FakeEmbedder
-
-pytestmark = pytest.mark.slow  # a real Chroma store
+from tests.helpers.fakes import FakeEmbedder
 
 LAB = Article(
     doc_id="news/lab",

@@ -8,6 +8,7 @@ import pytest
 
 from qa.evaluation import AnswerFn, EvalRun, TestCase, evaluate
 from qa.types import Answer, Citation, Passage
+from tests.helpers.fakes import passage
 
 LAB = (
     "Acme opens a research lab in Singapore. The lab will create over 200 technical positions. "
@@ -33,12 +34,6 @@ def cite(doc_id: str, text: str, quote: str, answer: str | None = None) -> Citat
         citation.answer_start = start + quote.index(answer)
         citation.answer_end = citation.answer_start + len(answer)
     return citation
-
-
-def passage(doc_id: str, text: str, index: int = 0) -> Passage:
-    return Passage(
-        chunk_id=f"{doc_id}:{index}", doc_id=doc_id, title=doc_id, text=text, start=0, end=len(text)
-    )
 
 
 def answered(text: str, citations: list[Citation], latency: float) -> Answer:
@@ -82,7 +77,7 @@ Responses = dict[str, tuple[Answer, list[Passage]]]
 
 
 def default_responses() -> Responses:
-    lab, other = passage("lab", LAB), passage("other", OTHER)
+    lab, other = passage(LAB, "lab"), passage(OTHER, "other")
     jobs_quote = "The lab will create over 200 technical positions."
     money_quote = "Acme will invest S$300 million over five years."
     return {
@@ -96,7 +91,7 @@ def default_responses() -> Responses:
         ),
         "How much will Acme invest?": (
             answered("300 million", [cite("lab", LAB, money_quote, "300 million")], 20),
-            [other, lab, passage("lab", LAB, 1)],
+            [other, lab, passage(LAB, "lab", index=1)],
         ),
         SCRIPT_QUESTION: (
             answered("John <b>Lee</b>", [cite("other", OTHER, "Buses will run every ten minutes.")], 30),

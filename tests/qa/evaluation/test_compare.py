@@ -24,11 +24,11 @@ def changed_responses() -> Responses:
     responses = default_responses()
     responses[SCRIPT_QUESTION] = (
         answered("Jane Tan", [cite("lab", LAB, "The lab is led by Jane Tan.", "Jane Tan")], 30),
-        [passage("lab", LAB)],
+        [passage(LAB, "lab")],
     )
     responses["How many jobs will the lab create?"] = (
         answered("five years", [cite("lab", LAB, "Acme will invest S$300 million over five years.")], 10),
-        [passage("lab", LAB)],
+        [passage(LAB, "lab")],
     )
     return responses
 

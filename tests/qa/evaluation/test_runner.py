@@ -149,5 +149,5 @@ def test_group_for_chart(run: EvalRun) -> None:
         "unanswerable",
         "unanswerable",
     ]
-    untyped = score_question(case("q", "q?", ["x"], []), abstained(1), [passage("d", "x")], top_k=1)
+    untyped = score_question(case("q", "q?", ["x"], []), abstained(1), [passage("x", "d")], top_k=1)
     assert untyped.group == "untyped"
