@@ -9,8 +9,8 @@ from rich.console import Console
 
 from qa.errors import TestSetError
 from qa.evaluation import EvalRun, compare_runs, print_comparison, write_report
-
-from .conftest import LAB, SCRIPT_QUESTION, Responses, answered, cite, default_responses, passage
+from tests.helpers.evaluation import LAB, SCRIPT_QUESTION, Responses, answered, cite, default_responses
+from tests.helpers.fakes import passage
 
 
 @pytest.fixture
