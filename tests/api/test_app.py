@@ -4,8 +4,6 @@ and `qa serve` as a real process."""
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ from api.app import create_app
 from qa.service import QAService, build_service
 from qa.settings import Settings
 from tests.helpers.corpus import CORPUS_DOCS, make_settings
-from tests.helpers.servers import free_port, serve_env, wait_until_ready
+from tests.helpers.servers import qa_serve
 
 pytestmark = pytest.mark.slow
 
@@ -213,37 +211,20 @@ def test_an_unreachable_store_is_a_503(tmp_path: Path, embedder: Any) -> None:
 def test_qa_serve_answers_and_stops_cleanly_on_sigterm(
     corpus_service: QAService, corpus_settings: Settings, tmp_path: Path
 ) -> None:
-    port = free_port()
-    env = serve_env(corpus_settings.data_dir, port, QA_LOG_LEVEL="info")
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "qa"), "serve"],
-            env=env,
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_ready(proc, base, log)
-            assert httpx.get(f"{base}/readyz").json()["documents"] == CORPUS_DOCS
-            answer = httpx.post(f"{base}/v1/ask", json={"question": QUESTION}, timeout=60).json()
-            assert "200" in answer["text"] and answer["citations"][0]["doc_id"] == "openai-for-singapore"
-            bad = httpx.post(f"{base}/v1/ask", json={"question": ""})
-            assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_request"
-            assert httpx.get(f"{base}/widget.js").status_code == 200
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                code = proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                raise
-    output = log.read_text(errors="replace")
+    with qa_serve(corpus_settings.data_dir, tmp_path / "serve.log", tmp_path, QA_LOG_LEVEL="info") as server:
+        server.wait_until_ready()
+        base = server.base
+        assert httpx.get(f"{base}/readyz").json()["documents"] == CORPUS_DOCS
+        answer = httpx.post(f"{base}/v1/ask", json={"question": QUESTION}, timeout=60).json()
+        assert "200" in answer["text"] and answer["citations"][0]["doc_id"] == "openai-for-singapore"
+        bad = httpx.post(f"{base}/v1/ask", json={"question": ""})
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_request"
+        assert httpx.get(f"{base}/widget.js").status_code == 200
+        code = server.stop()
+    output = server.output()
     # uvicorn shuts down gracefully, then re-raises the signal so the parent sees it (a clean
     # exit for process managers such as systemd).
     assert code in (0, -signal.SIGTERM), output
     assert "Application shutdown complete" in output and "Finished server process" in output
-    assert f"Serving on http://127.0.0.1:{port}/" in output
+    assert f"Serving on {server.base}/" in output
     assert "Traceback" not in output and "ERROR" not in output

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -47,6 +49,49 @@ def wait_until_ready(proc: subprocess.Popen[bytes], base: str, log: Path, second
             f"qa serve did not become ready:\n{log.read_text(errors='replace')}"
         )
         time.sleep(0.25)
+
+
+class QAServe:
+    """A `qa serve` process on a free loopback port, its output in ``log``."""
+
+    def __init__(self, data_dir: Path, log: Path, cwd: Path | None = None, **settings: str) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        env = serve_env(data_dir, self.port, **settings)
+        with log.open("wb") as out:  # the child keeps its own descriptor
+            self.proc = subprocess.Popen(
+                [str(BIN / "qa"), "serve"], env=env, cwd=cwd or data_dir.parent, stdout=out, stderr=out
+            )
+
+    def wait_until_ready(self, seconds: float = 120) -> None:
+        wait_until_ready(self.proc, self.base, self.log, seconds)
+
+    def stop(self) -> int:
+        """SIGTERM (a kill after 30 s); the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@contextmanager
+def qa_serve(data_dir: Path, log: Path, cwd: Path | None = None, **settings: str) -> Iterator[QAServe]:
+    """`qa serve` over ``data_dir`` (the test store: torch backend) with ``QA_*`` ``settings``,
+    started but not yet ready; stopped on leaving. ``cwd`` (default: data_dir's parent) keeps
+    the project's .env file out."""
+    server = QAServe(data_dir, log, cwd, **settings)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 class ChromaServer:
