@@ -7,9 +7,10 @@ import hashlib
 import time
 from collections.abc import Sequence
 
+from qa.chunking import chunk_article
 from qa.errors import NotFound, StoreUnavailable
 from qa.service import validate_question
-from qa.store import Filters
+from qa.store import ChromaStore, Filters
 from qa.types import Answer, Article, Passage
 
 
@@ -94,3 +95,13 @@ def passage(
         url=url,
         score=score,
     )
+
+
+def write_article(
+    store: ChromaStore, article: Article, max_chars: int = 900, overlap: int = 1, content_hash: str = ""
+) -> None:
+    """Chunk ``article`` and write it with its vectors from the store's (fake) embedder, as an
+    ingest would, without a revision bump."""
+    chunks = chunk_article(article, max_chars, overlap)
+    vectors = store.embedder.embed([c.text for c in chunks])
+    store.write_document(article, chunks, vectors, content_hash or f"hash-{article.doc_id}")

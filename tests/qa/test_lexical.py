@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunking import chunk_article
 from qa.lexical import LexicalIndex, lexical_tokens
 from qa.retrieval import HybridRetriever
 from qa.service import QAService
 from qa.store import ChromaStore, Filters, StoredChunk
 from qa.types import Article
-from tests.helpers.fakes import FakeEmbedder
+from tests.helpers.fakes import FakeEmbedder, write_article
 
 # -- tokens ---------------------------------------------------------------------------------
 
@@ -207,13 +206,11 @@ def test_a_service_answers_the_same_after_its_index_files_are_deleted(
         shutil.copytree(backup, folder)
 
 
-# -- revisions and tokenizer versions (a small store with a fake embedder) ------------------------------------------
+# -- revisions and tokenizer versions (a small store with a fake embedder) ------------------------
 
 
 def put(store: ChromaStore, doc_id: str, text: str) -> None:
-    article = Article(doc_id=doc_id, title=doc_id, text=text)
-    chunks = chunk_article(article)
-    store.write_document(article, chunks, store.embedder.embed([c.text for c in chunks]), doc_id)
+    write_article(store, Article(doc_id=doc_id, title=doc_id, text=text))
 
 
 def test_an_index_saved_with_other_terms_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
