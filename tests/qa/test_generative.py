@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -231,13 +232,15 @@ def test_streaming_yields_the_pieces_in_order_then_the_verified_answer(llm: Scri
 
 
 def test_streaming_pieces_arrive_before_the_answer_is_complete(llm: ScriptedLLM) -> None:
-    llm.queue(Reply("Up to 400 engineering jobs [1].", stall_after=2, delay_after=0.6))
+    reply = Reply("Up to 400 engineering jobs [1].", stall_after=2, gate=threading.Event())
+    llm.queue(reply)
     events = make_answerer(llm.url).stream(QUESTION, PASSAGES)
-    started = time.monotonic()
-    first = next(events)
-    assert first == "Up " and time.monotonic() - started < 0.5
+    assert [next(events), next(events)] == ["Up ", "to "]  # while the server holds back the rest
+    assert reply.gate is not None
+    reply.gate.set()
     rest = list(events)
-    assert isinstance(rest[-1], Answer) and time.monotonic() - started >= 0.6
+    assert reply.gate_timed_out is False, "the first pieces came only after the server gave up holding"
+    assert rest[:-1] == ["400 ", "engineering ", "jobs ", "[1]."] and isinstance(rest[-1], Answer)
 
 
 # -- the model server's failures ----------------------------------------------------------------
