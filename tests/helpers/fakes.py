@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from qa.chunking import chunk_article
 from qa.errors import NotFound, StoreUnavailable
 from qa.service import validate_question
-from qa.store import ChromaStore, Filters
+from qa.store import ChromaStore
 from qa.types import Answer, Article, Passage
 
 
@@ -59,13 +59,8 @@ class FakeService:
     def warm_up(self) -> None:
         pass
 
-    def ask(
-        self,
-        question: str,
-        top_k: int | None = None,
-        filters: Filters | None = None,
-        answerer: str | None = None,
-    ) -> Answer:
+    def ask(self, question: str, *options: object, **named_options: object) -> Answer:
+        """The question echoed; top_k, filters and answerer are accepted and ignored."""
         self.questions.append(question)
         time.sleep(self.delay)
         return Answer(text=f"echo: {validate_question(question)}", abstained=False, confidence=0.5)
