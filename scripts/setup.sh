@@ -2,8 +2,8 @@
 # Set up a fresh machine (Debian, Python 3.11, CPU only): a virtualenv in .venv with the project.
 # Usage: bash scripts/setup.sh [--browser]   (--browser also installs Debian's chromium for UI tests)
 # The one place that installs. When nothing is missing it returns at once: .venv/.setup-stamp
-# holds a hash of pyproject.toml and this script as last installed, and pip runs again only
-# when that hash changes or .venv is gone.
+# holds a hash of what installing depends on (pyproject.toml without its [tool.*] settings for
+# pytest, ruff and mypy; this script), and pip runs again only when that changes or .venv is gone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +14,11 @@ if [[ "${1:-}" == "--browser" && ! -x /usr/bin/chromium ]]; then
 fi
 
 STAMP=.venv/.setup-stamp
-WANTED=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -d' ' -f1)
+install_inputs() {  # pyproject.toml minus the tools' sections (setuptools' stay), then this script
+  awk '/^\[/ { skip = /^\[tool\./ && !/^\[tool\.setuptools/ } !skip' pyproject.toml
+  cat scripts/setup.sh
+}
+WANTED=$(install_inputs | sha256sum | cut -d' ' -f1)
 if [[ -x .venv/bin/python && -f $STAMP && "$(cat "$STAMP")" == "$WANTED" ]]; then
   exit 0
 fi

@@ -12,6 +12,7 @@ Helpers shared by test modules live in tests/helpers/, never here.
 
 from __future__ import annotations
 
+import ast
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -41,6 +42,28 @@ SLOW_FIXTURES = {
     "chroma_server": "a `chroma run` server",
     "browser": "a browser",
 }
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The fast run (the default ``-m 'not slow'``) does not import a test module marked slow as a
+    whole: its tests would all be deselected, and its imports (schemathesis, playwright) cost
+    seconds."""
+    if config.getoption("markexpr") != "not slow" or not collection_path.name.startswith("test_"):
+        return None
+    if collection_path.suffix != ".py":
+        return None
+    return wholly_slow(collection_path) or None
+
+
+def wholly_slow(path: Path) -> bool:
+    """True when the module's ``pytestmark`` includes ``pytest.mark.slow``."""
+    text = path.read_text(encoding="utf-8")
+    if "pytestmark" not in text:
+        return False
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "pytestmark" for t in node.targets):
+            return "mark.slow" in ast.unparse(node.value)
+    return False
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,5 +1,6 @@
-"""Write routes over a real store and the real model: upload (JSON or file), replace, delete;
-what an upload may not do (leave the uploads folder, overwrite silently, exceed the limits)."""
+"""Write routes over a real store: upload (JSON or file), replace, delete, with the real model
+where the uploaded document is then asked about (slow); what an upload may not do (leave the
+uploads folder, overwrite silently, exceed the limits) over a fake embedder (fast)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,8 @@ from qa.embedding import SentenceTransformerEmbedder
 from qa.service import QAService, build_service
 from qa.settings import Settings
 from tests.helpers.corpus import alias_bomb, make_settings
+from tests.helpers.fakes import FakeEmbedder
 from tests.helpers.http import error_of
-
-pytestmark = pytest.mark.slow
 
 KEY = "test-admin-key"
 AUTH = {"X-Admin-Key": KEY}
@@ -49,10 +49,29 @@ def client(writable: tuple[Settings, QAService]) -> Iterator[TestClient]:
         yield test_client
 
 
+@pytest.fixture(scope="module")
+def fake_writable(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, QAService]:
+    """Like ``writable``, with a fake embedder: for what needs no answers."""
+    settings = make_settings(
+        tmp_path_factory.mktemp("admin-fake") / "data",
+        admin_key=KEY,
+        rate_limit_per_minute=0,
+        max_upload_bytes=20_000,
+    )
+    return settings, build_service(settings, FakeEmbedder())
+
+
+@pytest.fixture(scope="module")
+def uploads_client(fake_writable: tuple[Settings, QAService]) -> TestClient:
+    """The app over ``fake_writable``, without its lifespan (that would load the models)."""
+    return TestClient(create_app(*fake_writable))
+
+
 def uploads(settings: Settings) -> Path:
     return settings.data_dir / "uploads"
 
 
+@pytest.mark.slow
 def test_a_json_document_is_ingested_answerable_and_kept_as_a_file(
     client: TestClient, writable: tuple[Settings, QAService]
 ) -> None:
@@ -90,9 +109,9 @@ def test_a_json_document_is_ingested_answerable_and_kept_as_a_file(
 
 
 def test_a_file_upload_keeps_its_front_matter_and_cannot_leave_the_uploads_folder(
-    client: TestClient, writable: tuple[Settings, QAService], tmp_path: Path
+    uploads_client: TestClient, fake_writable: tuple[Settings, QAService], tmp_path: Path
 ) -> None:
-    settings, _ = writable
+    client, (settings, _) = uploads_client, fake_writable
     text = "---\ndoc_id: lumen-grant\ntitle: Lumen wins grant\n---\nLumen Labs won a grant of 2 million dollars.\n"
     name = "../../../../" + str(tmp_path / "escaped.md")
     response = client.post(
@@ -136,15 +155,19 @@ def test_a_file_upload_keeps_its_front_matter_and_cannot_leave_the_uploads_folde
     ],
 )
 def test_unusable_uploads_are_4xx_that_say_what_to_fix(
-    client: TestClient, name: str, data: bytes, status: int, needle: str
+    uploads_client: TestClient, name: str, data: bytes, status: int, needle: str
 ) -> None:
+    client = uploads_client
     response = client.post("/v1/documents", files={"file": (name, data)}, headers=AUTH)
     message = error_of(response, status)["message"]
     assert needle in message
     assert "/tmp" not in message and ".staging" not in message  # no server paths in errors
 
 
-def test_an_upload_cannot_take_a_corpus_documents_id_silently(client: TestClient, tmp_path: Path) -> None:
+def test_an_upload_cannot_take_a_corpus_documents_id_silently(
+    uploads_client: TestClient, tmp_path: Path
+) -> None:
+    client = uploads_client
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "tide-report.md").write_text("# Tide report\n\nThe tide rose 3 metres.\n", encoding="utf-8")
@@ -161,6 +184,7 @@ def test_an_upload_cannot_take_a_corpus_documents_id_silently(client: TestClient
     assert client.get("/v1/documents/lumen-grant").status_code == 200
 
 
+@pytest.mark.slow
 def test_delete_removes_the_document_its_chunks_and_its_file(
     client: TestClient, writable: tuple[Settings, QAService]
 ) -> None:
@@ -198,7 +222,8 @@ def test_delete_removes_the_document_its_chunks_and_its_file(
     ],
 )
 def test_invalid_json_documents_are_rejected_with_what_to_fix(
-    client: TestClient, body: dict[str, Any], needle: str, status: int
+    uploads_client: TestClient, body: dict[str, Any], needle: str, status: int
 ) -> None:
+    client = uploads_client
     response = client.post("/v1/documents", json=body, headers=AUTH)
     assert needle in error_of(response, status, "invalid_request")["message"]
