@@ -13,6 +13,7 @@ import ast
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,7 @@ def imported_names(path: Path) -> Iterator[tuple[str, int]]:
                 yield (f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base), node.lineno
 
 
+@cache
 def our_imports(module: str) -> set[str]:
     """The modules of ours that ``module`` imports."""
     found = set()
