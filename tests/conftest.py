@@ -6,7 +6,8 @@ into a temporary store; nothing may write to its store), ``chroma_server`` (a re
 on loopback), ``fake_embedder``, ``settings``, and the browser's (tests/helpers/browser.py).
 
 A test that uses the real model, a Chroma server or the browser through these fixtures must be
-marked ``slow``: collection stops with the list of those that are not, so the fast set stays fast.
+marked ``slow``: collection stops with the list of those that are not, and the fast run fails
+when one of its tests loaded torch, spaCy, sentence-transformers or ONNX Runtime all the same.
 Helpers shared by test modules live in tests/helpers/, never here.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -77,6 +79,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(
             "these tests need @pytest.mark.slow (or fakes instead of the real parts):\n" + "\n".join(unmarked)
         )
+
+
+# Libraries of the real models: the fast run must not load them (checked after every test).
+MODEL_LIBRARIES = ("torch", "spacy", "sentence_transformers", "onnxruntime")
+_loaded_by: dict[str, str] = {}
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    for library in MODEL_LIBRARIES:
+        if library not in _loaded_by and library in sys.modules:
+            _loaded_by[library] = nodeid
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the fast run when one of its tests loaded a model library (it belongs in the slow set)."""
+    if session.config.getoption("markexpr") != "not slow" or not _loaded_by:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        for library, nodeid in _loaded_by.items():
+            reporter.write_line(f"{nodeid} loaded {library}: mark it slow or give it a fake", red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 # -- no network -------------------------------------------------------------------------------
