@@ -1,18 +1,23 @@
 """Shared fixtures: no network, offline models, one real embedder and one ingested corpus per session.
 
 Fixtures other test packages rely on (keep their names): ``embedder`` (the real packaged
-all-MiniLM-L6-v2, loaded once) and ``corpus_service`` (a QAService over ``corpus/`` ingested
-once into a temporary store). Nothing may write to ``corpus_service``'s store.
+all-MiniLM-L6-v2, loaded once), ``corpus_service`` (a QAService over ``corpus/`` ingested once
+into a temporary store; nothing may write to its store), ``chroma_server`` (a real ``chroma run``
+on loopback), ``fake_embedder``, ``settings``, and the browser's (tests/helpers/browser.py).
+
+A test that uses the real model, a Chroma server or the browser through these fixtures must be
+marked ``slow``: collection stops with the list of those that are not, and the fast run fails
+when one of its tests loaded torch, spaCy, sentence-transformers or ONNX Runtime all the same.
+Helpers shared by test modules live in tests/helpers/, never here.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import ast
 import os
-import socket
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -26,71 +31,87 @@ from ingest.pipeline import IngestReport, ingest_paths
 from qa.embedding import SentenceTransformerEmbedder
 from qa.service import QAService, build_service
 from qa.settings import Settings
-from tests.fakes import FakeEmbedder
+from tests.helpers.corpus import CORPUS_DIR, make_settings
+from tests.helpers.fakes import FakeEmbedder
+from tests.helpers.network import loopback_only
+from tests.helpers.servers import ChromaServer
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS_DIR = ROOT / "corpus"
-CORPUS_DOCS = 19
+pytest_plugins = ["tests.helpers.browser"]
+
+# Fixtures that make a test slow, and why.
+SLOW_FIXTURES = {
+    "embedder": "the real embedding model",
+    "chroma_server": "a `chroma run` server",
+    "browser": "a browser",
+}
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The fast run (the default ``-m 'not slow'``) does not import a test module marked slow as a
+    whole: its tests would all be deselected, and its imports (schemathesis, playwright) cost
+    seconds."""
+    if config.getoption("markexpr") != "not slow" or not collection_path.name.startswith("test_"):
+        return None
+    if collection_path.suffix != ".py":
+        return None
+    return wholly_slow(collection_path) or None
+
+
+def wholly_slow(path: Path) -> bool:
+    """True when the module's ``pytestmark`` includes ``pytest.mark.slow``."""
+    text = path.read_text(encoding="utf-8")
+    if "pytestmark" not in text:
+        return False
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "pytestmark" for t in node.targets):
+            return "mark.slow" in ast.unparse(node.value)
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse to run a test that needs a slow fixture but is not marked slow."""
+    unmarked = []
+    for item in items:
+        needs = [why for name, why in SLOW_FIXTURES.items() if name in getattr(item, "fixturenames", ())]
+        if needs and item.get_closest_marker("slow") is None:
+            unmarked.append(f"  {item.nodeid}: uses {', '.join(needs)}")
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests need @pytest.mark.slow (or fakes instead of the real parts):\n" + "\n".join(unmarked)
+        )
+
+
+# Libraries of the real models: the fast run must not load them (checked after every test).
+MODEL_LIBRARIES = ("torch", "spacy", "sentence_transformers", "onnxruntime")
+_loaded_by: dict[str, str] = {}
+
+
+def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    for library in MODEL_LIBRARIES:
+        if library not in _loaded_by and library in sys.modules:
+            _loaded_by[library] = nodeid
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the fast run when one of its tests loaded a model library (it belongs in the slow set)."""
+    if session.config.getoption("markexpr") != "not slow" or not _loaded_by:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        for library, nodeid in _loaded_by.items():
+            reporter.write_line(f"{nodeid} loaded {library}: mark it slow or give it a fake", red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 # -- no network -------------------------------------------------------------------------------
-class NetworkBlocked(RuntimeError):
-    """A test tried to reach a non-loopback address."""
-
-
-def is_loopback(address: Any) -> bool:
-    """True for unix socket paths, 'localhost', 127.0.0.0/8 and ::1 (also IPv4-mapped)."""
-    if isinstance(address, str | bytes | os.PathLike):
-        return True  # AF_UNIX path (or abstract socket)
-    host = address[0]
-    if isinstance(host, bytes):
-        host = host.decode()
-    host = str(host)
-    if host.lower() == "localhost":
-        return True
-    try:
-        ip = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False  # a host name other than localhost would need DNS: refuse it
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
-
-
-def _refuse(address: Any) -> None:
-    if not is_loopback(address):
-        raise NetworkBlocked(f"tests may only connect to loopback, not {address!r}")
-
-
 @pytest.fixture(scope="session", autouse=True)
 def block_network() -> Iterator[None]:
     """Refuse every outbound connection except loopback and unix sockets, for the whole session."""
-    original_connect = socket.socket.connect
-    original_connect_ex = socket.socket.connect_ex
-    original_create_connection = socket.create_connection
-
-    def connect(self: socket.socket, address: Any) -> None:
-        if self.family != getattr(socket, "AF_UNIX", None):
-            _refuse(address)
-        original_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        if self.family != getattr(socket, "AF_UNIX", None):
-            _refuse(address)
-        return original_connect_ex(self, address)
-
-    def create_connection(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
-        _refuse(address)
-        return original_create_connection(address, *args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(socket.socket, "connect", connect)
-        patch.setattr(socket.socket, "connect_ex", connect_ex)
-        patch.setattr(socket, "create_connection", create_connection)
+    with loopback_only():
         yield
 
 
-# -- models and settings ------------------------------------------------------------------------
+# -- models, settings, servers -------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def embedder() -> SentenceTransformerEmbedder:
     """The real packaged all-MiniLM-L6-v2, loaded (and checksum-verified) once per session."""
@@ -102,11 +123,6 @@ def embedder() -> SentenceTransformerEmbedder:
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
-
-
-def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    """Settings with a private data dir, ignoring any .env file."""
-    return Settings(data_dir=data_dir, _env_file=None, **overrides)
 
 
 @pytest.fixture
@@ -129,6 +145,17 @@ def service_factory(embedder: SentenceTransformerEmbedder) -> Callable[[Settings
 def service(settings: Settings, service_factory: Callable[[Settings], QAService]) -> QAService:
     """An empty service (nothing ingested) with the real embedder, in tmp_path."""
     return service_factory(settings)
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    """A running ``chroma run`` on loopback over tmp_path/chroma-server (log: tmp_path/chroma.log)."""
+    server = ChromaServer(tmp_path / "chroma-server", log=tmp_path / "chroma.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 # -- the ingested corpus, shared ------------------------------------------------------------

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import NetworkBlocked, is_loopback
+from tests.helpers.network import NetworkBlocked, is_loopback
 
 
 @pytest.mark.parametrize(

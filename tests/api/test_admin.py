@@ -1,5 +1,6 @@
-"""Write routes over a real store and the real model: upload (JSON or file), replace, delete;
-what an upload may not do (leave the uploads folder, overwrite silently, exceed the limits)."""
+"""Write routes over a real store: upload (JSON or file), replace, delete, with the real model
+where the uploaded document is then asked about (slow); what an upload may not do (leave the
+uploads folder, overwrite silently, exceed the limits) over a fake embedder (fast)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,9 @@ from ingest.pipeline import ingest_paths
 from qa.embedding import SentenceTransformerEmbedder
 from qa.service import QAService, build_service
 from qa.settings import Settings
-from tests.conftest import make_settings
-from tests.ingest.test_faults import alias_bomb
-
-pytestmark = pytest.mark.slow
+from tests.helpers.corpus import alias_bomb, make_settings
+from tests.helpers.fakes import FakeEmbedder
+from tests.helpers.http import error_of
 
 KEY = "test-admin-key"
 AUTH = {"X-Admin-Key": KEY}
@@ -49,20 +49,29 @@ def client(writable: tuple[Settings, QAService]) -> Iterator[TestClient]:
         yield test_client
 
 
-def error_of(response: Any, status: int, code: str | None = None) -> str:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
-    if code:
-        assert body["error"]["code"] == code
-    message: str = body["error"]["message"]
-    return message
+@pytest.fixture(scope="module")
+def fake_writable(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, QAService]:
+    """Like ``writable``, with a fake embedder: for what needs no answers."""
+    settings = make_settings(
+        tmp_path_factory.mktemp("admin-fake") / "data",
+        admin_key=KEY,
+        rate_limit_per_minute=0,
+        max_upload_bytes=20_000,
+    )
+    return settings, build_service(settings, FakeEmbedder())
+
+
+@pytest.fixture(scope="module")
+def uploads_client(fake_writable: tuple[Settings, QAService]) -> TestClient:
+    """The app over ``fake_writable``, without its lifespan (that would load the models)."""
+    return TestClient(create_app(*fake_writable))
 
 
 def uploads(settings: Settings) -> Path:
     return settings.data_dir / "uploads"
 
 
+@pytest.mark.slow
 def test_a_json_document_is_ingested_answerable_and_kept_as_a_file(
     client: TestClient, writable: tuple[Settings, QAService]
 ) -> None:
@@ -86,7 +95,9 @@ def test_a_json_document_is_ingested_answerable_and_kept_as_a_file(
     assert answer["citations"][0]["doc_id"] == written["doc_id"]
     assert (uploads(settings) / "port-velmar-opens-tidal-harbour.md").is_file()
     # The same document again is a conflict, not a silent overwrite; replace=true is explicit.
-    message = error_of(client.post("/v1/documents", json=body, headers=AUTH), 409, "duplicate_document")
+    message = error_of(client.post("/v1/documents", json=body, headers=AUTH), 409, "duplicate_document")[
+        "message"
+    ]
     assert "port-velmar-opens-tidal-harbour" in message and "replace=true" in message
     again = client.post("/v1/documents?replace=true", json=body, headers=AUTH)
     assert again.status_code == 200 and again.json()["status"] == "unchanged"
@@ -98,9 +109,9 @@ def test_a_json_document_is_ingested_answerable_and_kept_as_a_file(
 
 
 def test_a_file_upload_keeps_its_front_matter_and_cannot_leave_the_uploads_folder(
-    client: TestClient, writable: tuple[Settings, QAService], tmp_path: Path
+    uploads_client: TestClient, fake_writable: tuple[Settings, QAService], tmp_path: Path
 ) -> None:
-    settings, _ = writable
+    client, (settings, _) = uploads_client, fake_writable
     text = "---\ndoc_id: lumen-grant\ntitle: Lumen wins grant\n---\nLumen Labs won a grant of 2 million dollars.\n"
     name = "../../../../" + str(tmp_path / "escaped.md")
     response = client.post(
@@ -117,7 +128,10 @@ def test_a_file_upload_keeps_its_front_matter_and_cannot_leave_the_uploads_folde
     response = client.post("/v1/documents", files={"file": ("x.md", odd.encode())}, headers=AUTH)
     assert response.status_code == 201 and response.json()["doc_id"] == "../etc/passwd"
     assert all(p.resolve().parent == uploads(settings).resolve() for p in uploads(settings).iterdir())
-    assert client.get("/v1/documents/../etc/passwd").status_code in (200, 404)  # normalised by the client
+    # The client resolves the dots before sending: the request reaches no route at all.
+    dotted = client.get("/v1/documents/../etc/passwd")
+    assert dotted.request.url.path == "/v1/etc/passwd"
+    error_of(dotted, 404)
     assert client.get("/v1/documents/..%2Fetc%2Fpasswd").json()["title"] == "Odd"
 
 
@@ -141,22 +155,28 @@ def test_a_file_upload_keeps_its_front_matter_and_cannot_leave_the_uploads_folde
     ],
 )
 def test_unusable_uploads_are_4xx_that_say_what_to_fix(
-    client: TestClient, name: str, data: bytes, status: int, needle: str
+    uploads_client: TestClient, name: str, data: bytes, status: int, needle: str
 ) -> None:
+    client = uploads_client
     response = client.post("/v1/documents", files={"file": (name, data)}, headers=AUTH)
-    message = error_of(response, status)
+    message = error_of(response, status)["message"]
     assert needle in message
     assert "/tmp" not in message and ".staging" not in message  # no server paths in errors
 
 
-def test_an_upload_cannot_take_a_corpus_documents_id_silently(client: TestClient, tmp_path: Path) -> None:
+def test_an_upload_cannot_take_a_corpus_documents_id_silently(
+    uploads_client: TestClient, tmp_path: Path
+) -> None:
+    client = uploads_client
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "tide-report.md").write_text("# Tide report\n\nThe tide rose 3 metres.\n", encoding="utf-8")
     service: QAService = client.app.state.service  # type: ignore[attr-defined]
     ingest_paths([corpus], service.store, service.lexical)
     body = {"doc_id": "tide-report", "title": "Other", "text": "Something else."}
-    message = error_of(client.post("/v1/documents", json=body, headers=AUTH), 409, "duplicate_document")
+    message = error_of(client.post("/v1/documents", json=body, headers=AUTH), 409, "duplicate_document")[
+        "message"
+    ]
     assert "from the corpus file tide-report.md" in message
     # Pruning the corpus leaves uploaded documents alone (they are not the corpus's files).
     report = ingest_paths([corpus], service.store, service.lexical, prune=True)
@@ -164,6 +184,7 @@ def test_an_upload_cannot_take_a_corpus_documents_id_silently(client: TestClient
     assert client.get("/v1/documents/lumen-grant").status_code == 200
 
 
+@pytest.mark.slow
 def test_delete_removes_the_document_its_chunks_and_its_file(
     client: TestClient, writable: tuple[Settings, QAService]
 ) -> None:
@@ -178,27 +199,31 @@ def test_delete_removes_the_document_its_chunks_and_its_file(
     assert service.store.get_chunks(["to-delete:0"]) == []
     answer = client.post("/v1/ask", json={"question": "When will the Orrin bridge close?"}).json()
     assert all(c["doc_id"] != "to-delete" for c in answer["citations"])
-    assert "to-delete" in error_of(client.delete("/v1/documents/to-delete", headers=AUTH), 404, "not_found")
+    assert (
+        "to-delete"
+        in error_of(client.delete("/v1/documents/to-delete", headers=AUTH), 404, "not_found")["message"]
+    )
 
 
 @pytest.mark.parametrize(
-    ("body", "needle"),
+    ("body", "needle", "status"),
     [
-        ({"text": "No title."}, "'title' is required"),
-        ({"title": "", "text": "x"}, "title"),
-        ({"title": "   ", "text": "x"}, "title"),
-        ({"title": "Two\nlines", "text": "x"}, "title"),
-        ({"title": "T", "text": ""}, "text"),
-        ({"title": "T", "text": "x", "doc_id": "a\nb"}, "doc_id"),
-        ({"title": "T", "text": "x", "date": "soon"}, "YYYY-MM-DD"),
-        ({"title": "T", "text": "x", "colour": "red"}, "unknown field 'colour'"),
-        ({"title": ["T"], "text": "x"}, "title"),
-        ({"title": "T", "text": "  \n\t "}, "no text"),
+        # 422: the request's shape (schema); 400: a well-formed document the loader refuses.
+        ({"text": "No title."}, "'title' is required", 422),
+        ({"title": "", "text": "x"}, "title", 422),
+        ({"title": "   ", "text": "x"}, "title", 422),
+        ({"title": "Two\nlines", "text": "x"}, "title", 422),
+        ({"title": "T", "text": ""}, "text", 422),
+        ({"title": "T", "text": "x", "doc_id": "a\nb"}, "doc_id", 422),
+        ({"title": "T", "text": "x", "date": "soon"}, "YYYY-MM-DD", 400),
+        ({"title": "T", "text": "x", "colour": "red"}, "unknown field 'colour'", 422),
+        ({"title": ["T"], "text": "x"}, "title", 422),
+        ({"title": "T", "text": "  \n\t "}, "no text", 400),
     ],
 )
 def test_invalid_json_documents_are_rejected_with_what_to_fix(
-    client: TestClient, body: dict[str, Any], needle: str
+    uploads_client: TestClient, body: dict[str, Any], needle: str, status: int
 ) -> None:
+    client = uploads_client
     response = client.post("/v1/documents", json=body, headers=AUTH)
-    assert response.status_code in (400, 422), response.text
-    assert needle in error_of(response, response.status_code)
+    assert needle in error_of(response, status, "invalid_request")["message"]

@@ -1,11 +1,10 @@
-"""The HTTP API over the ingested corpus: answers with exact citations, documents, errors, health;
-and `qa serve` as a real process."""
+"""The HTTP API over the ingested corpus: documents, errors, health and the schema over a store
+with a fake embedder (fast); answers with exact citations over the real model, and `qa serve` as
+a real process (slow)."""
 
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,35 +14,37 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from ingest.pipeline import ingest_paths
 from qa.service import QAService, build_service
 from qa.settings import Settings
-from tests.conftest import CORPUS_DOCS, make_settings
-from tests.servers import free_port, serve_env, wait_until_ready
-
-pytestmark = pytest.mark.slow
+from tests.helpers.corpus import CORPUS_DIR, CORPUS_DOCS, make_settings
+from tests.helpers.fakes import FakeEmbedder
+from tests.helpers.http import error_of
+from tests.helpers.servers import qa_serve
 
 QUESTION = "How many jobs will the lab create?"
 
 
 @pytest.fixture(scope="module")
-def client(corpus_service: QAService, corpus_settings: Settings) -> Iterator[TestClient]:
+def answering_client(corpus_service: QAService, corpus_settings: Settings) -> Iterator[TestClient]:
+    """The app over the session's store of corpus/ and the real model, lifespan included."""
     with TestClient(create_app(corpus_settings, service=corpus_service)) as test_client:
         yield test_client
 
 
-def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message"}
-    assert body["error"]["message"]
-    if code is not None:
-        assert body["error"]["code"] == code
-    return dict(body["error"])
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    """The app over corpus/ ingested with a fake embedder, without its lifespan (which would load
+    the models): for every route and error that needs no answer."""
+    settings = make_settings(tmp_path_factory.mktemp("app") / "data")
+    service = build_service(settings, FakeEmbedder())
+    assert not ingest_paths([CORPUS_DIR], service.store, service.lexical).failures
+    return TestClient(create_app(settings, service=service))
 
 
-def test_ask_answers_with_exact_citations(client: TestClient) -> None:
-    response = client.post("/v1/ask", json={"question": QUESTION})
+@pytest.mark.slow
+def test_ask_answers_with_exact_citations(answering_client: TestClient) -> None:
+    response = answering_client.post("/v1/ask", json={"question": QUESTION})
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["abstained"] is False
@@ -54,18 +55,19 @@ def test_ask_answers_with_exact_citations(client: TestClient) -> None:
     assert first["doc_id"] == "openai-for-singapore"
     assert first["answer_start"] is not None
     for citation in answer["citations"]:
-        doc = client.get(f"/v1/documents/{citation['doc_id']}")
+        doc = answering_client.get(f"/v1/documents/{citation['doc_id']}")
         assert doc.status_code == 200
         text = doc.json()["text"]
         assert text[citation["start"] : citation["end"]] == citation["quote"]
         if citation["answer_start"] is not None:
             assert citation["start"] <= citation["answer_start"] < citation["answer_end"] <= citation["end"]
-    doc_text = client.get(f"/v1/documents/{first['doc_id']}").json()["text"]
+    doc_text = answering_client.get(f"/v1/documents/{first['doc_id']}").json()["text"]
     assert doc_text[first["answer_start"] : first["answer_end"]] == answer["text"]
 
 
-def test_ask_with_top_k_and_filters(client: TestClient) -> None:
-    response = client.post(
+@pytest.mark.slow
+def test_ask_with_top_k_and_filters(answering_client: TestClient) -> None:
+    response = answering_client.post(
         "/v1/ask",
         json={
             "question": QUESTION,
@@ -79,8 +81,9 @@ def test_ask_with_top_k_and_filters(client: TestClient) -> None:
     assert all(c["doc_id"] == "sorell-tokyo-ai-drug-discovery-lab" for c in answer["citations"])
 
 
-def test_a_filter_matching_nothing_abstains(client: TestClient) -> None:
-    response = client.post("/v1/ask", json={"question": QUESTION, "filters": {"source": "Nobody"}})
+@pytest.mark.slow
+def test_a_filter_matching_nothing_abstains(answering_client: TestClient) -> None:
+    response = answering_client.post("/v1/ask", json={"question": QUESTION, "filters": {"source": "Nobody"}})
     assert response.status_code == 200
     assert response.json()["abstained"] is True and response.json()["citations"] == []
 
@@ -107,9 +110,9 @@ def test_get_a_document(client: TestClient) -> None:
 
 
 def test_an_unknown_document_is_a_404(client: TestClient) -> None:
-    error = assert_error(client.get("/v1/documents/no-such-doc"), 404, "not_found")
+    error = error_of(client.get("/v1/documents/no-such-doc"), 404, "not_found")
     assert "no-such-doc" in error["message"]
-    assert_error(client.get("/v1/documents/a/b/c"), 404, "not_found")
+    error_of(client.get("/v1/documents/a/b/c"), 404, "not_found")
 
 
 @pytest.mark.parametrize(
@@ -143,7 +146,7 @@ def test_an_unknown_document_is_a_404(client: TestClient) -> None:
 def test_bad_requests_are_4xx_that_say_what_to_fix(
     client: TestClient, body: Any, status: int, needle: str | None
 ) -> None:
-    error = assert_error(client.post("/v1/ask", json=body), status)
+    error = error_of(client.post("/v1/ask", json=body), status)
     if needle:
         assert needle in error["message"]
 
@@ -158,27 +161,30 @@ def test_bad_requests_are_4xx_that_say_what_to_fix(
     ],
 )
 def test_a_body_that_is_not_json_is_a_422(client: TestClient, content: str, headers: dict[str, str]) -> None:
-    assert_error(client.post("/v1/ask", content=content.encode("latin-1"), headers=headers), 422)
+    error_of(client.post("/v1/ask", content=content.encode("latin-1"), headers=headers), 422)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "question", ["\x00\x01 jobs?", "🤖" * 50, "<script>alert(1)</script>", "SELECT * FROM docs; --", "?"]
 )
-def test_odd_questions_are_answered_or_abstained_never_500(client: TestClient, question: str) -> None:
-    response = client.post("/v1/ask", json={"question": question})
+def test_odd_questions_are_answered_or_abstained_never_500(
+    answering_client: TestClient, question: str
+) -> None:
+    response = answering_client.post("/v1/ask", json={"question": question})
     assert response.status_code == 200, response.text
     assert isinstance(response.json()["abstained"], bool)
 
 
 def test_document_list_parameters_are_checked(client: TestClient) -> None:
-    assert_error(client.get("/v1/documents", params={"limit": 0}), 422)
-    assert_error(client.get("/v1/documents", params={"limit": "ten"}), 422)
-    assert_error(client.get("/v1/documents", params={"offset": -1}), 422)
+    error_of(client.get("/v1/documents", params={"limit": 0}), 422)
+    error_of(client.get("/v1/documents", params={"limit": "ten"}), 422)
+    error_of(client.get("/v1/documents", params={"offset": -1}), 422)
 
 
 def test_unknown_routes_and_methods(client: TestClient) -> None:
-    assert_error(client.get("/v1/nothing"), 404, "not_found")
-    assert_error(client.get("/v1/ask"), 405, "method_not_allowed")
+    error_of(client.get("/v1/nothing"), 404, "not_found")
+    error_of(client.get("/v1/ask"), 405, "method_not_allowed")
 
 
 def test_health_and_readiness(client: TestClient) -> None:
@@ -197,53 +203,38 @@ def test_openapi_docs(client: TestClient) -> None:
     )
 
 
+@pytest.mark.slow
 def test_an_unreachable_store_is_a_503(tmp_path: Path, embedder: Any) -> None:
     settings = make_settings(tmp_path, chroma_url="http://127.0.0.1:1")
     # Without the context manager the lifespan (which would fail to warm up) does not run.
     client = TestClient(create_app(settings, service=build_service(settings, embedder)))
     assert client.get("/healthz").status_code == 200
-    assert_error(client.get("/readyz"), 503, "store_unavailable")
-    assert_error(client.post("/v1/ask", json={"question": QUESTION}), 503, "store_unavailable")
-    assert_error(client.get("/v1/documents"), 503, "store_unavailable")
+    error_of(client.get("/readyz"), 503, "store_unavailable")
+    error_of(client.post("/v1/ask", json={"question": QUESTION}), 503, "store_unavailable")
+    error_of(client.get("/v1/documents"), 503, "store_unavailable")
 
 
 # -- `qa serve`, a real server process -------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_qa_serve_answers_and_stops_cleanly_on_sigterm(
     corpus_service: QAService, corpus_settings: Settings, tmp_path: Path
 ) -> None:
-    port = free_port()
-    env = serve_env(corpus_settings.data_dir, port, QA_LOG_LEVEL="info")
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "qa"), "serve"],
-            env=env,
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_ready(proc, base, log)
-            assert httpx.get(f"{base}/readyz").json()["documents"] == CORPUS_DOCS
-            answer = httpx.post(f"{base}/v1/ask", json={"question": QUESTION}, timeout=60).json()
-            assert "200" in answer["text"] and answer["citations"][0]["doc_id"] == "openai-for-singapore"
-            bad = httpx.post(f"{base}/v1/ask", json={"question": ""})
-            assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_request"
-            assert httpx.get(f"{base}/widget.js").status_code == 200
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                code = proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                raise
-    output = log.read_text(errors="replace")
+    with qa_serve(corpus_settings.data_dir, tmp_path / "serve.log", tmp_path, QA_LOG_LEVEL="info") as server:
+        server.wait_until_ready()
+        base = server.base
+        assert httpx.get(f"{base}/readyz").json()["documents"] == CORPUS_DOCS
+        answer = httpx.post(f"{base}/v1/ask", json={"question": QUESTION}, timeout=60).json()
+        assert "200" in answer["text"] and answer["citations"][0]["doc_id"] == "openai-for-singapore"
+        bad = httpx.post(f"{base}/v1/ask", json={"question": ""})
+        assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_request"
+        assert httpx.get(f"{base}/widget.js").status_code == 200
+        code = server.stop()
+    output = server.output()
     # uvicorn shuts down gracefully, then re-raises the signal so the parent sees it (a clean
     # exit for process managers such as systemd).
     assert code in (0, -signal.SIGTERM), output
     assert "Application shutdown complete" in output and "Finished server process" in output
-    assert f"Serving on http://127.0.0.1:{port}/" in output
+    assert f"Serving on {server.base}/" in output
     assert "Traceback" not in output and "ERROR" not in output

@@ -21,7 +21,7 @@ from api.app import create_app
 from qa.embedding import SentenceTransformerEmbedder
 from qa.service import QAService, build_service
 from qa.settings import Settings
-from tests.conftest import make_settings
+from tests.helpers.corpus import make_settings
 
 pytestmark = pytest.mark.slow
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
-from typing import Any, cast
+from collections.abc import Generator, Iterator
+from typing import Any, ClassVar, cast
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,8 +17,9 @@ from api.chat import stream_events
 from api.schemas import ChatResponse
 from qa.service import QAService
 from qa.settings import Settings
-from qa.store import Filters
 from qa.types import Answer
+from tests.helpers.fakes import FakeService
+from tests.helpers.http import chat_events, error_of
 
 JOBS = "How many jobs will the lab create?"
 JOBS_ANSWER = "over 200 technical positions"
@@ -31,25 +32,9 @@ def client(corpus_settings: Settings, corpus_service: QAService) -> Iterator[Tes
         yield test_client
 
 
-class EchoService:
-    """A fake service that answers with the question it was given: enough for the HTTP contract."""
-
-    def warm_up(self) -> None:
-        pass
-
-    def ask(
-        self,
-        question: str,
-        top_k: int | None = None,
-        filters: Filters | None = None,
-        answerer: str | None = None,
-    ) -> Answer:
-        return Answer(text=f"echo: {question}", abstained=False, confidence=0.5)
-
-
 @pytest.fixture
 def fake_client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, cast(QAService, EchoService()))) as test_client:
+    with TestClient(create_app(settings, cast(QAService, FakeService()))) as test_client:
         yield test_client
 
 
@@ -57,26 +42,6 @@ def chat(*contents: str) -> dict[str, Any]:
     """A request body of alternating user / assistant messages, starting with the user."""
     roles = ["user", "assistant"]
     return {"messages": [{"role": roles[i % 2], "content": c} for i, c in enumerate(contents)]}
-
-
-def events_of(client: TestClient, body: dict[str, Any]) -> list[tuple[str, Any]]:
-    """The (event, data) pairs of a streamed answer."""
-    with client.stream("POST", "/v1/chat", json={**body, "stream": True}) as response:
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("text/event-stream")
-        raw = "".join(response.iter_text())
-    events = []
-    for block in raw.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines())
-        events.append((lines["event"], json.loads(lines["data"])))
-    return events
-
-
-def error_of(response: Any) -> dict[str, str]:
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
-    error: dict[str, str] = body["error"]
-    return error
 
 
 # -- follow-ups -------------------------------------------------------------------------------
@@ -122,7 +87,7 @@ def test_the_json_answer_is_an_answer_plus_the_rewritten_question(client: TestCl
 # -- streaming --------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_streamed_events_come_as_citations_deltas_done(client: TestClient) -> None:
-    events = events_of(client, chat(JOBS, JOBS_ANSWER, "And where will it be based?"))
+    events = chat_events(client, chat(JOBS, JOBS_ANSWER, "And where will it be based?"))
     names = [name for name, _ in events]
     assert names[0] == "citations" and names[-1] == "done"
     assert set(names[1:-1]) == {"delta"} and len(names) >= 3
@@ -136,19 +101,98 @@ def test_streamed_events_come_as_citations_deltas_done(client: TestClient) -> No
 
 @pytest.mark.slow
 def test_a_streamed_abstention_says_so_and_offers_related_articles(client: TestClient) -> None:
-    events = events_of(client, chat("Who won the 2022 World Cup?"))
+    events = chat_events(client, chat("Who won the 2022 World Cup?"))
     assert events[0] == ("citations", {"citations": [], "rewritten_question": "Who won the 2022 World Cup?"})
     done = events[-1][1]
     assert done["abstained"] and done["text"] == "The announcements don't say."
     assert done["related"]
 
 
-@pytest.mark.slow
-def test_a_stream_can_be_closed_early(client: TestClient) -> None:
-    with client.stream("POST", "/v1/chat", json={**chat(JOBS), "stream": True}) as response:
-        first = next(response.iter_lines())
-    assert first == "event: citations"
-    assert client.get("/healthz").status_code == 200  # the app carries on
+class LongAnswers(FakeService):
+    """Answers with 400 words (400 delta events), or streams them as a model would (``llm``),
+    recording how many pieces were taken from the model's stream and whether it was closed."""
+
+    WORDS: ClassVar[list[str]] = [f"word{i}" for i in range(400)]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pieces_taken = 0
+        self.stream_closed = False
+
+    def ask(self, question: str, *args: Any, **kwargs: Any) -> Answer:
+        return Answer(text=" ".join(self.WORDS), abstained=False, confidence=0.5)
+
+    def ask_stream(self, question: str, *args: Any, **kwargs: Any) -> Generator[str | Answer, None, None]:
+        try:
+            for word in self.WORDS:
+                self.pieces_taken += 1
+                yield word + " "
+            yield self.ask(question)
+        finally:
+            self.stream_closed = True
+
+
+async def leave_after(app: Any, body: dict[str, Any], chunks: int) -> list[bytes]:
+    """POST ``body`` to /v1/chat as a client that disconnects once ``chunks`` pieces of the
+    response body have arrived; returns what was sent, once the app has returned."""
+    data = json.dumps(body).encode()
+    sent: list[bytes] = []
+    gone = asyncio.Event()
+    requested = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": data, "more_body": False}
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            assert message["status"] == 200
+        if message["type"] == "http.response.body" and message.get("body"):
+            sent.append(message["body"])
+            if len(sent) >= chunks:
+                gone.set()
+
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/chat",
+        "raw_path": b"/v1/chat",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    await asyncio.wait_for(app(scope, receive, send), timeout=20)
+    return sent
+
+
+def test_a_client_that_leaves_mid_stream_gets_no_more_events(settings: Settings) -> None:
+    app = create_app(settings, cast(QAService, LongAnswers()))
+    sent = asyncio.run(leave_after(app, {**chat(JOBS), "stream": True}, chunks=3))
+    received = b"".join(sent)
+    assert received.startswith(b"event: citations\n")
+    assert 3 <= received.count(b"event: ") < 10, received  # of 402: citations, 400 deltas, done
+    assert b"event: done" not in received
+
+
+def test_a_client_that_leaves_mid_stream_closes_the_model_stream(settings: Settings) -> None:
+    service = LongAnswers()
+    app = create_app(settings, cast(QAService, service))
+    body = {**chat(JOBS), "stream": True, "answerer": "llm"}
+    received = b"".join(asyncio.run(leave_after(app, body, chunks=3)))
+    assert received.startswith(b"event: delta\n")
+    assert b"event: done" not in received
+    assert service.stream_closed, "the model's stream must be closed when the client leaves"
+    assert service.pieces_taken < 20, service.pieces_taken  # of 400: the model was asked no further
 
 
 def test_twenty_messages_and_eight_thousand_characters_are_accepted(fake_client: TestClient) -> None:
@@ -164,7 +208,7 @@ def test_twenty_messages_and_eight_thousand_characters_are_accepted(fake_client:
 
 
 def test_the_stream_frames_the_answer_as_events(fake_client: TestClient) -> None:
-    events = events_of(fake_client, chat("How many  jobs?\nAsk again."))
+    events = chat_events(fake_client, chat("How many  jobs?\nAsk again."))
     names = [name for name, _ in events]
     done = events[-1][1]
     assert done["text"] == "echo: How many jobs? Ask again."

@@ -19,7 +19,7 @@ from qa.embedding import SentenceTransformerEmbedder
 from qa.service import QAService
 from qa.settings import Settings, get_settings
 from qa.types import Answer
-from tests.conftest import CORPUS_DIR, CORPUS_DOCS
+from tests.helpers.corpus import CORPUS_DIR, CORPUS_DOCS
 
 pytestmark = pytest.mark.slow
 
@@ -152,7 +152,7 @@ def test_an_invalid_setting_is_one_line(qa: Invoke) -> None:
 
 def test_a_model_mismatch_says_how_to_reindex(qa: Invoke, tmp_path: Path) -> None:
     from qa.store import ChromaStore
-    from tests.fakes import FakeEmbedder
+    from tests.helpers.fakes import FakeEmbedder
 
     data = tmp_path / "data"
     ChromaStore(FakeEmbedder(), data).counts()  # a store built with another model

@@ -8,8 +8,6 @@ import asyncio
 import errno
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -24,9 +22,8 @@ from ingest.pipeline import ingest_paths
 from qa.embedding import SentenceTransformerEmbedder
 from qa.service import QAService, build_service
 from qa.settings import Settings
-from tests.conftest import make_settings
-from tests.qa.test_faults import ChromaServer, small_corpus
-from tests.servers import free_port, serve_env, wait_until_ready
+from tests.helpers.corpus import copy_corpus, make_settings
+from tests.helpers.servers import ChromaServer, qa_serve
 
 pytestmark = pytest.mark.slow
 
@@ -38,12 +35,12 @@ IN_FLIGHT = 8
 def test_a_chroma_server_outage_is_a_503_that_heals_itself(
     tmp_path: Path, embedder: SentenceTransformerEmbedder
 ) -> None:
-    chroma = ChromaServer(tmp_path / "chroma", free_port())
+    chroma = ChromaServer(tmp_path / "chroma")
     chroma.start()
     try:
         settings = make_settings(tmp_path / "data", chroma_url=chroma.url, store_timeout_seconds=2.0)
         service = build_service(settings, embedder)
-        ingest_paths([small_corpus(tmp_path / "corpus")], service.store, service.lexical)
+        ingest_paths([copy_corpus(tmp_path / "corpus")], service.store, service.lexical)
         with TestClient(create_app(settings, service)) as client:
             assert client.post("/v1/ask", json={"question": QUESTION}).status_code == 200
             chroma.stop()
@@ -99,33 +96,23 @@ async def ask_many(base: str, count: int) -> list[int]:
 def test_sigterm_lets_in_flight_questions_finish(
     corpus_service: QAService, corpus_settings: Settings, tmp_path: Path
 ) -> None:
-    port = free_port()
-    env = serve_env(corpus_settings.data_dir, port, QA_RATE_LIMIT_PER_MINUTE="0")
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "qa"), "serve"], env=env, cwd=tmp_path, stdout=out, stderr=out
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_ready(proc, base, log)
+    with qa_serve(
+        corpus_settings.data_dir, tmp_path / "serve.log", tmp_path, QA_RATE_LIMIT_PER_MINUTE="0"
+    ) as server:
+        server.wait_until_ready()
 
-            async def scenario() -> list[int]:
-                questions = asyncio.ensure_future(ask_many(base, IN_FLIGHT))
-                await asyncio.sleep(0.5)  # all are received and being answered
-                assert not questions.done(), "answered too fast to test shutdown"
-                proc.send_signal(signal.SIGTERM)
-                return await questions
+        async def scenario() -> list[int]:
+            questions = asyncio.ensure_future(ask_many(server.base, IN_FLIGHT))
+            await asyncio.sleep(0.5)  # all are received and being answered
+            assert not questions.done(), "answered too fast to test shutdown"
+            server.proc.send_signal(signal.SIGTERM)
+            return await questions
 
-            statuses = asyncio.run(scenario())
-            code = proc.wait(timeout=30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    output = log.read_text(errors="replace")
+        statuses = asyncio.run(scenario())
+        code = server.proc.wait(timeout=30)
+    output = server.output()
     assert statuses == [200] * IN_FLIGHT, output
     assert code in (0, -signal.SIGTERM), output
     assert "Application shutdown complete" in output and "Traceback" not in output
     with pytest.raises(httpx.TransportError):  # and it is gone
-        httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+        httpx.get(f"{server.base}/healthz", timeout=2)

@@ -1,5 +1,5 @@
 """/v1/ask and /v1/chat with the llm answerer: the real app over the session's store of corpus/,
-talking to a scripted OpenAI-compatible server on loopback (tests/llm_server.py)."""
+talking to a scripted OpenAI-compatible server on loopback (tests/helpers/llm_server.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from api.app import create_app
 from qa.generative import build_generative
 from qa.service import QAService
 from qa.settings import Settings
-from tests.api.test_chat import events_of
-from tests.llm_server import Reply, ScriptedLLM, scripted_llm_server
+from tests.helpers.http import chat_events
+from tests.helpers.llm_server import Reply, ScriptedLLM, scripted_llm_server
 
 pytestmark = pytest.mark.slow
 
@@ -202,7 +202,7 @@ def test_chat_streams_the_model_text_then_the_verified_citations(
     client: TestClient, llm: ScriptedLLM
 ) -> None:
     llm.queue(lab_answer)
-    events = events_of(client, chat(JOBS, answerer="llm"))
+    events = chat_events(client, chat(JOBS, answerer="llm"))
     names = [name for name, _ in events]
     assert names[-2:] == ["citations", "done"] and set(names[:-2]) == {"delta"} and len(names) > 10
     streamed = "".join(data["text"] for name, data in events if name == "delta")
@@ -223,13 +223,13 @@ def test_chat_streams_the_model_text_then_the_verified_citations(
 
 def test_a_failure_mid_stream_ends_with_an_error_event(client: TestClient, llm: ScriptedLLM) -> None:
     llm.queue(Reply("Over 200 technical positions [1].", stall_after=2, delay_after=3.0))
-    events = events_of(client, chat(JOBS, answerer="llm"))
+    events = chat_events(client, chat(JOBS, answerer="llm"))
     assert [name for name, _ in events] == ["delta", "delta", "error"]
     assert events[-1][1]["error"]["code"] == "llm_timeout"
 
 
 def test_the_extractive_stream_is_unchanged(client: TestClient, llm: ScriptedLLM) -> None:
-    events = events_of(client, chat(JOBS))
+    events = chat_events(client, chat(JOBS))
     assert events[0][0] == "citations" and events[-1][0] == "done"
     assert llm.requests == []
 

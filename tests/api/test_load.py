@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS_DIR, ROOT
+from tests.helpers.corpus import CORPUS_DIR, ROOT
 
 pytestmark = pytest.mark.slow
 

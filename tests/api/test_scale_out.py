@@ -7,12 +7,9 @@ follows the store: it holds the new document's rare code name, then stops findin
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +20,8 @@ from ingest.pipeline import ingest_paths
 from qa.embedding import SentenceTransformerEmbedder
 from qa.lexical import LexicalIndex
 from qa.service import build_store
-from tests.conftest import make_settings
-from tests.qa.test_faults import ChromaServer, small_corpus
-from tests.servers import free_port, serve_env, wait_until_ready
+from tests.helpers.corpus import copy_corpus, make_settings
+from tests.helpers.servers import ChromaServer, qa_serve
 
 pytestmark = pytest.mark.slow
 
@@ -46,41 +42,6 @@ DOCUMENT = {
 QUESTION = "How many jobs will the Quillfeather depot in Tromsø create?"
 CODE_NAME = "Zorbalux"  # in no other document: only BM25 can match it exactly
 DEADLINE = 30.0  # seconds a replica may take to reflect a write made through another
-
-
-@dataclass
-class Replica:
-    proc: subprocess.Popen[bytes]
-    base: str
-    log: Path
-
-    def wait_until_ready(self) -> None:
-        wait_until_ready(self.proc, self.base, self.log)
-
-
-@contextmanager
-def qa_serve(data_dir: Path, chroma_url: str, log: Path) -> Iterator[Replica]:
-    """A `qa serve` process over ``chroma_url`` with its own ``data_dir`` (not yet ready)."""
-    port = free_port()
-    env = serve_env(data_dir, port, QA_CHROMA_URL=chroma_url, QA_ADMIN_KEY=KEY, QA_RATE_LIMIT_PER_MINUTE="0")
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "qa"), "serve"],
-            env=env,
-            cwd=data_dir.parent,
-            stdout=out,
-            stderr=out,
-        )
-        try:
-            yield Replica(proc, f"http://127.0.0.1:{port}", log)
-            assert proc.poll() is None, log.read_text(errors="replace")
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 def ask(base: str, question: str) -> dict[str, Any]:
@@ -119,17 +80,18 @@ def test_a_write_through_one_replica_is_answerable_through_another(
 ) -> None:
     headers = {"X-Admin-Key": KEY}
     with ExitStack() as stack:
-        chroma = ChromaServer(tmp_path / "chroma", free_port())
+        chroma = ChromaServer(tmp_path / "chroma")
         chroma.start()
         stack.callback(chroma.stop)
+        replica_settings = {"QA_CHROMA_URL": chroma.url, "QA_ADMIN_KEY": KEY, "QA_RATE_LIMIT_PER_MINUTE": "0"}
         data_a, data_b = tmp_path / "a" / "data", tmp_path / "b" / "data"
         for folder in (data_a, data_b):
             folder.parent.mkdir()
-        a = stack.enter_context(qa_serve(data_a, chroma.url, tmp_path / "a.log"))
-        b = stack.enter_context(qa_serve(data_b, chroma.url, tmp_path / "b.log"))
+        a = stack.enter_context(qa_serve(data_a, tmp_path / "a.log", **replica_settings))
+        b = stack.enter_context(qa_serve(data_b, tmp_path / "b.log", **replica_settings))
         # While the replicas load their models: a few announcements, ingested from a third process.
         store, lexical = build_store(make_settings(tmp_path / "ingest", chroma_url=chroma.url), embedder)
-        ingest_paths([small_corpus(tmp_path / "corpus")], store, lexical)
+        ingest_paths([copy_corpus(tmp_path / "corpus")], store, lexical)
         a.wait_until_ready()
         b.wait_until_ready()
         base_a, base_b = a.base, b.base

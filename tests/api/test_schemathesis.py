@@ -21,7 +21,7 @@ from api.app import create_app
 from ingest.pipeline import ingest_paths
 from qa.embedding import SentenceTransformerEmbedder
 from qa.service import build_service
-from tests.conftest import make_settings
+from tests.helpers.corpus import make_settings
 
 pytestmark = pytest.mark.slow
 

@@ -17,51 +17,16 @@ from pydantic import SecretStr
 
 from api.app import create_app
 from api.security import MAX_HEADER_BYTES, RateLimiter
-from qa.errors import NotFound, StoreUnavailable
-from qa.service import QAService, validate_question
+from qa.service import QAService
 from qa.settings import Settings
-from qa.store import Filters
-from qa.types import Answer, Article
-from tests.conftest import make_settings
+from tests.helpers.corpus import make_settings
+from tests.helpers.fakes import FakeService
+from tests.helpers.http import error_of
 
 ADMIN_KEY = "admin-sentinel-7d1f0c"
 LLM_KEY = "llm-sentinel-93ab2e"
 ASK = {"question": "How many jobs?"}
 CHAT = {"messages": [{"role": "user", "content": "How many jobs?"}]}
-
-
-class FakeStore:
-    def __init__(self) -> None:
-        self.down = False
-
-    def counts(self) -> tuple[int, int]:
-        if self.down:
-            raise StoreUnavailable("the Chroma store cannot be reached (test)")
-        return 3, 7
-
-    def get_document(self, doc_id: str) -> Article:
-        raise NotFound(f"no document with doc_id {doc_id!r}")
-
-
-class FakeService:
-    """Answers at once (or after ``delay`` seconds) with the question echoed."""
-
-    def __init__(self, delay: float = 0.0) -> None:
-        self.delay = delay
-        self.store = FakeStore()
-
-    def warm_up(self) -> None:
-        pass
-
-    def ask(
-        self,
-        question: str,
-        top_k: int | None = None,
-        filters: Filters | None = None,
-        answerer: str | None = None,
-    ) -> Answer:
-        time.sleep(self.delay)
-        return Answer(text=f"echo: {validate_question(question)}", abstained=False, confidence=0.5)
 
 
 def app_client(tmp_path: Path, service: Any = None, **overrides: Any) -> TestClient:
@@ -75,15 +40,6 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         yield test_client
 
 
-def error_of(response: Any, status: int, code: str) -> str:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
-    assert body["error"]["code"] == code
-    message: str = body["error"]["message"]
-    return message
-
-
 # -- the admin key ------------------------------------------------------------------------------
 def test_without_a_configured_key_writes_are_disabled_not_open(tmp_path: Path) -> None:
     with app_client(tmp_path) as client:
@@ -92,7 +48,7 @@ def test_without_a_configured_key_writes_are_disabled_not_open(tmp_path: Path) -
             client.post("/v1/documents", json={"title": "T", "text": "Body."}, headers={"X-Admin-Key": ""}),
             client.delete("/v1/documents/some-doc", headers={"Authorization": "Bearer anything"}),
         ):
-            assert "set QA_ADMIN_KEY" in error_of(response, 403, "writes_disabled")
+            assert "set QA_ADMIN_KEY" in error_of(response, 403, "writes_disabled")["message"]
 
 
 @pytest.mark.parametrize(
@@ -113,7 +69,7 @@ def test_writes_need_the_right_key(client: TestClient, headers: dict[str, Any], 
         client.post("/v1/documents", json={"title": "T", "text": "Body."}, headers=headers),
         client.delete("/v1/documents/some-doc", headers=headers),
     ):
-        message = error_of(response, 401, "unauthorized")
+        message = error_of(response, 401, "unauthorized")["message"]
         assert needle in message and ADMIN_KEY not in message
         assert response.headers["www-authenticate"] == "Bearer"
 
@@ -140,7 +96,7 @@ def test_questions_are_rate_limited_per_client_with_retry_after(tmp_path: Path) 
         assert client.post("/v1/chat", json=CHAT).status_code == 200  # one budget for both routes
         assert client.post("/v1/ask", json=ASK).status_code == 200
         refused = client.post("/v1/ask", json=ASK)
-        message = error_of(refused, 429, "rate_limited")
+        message = error_of(refused, 429, "rate_limited")["message"]
         assert "QA_RATE_LIMIT_PER_MINUTE" in message and "3 per minute" in message
         assert 1 <= int(refused.headers["retry-after"]) <= 20
         error_of(client.post("/v1/chat", json=CHAT), 429, "rate_limited")
@@ -175,7 +131,7 @@ def test_the_rate_limiter_refills_evenly_and_bounds_its_memory() -> None:
 def test_a_body_over_the_limit_is_a_413_that_names_the_setting(tmp_path: Path) -> None:
     with app_client(tmp_path, max_body_bytes=2048) as client:
         big = {"question": "x" * 3000}
-        message = error_of(client.post("/v1/ask", json=big), 413, "body_too_large")
+        message = error_of(client.post("/v1/ask", json=big), 413, "body_too_large")["message"]
         assert "2,048-byte limit" in message and "QA_MAX_BODY_BYTES" in message
 
         def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams in
@@ -185,13 +141,13 @@ def test_a_body_over_the_limit_is_a_413_that_names_the_setting(tmp_path: Path) -
             yield b'"}'
 
         response = client.post("/v1/chat", content=chunks(), headers={"content-type": "application/json"})
-        assert "QA_MAX_BODY_BYTES" in error_of(response, 413, "body_too_large")
+        assert "QA_MAX_BODY_BYTES" in error_of(response, 413, "body_too_large")["message"]
         assert client.post("/v1/ask", json={"question": "x" * 1000}).status_code == 200
 
 
 def test_huge_headers_are_a_431(client: TestClient) -> None:
     response = client.get("/healthz", headers={"X-Padding": "a" * (MAX_HEADER_BYTES + 1)})
-    assert "smaller headers" in error_of(response, 431, "headers_too_large")
+    assert "smaller headers" in error_of(response, 431, "headers_too_large")["message"]
     many = {f"X-H{i}": "v" * 100 for i in range(200)}
     error_of(client.post("/v1/ask", json=ASK, headers=many), 431, "headers_too_large")
 
@@ -201,7 +157,7 @@ def test_a_slow_answer_is_a_504_within_the_time_limit(tmp_path: Path) -> None:
         started = time.monotonic()
         response = client.post("/v1/ask", json=ASK)
         assert time.monotonic() - started < 1.4
-        assert "QA_REQUEST_TIMEOUT_SECONDS" in error_of(response, 504, "timeout")
+        assert "QA_REQUEST_TIMEOUT_SECONDS" in error_of(response, 504, "timeout")["message"]
         assert response.headers["retry-after"]
         error_of(client.post("/v1/chat", json=CHAT), 504, "timeout")
         assert client.get("/healthz").status_code == 200

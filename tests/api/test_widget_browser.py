@@ -12,43 +12,23 @@ import os
 import re
 import subprocess
 import sys
-import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.servers import free_port
+from tests.helpers.browser import needs_chromium, open_widget, shot
+from tests.helpers.corpus import CORPUS_DIR
+from tests.helpers.http import sse_events
+from tests.helpers.servers import free_port, serve_directory, wait_until_ready
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="/usr/bin/chromium is missing: install it with `apt-get install -y chromium`",
-    ),
-]
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "test-output" / "widget"
+pytestmark = [pytest.mark.slow, needs_chromium]
 JOBS = "How many jobs will the lab create?"
 OPENAI_TITLE = "OpenAI and Singapore: A Strategic Partnership in AI"
 IMG_PAYLOAD = "<img src=x onerror=alert('xss')>"
 SCRIPT_PAYLOAD = "<script>alert(1)</script>"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HOSTILE_CSS = """
 * { all: unset !important; }
 html { font-size: 64px !important; }
@@ -77,27 +57,6 @@ def host_page(api: str, title: str, css: str = "") -> str:
     )
 
 
-def serve_directory(directory: Path) -> tuple[ThreadingHTTPServer, str]:
-    handler = partial(SimpleHTTPRequestHandler, directory=str(directory))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}"
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 150.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"qa serve exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"qa serve was not ready after {timeout:.0f} s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
     """`qa serve` on a fresh store, plus a listed and an unlisted host site."""
@@ -106,9 +65,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
     # Only the settings given here: no inherited QA_* variables, and cwd=work so no .env file.
     env = {key: value for key, value in os.environ.items() if not key.startswith("QA_")}
     env.update(QA_DATA_DIR=str(work / "data"), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    subprocess.run(
-        [str(qa), "ingest", str(ROOT / "corpus")], env=env, cwd=work, check=True, capture_output=True
-    )
+    subprocess.run([str(qa), "ingest", str(CORPUS_DIR)], env=env, cwd=work, check=True, capture_output=True)
 
     api = f"http://127.0.0.1:{free_port()}"
     pages = {"listed": work / "listed", "unlisted": work / "unlisted"}
@@ -132,7 +89,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
             stderr=out,
         )
     try:
-        wait_ready(api, process, log)
+        wait_until_ready(process, api, log, seconds=150)
         yield Sites(api, listed, unlisted)
     finally:
         process.terminate()
@@ -144,40 +101,7 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sites]:
             server.shutdown()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def dialogs() -> list[str]:
-    return []
-
-
-@pytest.fixture
-def page(browser: Browser, dialogs: list[str]) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1100, "height": 800})
-    new_page = context.new_page()
-
-    def record(dialog: Dialog) -> None:
-        dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    new_page.on("dialog", record)
-    yield new_page
-    context.close()
-
-
 # -- helpers ----------------------------------------------------------------------------------
-def open_widget(page: Page) -> None:
-    page.locator(".launcher").click()
-    expect(page.locator(".panel")).to_be_visible()
-
-
 def ask(page: Page, question: str) -> Locator:
     """Type the question, press Enter, and return its answer once complete (or failed)."""
     count = page.locator(".log > [data-state]").count()
@@ -186,18 +110,6 @@ def ask(page: Page, question: str) -> Locator:
     answer = page.locator(".log > [data-state]").nth(count)
     expect(answer).to_have_attribute("data-state", re.compile("^(done|error)$"), timeout=30_000)
     return answer
-
-
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / name))
-
-
-def sse_events(body: str) -> list[tuple[str, Any]]:
-    events = []
-    for block in body.strip().split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines())
-        events.append((fields["event"], json.loads(fields["data"])))
-    return events
 
 
 LOOK = """() => {

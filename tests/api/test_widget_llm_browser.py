@@ -2,7 +2,7 @@
 verified answer replaces it, with its citations and the removed claims struck through.
 
 The API runs in-process (uvicorn in a thread) over the session's store of corpus/, talking to the
-scripted OpenAI-compatible server (tests/llm_server.py); the page embedding the widget is served
+scripted OpenAI-compatible server (tests/helpers/llm_server.py); the page embedding the widget is served
 from another loopback origin listed in QA_CORS_ORIGINS.
 """
 
@@ -24,25 +24,11 @@ from api.app import create_app
 from qa.generative import build_generative
 from qa.service import QAService
 from qa.settings import Settings
-from tests.api.test_widget_browser import (  # the browser, page and dialogs fixtures too
-    CHROMIUM,
-    browser,
-    dialogs,
-    free_port,
-    open_widget,
-    page,
-    serve_directory,
-    shot,
-)
-from tests.llm_server import Reply, ScriptedLLM, scripted_llm_server
+from tests.helpers.browser import needs_chromium, open_widget, shot
+from tests.helpers.llm_server import Reply, ScriptedLLM, scripted_llm_server
+from tests.helpers.servers import free_port, serve_directory
 
-__all__ = ["browser", "dialogs", "page"]  # fixtures shared with the extractive widget tests
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="/usr/bin/chromium is missing: apt-get install -y chromium"
-    ),
-]
+pytestmark = [pytest.mark.slow, needs_chromium]
 JOBS = "How many jobs will the lab create?"
 
 

@@ -20,7 +20,8 @@ from qa.errors import StorageFull
 from qa.lexical import LexicalIndex
 from qa.settings import get_settings
 from qa.store import ChromaStore
-from tests.fakes import FakeEmbedder
+from tests.helpers.corpus import alias_bomb
+from tests.helpers.fakes import FakeEmbedder
 
 
 def write(path: Path, text: str) -> Path:
@@ -48,13 +49,6 @@ def test_a_50_mb_file_is_refused_without_being_read_and_the_rest_ingests(tmp_pat
     assert failure.path.endswith("huge.txt")
     assert "over the 10,485,760-byte limit" in failure.reason and "split it" in failure.reason
     assert sorted(report.new) == ["doc0", "doc1"]
-
-
-def alias_bomb(levels: int = 9) -> str:
-    """A kilobyte of front matter whose nested YAML aliases would expand to 10**levels values."""
-    lines = ["l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, levels)]
-    return "---\n" + "\n".join(lines) + "\n---\nBody.\n"
 
 
 def test_front_matter_with_yaml_aliases_is_refused_at_once(tmp_path: Path) -> None:

@@ -9,13 +9,10 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from ingest.loading import load_articles
@@ -28,15 +25,20 @@ from qa.service import QAService, build_service
 from qa.settings import Settings
 from qa.store import ChromaStore
 from qa.types import Article
-from tests.conftest import CORPUS_DIR, CORPUS_DOCS, make_settings
-from tests.fakes import FakeEmbedder
-from tests.servers import free_port
+from tests.helpers.corpus import CORPUS_DIR, CORPUS_DOCS, SEED, SMALL_CORPUS, copy_corpus, make_settings
+from tests.helpers.fakes import FakeEmbedder
+from tests.helpers.servers import BIN, ChromaServer
 
-pytestmark = pytest.mark.slow
-
-BIN = Path(sys.executable).parent
-SEED = "openai-for-singapore"
-SEED_FILE = "openai-for-singapore.md"
+SEED_FILE = SMALL_CORPUS[0]  # the seed article
+# Part of corpus/ for the tests of changes (Markdown with and without front matter ids, text,
+# HTML; the seed among them): a third of the ingest time of the whole corpus.
+SOME_FILES = (
+    *SMALL_CORPUS,
+    "halvard-mobility-lyon-rd-centre.html",
+    "corvane-appoints-cfo.md",
+    "tessellate-series-b.md",
+)
+SOME_DOCS = len(SOME_FILES)
 
 
 def expected_chunks(corpus: Path, chunk_size: int = 900, overlap: int = 1) -> dict[str, tuple[str, Article]]:
@@ -74,6 +76,7 @@ def assert_consistent(store: ChromaStore, lexical: LexicalIndex, corpus: Path) -
 # -- the session's corpus ingest (real model) -------------------------------------------------
 
 
+@pytest.mark.slow
 def test_ingesting_the_corpus(corpus_service: QAService, corpus_report: IngestReport) -> None:
     expected = expected_chunks(CORPUS_DIR)
     assert len(corpus_report.new) == CORPUS_DOCS
@@ -83,6 +86,7 @@ def test_ingesting_the_corpus(corpus_service: QAService, corpus_report: IngestRe
     assert_consistent(corpus_service.store, corpus_service.lexical, CORPUS_DIR)
 
 
+@pytest.mark.slow
 def test_reingesting_an_unchanged_corpus_writes_nothing(
     corpus_service: QAService, embedder: SentenceTransformerEmbedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -107,11 +111,10 @@ def test_reingesting_an_unchanged_corpus_writes_nothing(
 
 
 class Ingested:
-    """A copy of the corpus ingested into a fresh store with a fake embedder."""
+    """A copy of SOME_FILES of the corpus ingested into a fresh store with a fake embedder."""
 
     def __init__(self, tmp_path: Path) -> None:
-        self.corpus = tmp_path / "corpus"
-        shutil.copytree(CORPUS_DIR, self.corpus)
+        self.corpus = copy_corpus(tmp_path / "corpus", SOME_FILES)
         self.embedder = FakeEmbedder()
         self.store = ChromaStore(self.embedder, tmp_path / "data")
         self.lexical = LexicalIndex(tmp_path / "data" / "lexical")
@@ -132,7 +135,7 @@ def ingested(tmp_path: Path) -> Ingested:
 
 
 def test_a_fresh_ingest_with_small_batches(ingested: Ingested) -> None:
-    assert len(ingested.first.new) == CORPUS_DOCS
+    assert len(ingested.first.new) == SOME_DOCS
     assert_consistent(ingested.store, ingested.lexical, ingested.corpus)
     progress: list[tuple[int, int]] = []
     other = ChromaStore(FakeEmbedder(), ingested.corpus.parent / "other")
@@ -144,7 +147,7 @@ def test_a_fresh_ingest_with_small_batches(ingested: Ingested) -> None:
         progress=lambda done, total: progress.append((done, total)),
     )
     assert report.chunks_written == ingested.first.chunks_written
-    assert progress[-1] == (CORPUS_DOCS, CORPUS_DOCS)
+    assert progress[-1] == (SOME_DOCS, SOME_DOCS)
     assert [done for done, _ in progress] == sorted(done for done, _ in progress)
     assert snapshot(other) == snapshot(ingested.store)
 
@@ -156,7 +159,7 @@ def test_a_changed_file_replaces_exactly_its_chunks(ingested: Ingested) -> None:
     assert "over 200 technical positions" in text
     path.write_text(text.replace("over 200 technical positions", "over 250 quokka keepers"), encoding="utf-8")
     report = ingested.ingest()
-    assert report.changed == [SEED] and report.new == [] and len(report.unchanged) == CORPUS_DOCS - 1
+    assert report.changed == [SEED] and report.new == [] and len(report.unchanged) == SOME_DOCS - 1
     seed_chunks = [c for c in expected_chunks(ingested.corpus) if c.startswith(f"{SEED}:")]
     assert report.chunks_written == len(seed_chunks)
     assert sum(ingested.embedder.calls) == len(seed_chunks)  # only that document was embedded
@@ -188,7 +191,7 @@ def test_metadata_and_chunking_settings_count_as_changes(ingested: Ingested) -> 
     assert ingested.ingest().changed == [SEED]
     assert ingested.store.get_document(SEED).source == "Other"
     # Another chunk size changes every document's stored form.
-    assert len(ingested.ingest(chunk_size=500).changed) == CORPUS_DOCS
+    assert len(ingested.ingest(chunk_size=500).changed) == SOME_DOCS
 
 
 def test_moving_a_file_is_not_a_change(ingested: Ingested) -> None:
@@ -215,16 +218,15 @@ def test_a_deleted_file_is_pruned_from_the_store_and_the_lexical_index(ingested:
 
 
 def test_a_broken_file_is_reported_and_the_rest_ingests(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS_DIR, corpus)
+    corpus = copy_corpus(tmp_path / "corpus", SOME_FILES)
     (corpus / "broken.md").write_text("---\ntitle: [unclosed\n---\nBody.\n", encoding="utf-8")
     (corpus / "binary.txt").write_bytes(b"\x00\x01\x02 not text")
     store = ChromaStore(FakeEmbedder(), tmp_path / "data")
     report = ingest_paths([corpus], store, LexicalIndex(tmp_path / "lexical"))
     assert sorted(Path(f.path).name for f in report.failures) == ["binary.txt", "broken.md"]
     assert "YAML" in next(f.reason for f in report.failures if f.path.endswith("broken.md"))
-    assert len(report.new) == CORPUS_DOCS
-    assert store.counts()[0] == CORPUS_DOCS
+    assert len(report.new) == SOME_DOCS
+    assert store.counts()[0] == SOME_DOCS
 
 
 def test_a_file_that_breaks_is_not_pruned(ingested: Ingested) -> None:
@@ -239,7 +241,7 @@ def test_a_file_that_breaks_is_not_pruned(ingested: Ingested) -> None:
 def test_a_missing_folder_prunes_nothing(ingested: Ingested, tmp_path: Path) -> None:
     report = ingested.ingest(tmp_path / "no-such-corpus", prune=True)
     assert report.failures and report.pruned == []
-    assert ingested.store.counts()[0] == CORPUS_DOCS
+    assert ingested.store.counts()[0] == SOME_DOCS
 
 
 def test_a_similar_file_name_that_failed_does_not_protect_another_document(ingested: Ingested) -> None:
@@ -251,7 +253,7 @@ def test_a_similar_file_name_that_failed_does_not_protect_another_document(inges
 def test_reset_rewrites_everything(ingested: Ingested) -> None:
     before = snapshot(ingested.store)
     report = ingested.ingest(reset=True)
-    assert len(report.new) == CORPUS_DOCS and report.chunks_written == ingested.first.chunks_written
+    assert len(report.new) == SOME_DOCS and report.chunks_written == ingested.first.chunks_written
     assert snapshot(ingested.store) == before
 
 
@@ -261,8 +263,8 @@ def test_another_model_needs_a_reset(ingested: Ingested) -> None:
     with pytest.raises(ModelMismatch, match="qa ingest --reset"):
         ingest_paths([ingested.corpus], other, lexical)
     report = ingest_paths([ingested.corpus], other, lexical, reset=True)
-    assert len(report.new) == CORPUS_DOCS
-    assert other.counts() == (CORPUS_DOCS, ingested.first.chunks_written)
+    assert len(report.new) == SOME_DOCS
+    assert other.counts() == (SOME_DOCS, ingested.first.chunks_written)
     # A long-lived store object (a server) notices the reset on its next revision check.
     with pytest.raises(ModelMismatch):
         ingested.store.revision()
@@ -308,6 +310,7 @@ def summary_counts(stdout: str) -> tuple[int, int, int, int]:
     return new, changed, unchanged, failed
 
 
+@pytest.mark.slow
 def test_an_ingest_killed_half_way_is_completed_by_the_next_run(
     tmp_path: Path, embedder: SentenceTransformerEmbedder
 ) -> None:
@@ -364,63 +367,11 @@ def test_an_ingest_killed_half_way_is_completed_by_the_next_run(
 # -- a real Chroma server -----------------------------------------------------------------------
 
 
-class ChromaServer:
-    def __init__(self, path: Path, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._log = log.open("wb")
-        self.proc = subprocess.Popen(
-            [
-                str(BIN / "chroma"),
-                "run",
-                "--path",
-                str(path),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while True:
-            assert self.proc.poll() is None, log.read_text(errors="replace")
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "chroma run did not start"
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
-    server = ChromaServer(tmp_path / "server-data", tmp_path / "chroma.log")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
+@pytest.mark.slow
 def test_ingest_and_ask_through_a_chroma_server(
     chroma_server: ChromaServer, tmp_path: Path, embedder: SentenceTransformerEmbedder
 ) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name in (SEED_FILE, "auralis-singapore-health-ai.md", "sorell-tokyo-ai-drug-discovery-lab.txt"):
-        shutil.copy(CORPUS_DIR / name, corpus / name)
+    corpus = copy_corpus(tmp_path / "corpus")
     settings: Settings = make_settings(tmp_path / "data", chroma_url=chroma_server.url)
     service = build_service(settings, embedder)
     report = ingest_paths([corpus], service.store, service.lexical)

@@ -11,7 +11,7 @@ from ingest.loading import load_articles
 from qa.chunking import chunk_article, chunk_id
 from qa.text import sentence_spans
 from qa.types import Article, Chunk
-from tests.conftest import CORPUS_DIR, CORPUS_DOCS
+from tests.helpers.corpus import CORPUS_DIR, CORPUS_DOCS
 
 
 @cache

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from ingest.pipeline import ingest_paths
@@ -23,17 +19,11 @@ from qa.errors import StoreUnavailable
 from qa.lexical import LexicalIndex
 from qa.service import QAService, build_service
 from qa.settings import Settings
-from tests.conftest import CORPUS_DIR, make_settings
-from tests.servers import free_port
+from tests.helpers.corpus import copy_corpus, make_settings
+from tests.helpers.servers import ChromaServer
 
 pytestmark = pytest.mark.slow
 
-CHROMA = str(Path(sys.executable).parent / "chroma")
-FILES = (
-    "openai-for-singapore.md",
-    "auralis-singapore-health-ai.md",
-    "sorell-tokyo-ai-drug-discovery-lab.txt",
-)
 QUESTIONS = [
     "How many jobs will the lab create?",
     "Where will the Sorell lab be?",
@@ -42,65 +32,12 @@ QUESTIONS = [
 ]
 
 
-def small_corpus(folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in FILES:
-        shutil.copy(CORPUS_DIR / name, folder / name)
-    return folder
-
-
 def answers(service: QAService) -> list[tuple[str, bool, list[tuple[str, int, int]]]]:
     result = []
     for question in QUESTIONS:
         answer = service.ask(question)
         result.append((answer.text, answer.abstained, [(c.doc_id, c.start, c.end) for c in answer.citations]))
     return result
-
-
-class ChromaServer:
-    """``chroma run`` on a fixed loopback port, which can be stopped, paused and started again."""
-
-    def __init__(self, path: Path, port: int) -> None:
-        self.path, self.port = path, port
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        command = [CHROMA, "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)]
-        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert self.proc.poll() is None and time.monotonic() < deadline, "chroma run did not start"
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def signal(self, number: int) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(number)
-
-
-@pytest.fixture
-def chroma(tmp_path: Path) -> Iterator[ChromaServer]:
-    server = ChromaServer(tmp_path / "chroma-server", free_port())
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 class Traffic:
@@ -144,16 +81,16 @@ class Traffic:
 
 
 def test_a_stopped_or_hung_chroma_server_is_unavailable_in_time_and_recovers(
-    chroma: ChromaServer, tmp_path: Path, embedder: SentenceTransformerEmbedder
+    chroma_server: ChromaServer, tmp_path: Path, embedder: SentenceTransformerEmbedder
 ) -> None:
-    settings = make_settings(tmp_path / "data", chroma_url=chroma.url, store_timeout_seconds=2.0)
+    settings = make_settings(tmp_path / "data", chroma_url=chroma_server.url, store_timeout_seconds=2.0)
     service = build_service(settings, embedder)
-    ingest_paths([small_corpus(tmp_path / "corpus")], service.store, service.lexical)
+    ingest_paths([copy_corpus(tmp_path / "corpus")], service.store, service.lexical)
     before = answers(service)
     with Traffic(service) as traffic:
         traffic.wait_for(ok=True)
         # Stopped: every question fails at once with StoreUnavailable, none hangs.
-        chroma.stop()
+        chroma_server.stop()
         traffic.wait_for(ok=False)
         time.sleep(0.5)
         failures = [(s, e) for s, e in traffic.results if e is not None]
@@ -161,15 +98,15 @@ def test_a_stopped_or_hung_chroma_server_is_unavailable_in_time_and_recovers(
         assert "QA_CHROMA_URL" in str(failures[-1][1])
         assert max(s for s, _ in failures) < 2.0
         # Back on the same port and data: the same service answers again by itself.
-        chroma.start()
+        chroma_server.start()
         traffic.wait_for(ok=True)
         # Hung (SIGSTOP): each call gives up after QA_STORE_TIMEOUT_SECONDS instead of hanging.
-        chroma.signal(signal.SIGSTOP)
+        chroma_server.signal(signal.SIGSTOP)
         traffic.wait_for(ok=False, timeout=20)
         hung = [(s, e) for s, e in traffic.results[-3:] if e is not None]
         assert all(isinstance(e, StoreUnavailable) for _, e in hung)
         assert max(s for s, _ in hung) < 2.0 * 3 + 2  # at most a few timed-out calls per question
-        chroma.signal(signal.SIGCONT)
+        chroma_server.signal(signal.SIGCONT)
         traffic.wait_for(ok=True)
     assert answers(service) == before
 
@@ -181,7 +118,7 @@ def ingested(
     root = tmp_path_factory.mktemp("lexical-faults")
     settings = make_settings(root / "data")
     service = build_service(settings, embedder)
-    ingest_paths([small_corpus(root / "corpus")], service.store, service.lexical)
+    ingest_paths([copy_corpus(root / "corpus")], service.store, service.lexical)
     return settings, service, answers(service)
 
 

@@ -1,10 +1,11 @@
-"""The llm answerer against a real OpenAI-compatible HTTP server on loopback (tests/llm_server.py),
+"""The llm answerer against a real OpenAI-compatible HTTP server on loopback (tests/helpers/llm_server.py),
 through the real client (LangChain's ChatOpenAI): verification, fallback, streaming, errors."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -20,8 +21,9 @@ from qa.generative import GenerativeAnswerer, build_generative
 from qa.service import QAService
 from qa.spans import SpanFinder
 from qa.types import Answer, Passage
-from tests.conftest import make_settings
-from tests.llm_server import Reply, ScriptedLLM, scripted_llm_server
+from tests.helpers.corpus import make_settings
+from tests.helpers.fakes import passage
+from tests.helpers.llm_server import Reply, ScriptedLLM, scripted_llm_server
 
 KEY = "sk-test-secret-4711"
 HEAD = "Acme Robotics Opens Lab in Lyon\n\n"
@@ -44,23 +46,15 @@ INJECTED = (
 QUESTION = "How many jobs will the Acme lab create?"
 
 
-def passage(text: str, doc_id: str, offset: int = 0, date: str = "2025-03-03") -> Passage:
-    return Passage(
-        chunk_id=f"{doc_id}:0",
-        doc_id=doc_id,
-        title=text.split("\n")[0],
-        text=text,
-        start=offset,
-        end=offset + len(text),
-        date=date,
-        url=f"https://example.com/{doc_id}",
-        score=0.5,
-    )
+def article(text: str, doc_id: str, offset: int = 0, date: str = "2025-03-03") -> Passage:
+    """A retrieved passage of a dated article whose first line is its title."""
+    title, url = text.split("\n")[0], f"https://example.com/{doc_id}"
+    return passage(text, doc_id, offset=offset, title=title, date=date, url=url, score=0.5)
 
 
 # The Acme chunk starts 100 characters into its document: citations must add that offset.
 DOCUMENT = "x" * 100 + ACME
-PASSAGES = [passage(ACME, "acme", offset=100), passage(BOREALIS, "borealis", date="2025-06-02")]
+PASSAGES = [article(ACME, "acme", offset=100), article(BOREALIS, "borealis", date="2025-06-02")]
 
 
 class CannedExtractive:
@@ -199,7 +193,7 @@ def test_the_request_carries_the_prompt_settings_and_the_key(llm: ScriptedLLM) -
 
 def test_an_injected_instruction_reaches_the_model_only_inside_the_data(llm: ScriptedLLM) -> None:
     llm.queue(Reply("Up to 400 engineering jobs [1]."))
-    passages = [PASSAGES[0], passage(INJECTED, "notice")]
+    passages = [PASSAGES[0], article(INJECTED, "notice")]
     answer = make_answerer(llm.url).answer(QUESTION, passages)
     (request,) = llm.requests
     system, user = request.content("system"), request.content("user")
@@ -217,7 +211,7 @@ def test_an_injected_instruction_reaches_the_model_only_inside_the_data(llm: Scr
 
 def test_an_answer_following_the_injection_is_dropped(llm: ScriptedLLM) -> None:
     llm.queue(Reply("The lab will create 9,000 jobs [1]."))
-    answer = make_answerer(llm.url).answer(QUESTION, [PASSAGES[0], passage(INJECTED, "notice")])
+    answer = make_answerer(llm.url).answer(QUESTION, [PASSAGES[0], article(INJECTED, "notice")])
     # 9,000 is in the injected passage, but the model cited the Acme passage, which does not say it.
     assert answer.fallback == "extractive"
     assert answer.dropped_claims[0].reason == "“9,000” is not in passage 1"
@@ -238,13 +232,15 @@ def test_streaming_yields_the_pieces_in_order_then_the_verified_answer(llm: Scri
 
 
 def test_streaming_pieces_arrive_before_the_answer_is_complete(llm: ScriptedLLM) -> None:
-    llm.queue(Reply("Up to 400 engineering jobs [1].", stall_after=2, delay_after=0.6))
+    reply = Reply("Up to 400 engineering jobs [1].", stall_after=2, gate=threading.Event())
+    llm.queue(reply)
     events = make_answerer(llm.url).stream(QUESTION, PASSAGES)
-    started = time.monotonic()
-    first = next(events)
-    assert first == "Up " and time.monotonic() - started < 0.5
+    assert [next(events), next(events)] == ["Up ", "to "]  # while the server holds back the rest
+    assert reply.gate is not None
+    reply.gate.set()
     rest = list(events)
-    assert isinstance(rest[-1], Answer) and time.monotonic() - started >= 0.6
+    assert reply.gate_timed_out is False, "the first pieces came only after the server gave up holding"
+    assert rest[:-1] == ["400 ", "engineering ", "jobs ", "[1]."] and isinstance(rest[-1], Answer)
 
 
 # -- the model server's failures ----------------------------------------------------------------

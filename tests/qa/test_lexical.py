@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunking import chunk_article
 from qa.lexical import LexicalIndex, lexical_tokens
 from qa.retrieval import HybridRetriever
 from qa.service import QAService
 from qa.store import ChromaStore, Filters, StoredChunk
 from qa.types import Article
-from tests.fakes import FakeEmbedder
+from tests.helpers.fakes import FakeEmbedder, write_article
 
 # -- tokens ---------------------------------------------------------------------------------
 
@@ -130,25 +129,6 @@ def test_the_index_is_persisted_and_reloaded_without_the_store_chunks(
     assert reloaded.search("Singapore AI lab jobs", 10) == before
 
 
-def test_an_index_saved_with_other_terms_is_rebuilt(
-    corpus_index: LexicalIndex, corpus_service: QAService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Saved by an older tokenizer ("Lucía" was "luc" + "a"): the same store revision, other terms.
-    folder = tmp_path / "lexical"
-    shutil.copytree(corpus_index.folder, folder)
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    manifest["tokens"] = 1
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    reads = []
-    original = corpus_service.store.iter_chunks
-    monkeypatch.setattr(corpus_service.store, "iter_chunks", lambda: reads.append(1) or original())
-    index = LexicalIndex(folder)
-    index.ensure_current(corpus_service.store)
-    assert reads, "an index from another tokenizer must be rebuilt from the store"
-    assert index.search("MDDI", 5) == corpus_index.search("MDDI", 5)
-    assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["tokens"] != 1
-
-
 def _corrupt_manifest(folder: Path) -> None:
     (folder / "manifest.json").write_text("{not json", encoding="utf-8")
 
@@ -226,16 +206,33 @@ def test_a_service_answers_the_same_after_its_index_files_are_deleted(
         shutil.copytree(backup, folder)
 
 
-# -- revisions (a small store with a fake embedder) ------------------------------------------
+# -- revisions and tokenizer versions (a small store with a fake embedder) ------------------------
 
 
 def put(store: ChromaStore, doc_id: str, text: str) -> None:
-    article = Article(doc_id=doc_id, title=doc_id, text=text)
-    chunks = chunk_article(article)
-    store.write_document(article, chunks, store.embedder.embed([c.text for c in chunks]), doc_id)
+    write_article(store, Article(doc_id=doc_id, title=doc_id, text=text))
 
 
-@pytest.mark.slow
+def test_an_index_saved_with_other_terms_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Saved by an older tokenizer ("Lucía" was "luc" + "a"): the same store revision, other terms.
+    store = ChromaStore(FakeEmbedder(), tmp_path / "data")
+    put(store, "cfo", "Lucía Ferrer was appointed Chief Financial Officer.")
+    store.bump_revision()
+    folder = tmp_path / "lexical"
+    LexicalIndex(folder).ensure_current(store)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["tokens"] = 1
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    reads = []
+    original = store.iter_chunks
+    monkeypatch.setattr(store, "iter_chunks", lambda: reads.append(1) or original())
+    index = LexicalIndex(folder)
+    index.ensure_current(store)
+    assert reads, "an index from another tokenizer must be rebuilt from the store"
+    assert [cid for cid, _ in index.search("Lucía", 5)] == ["cfo:0"]
+    assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["tokens"] != 1
+
+
 def test_the_index_follows_the_store_revision(tmp_path: Path) -> None:
     store = ChromaStore(FakeEmbedder(), tmp_path / "data")
     index = LexicalIndex(tmp_path / "lexical")
@@ -260,7 +257,6 @@ def test_the_index_follows_the_store_revision(tmp_path: Path) -> None:
     assert [cid for cid, _ in old.search("numbats", 5)] == ["c:0"]
 
 
-@pytest.mark.slow
 def test_rebuild_ignores_what_is_on_disk(tmp_path: Path) -> None:
     store = ChromaStore(FakeEmbedder(), tmp_path / "data")
     put(store, "a", "Quokkas live on Rottnest Island.")
@@ -311,7 +307,6 @@ def test_processes_sharing_a_data_dir_save_whole_indexes(
     assert index.search(saved, 3) and not index.search(other, 3)
 
 
-@pytest.mark.slow
 def test_removing_a_document_hides_it_at_once_in_every_process(tmp_path: Path) -> None:
     from ingest.pipeline import remove_document
 

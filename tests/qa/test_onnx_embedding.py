@@ -14,7 +14,7 @@ from qa.errors import ModelError, ModelMismatch
 from qa.onnx_embedding import OnnxInt8Embedder, cached_int8_model, source_key
 from qa.service import build_embedder
 from qa.store import ChromaStore
-from tests.conftest import make_settings
+from tests.helpers.corpus import make_settings
 
 TEXTS = [
     "The lab will create over 200 technical positions.",

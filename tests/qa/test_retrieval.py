@@ -11,14 +11,15 @@ from qa.lexical import LexicalIndex
 from qa.retrieval import HybridRetriever
 from qa.service import QAService
 from qa.store import ChromaStore, Filters
-from qa.types import Passage
-from tests.fakes import FakeEmbedder
+from qa.types import Article, Passage
+from tests.helpers.fakes import FakeEmbedder, passage, write_article
 
 # -- fusion, with fakes for the two rankings ---------------------------------------------------
 
 
-def passage(chunk_id: str) -> Passage:
-    return Passage(chunk_id=chunk_id, doc_id=chunk_id.split(":")[0], title="", text=chunk_id, start=0, end=1)
+def chunk(chunk_id: str) -> Passage:
+    doc_id, index = chunk_id.split(":")
+    return passage(chunk_id, doc_id, index=int(index))
 
 
 class FakeDenseStore:
@@ -38,7 +39,7 @@ class FakeDenseStore:
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Passage]:
         self.reads.append(list(chunk_ids))
-        return [passage(c) for c in chunk_ids if c in self.known]
+        return [chunk(c) for c in chunk_ids if c in self.known]
 
 
 class FakeLexical:
@@ -207,9 +208,101 @@ def test_a_filter_that_matches_nothing_gives_no_passages(corpus_service: QAServi
     assert corpus_service.retriever.retrieve("lab", 5, Filters(date_from="2030-01-01")).passages == []
 
 
-@pytest.mark.slow
 def test_an_empty_store_retrieves_nothing(tmp_path: Path) -> None:
     folder = tmp_path
     store = ChromaStore(FakeEmbedder(), folder / "data")
     retriever = HybridRetriever(store, store.embedder, LexicalIndex(folder / "lexical"))
     assert retriever.retrieve("anything at all", 5).passages == []
+
+
+# -- the real store and BM25 index, with a fake embedder (fast) --------------------------------
+
+NEWS = [
+    Article(
+        doc_id="harbour",
+        title="Port Velmar opens a tidal harbour",
+        text="Port Velmar opened its tidal harbour on Monday. It will handle 300 ships a year.",
+        source="Velmar Council",
+        date="2025-03-03",
+    ),
+    Article(
+        doc_id="bridge",
+        title="Orrin bridge to close",
+        text="The Orrin bridge will close in May for repairs. Ferries will run every hour.",
+        source="Orrin Transit",
+        date="2024-11-20",
+    ),
+    Article(
+        doc_id="ferry",
+        title="New ferry route",
+        text="A ferry route to Port Velmar starts in June. Tickets cost 4 euros.",
+        source="Orrin Transit",
+        date="2025-06-01",
+    ),
+]
+
+
+@pytest.fixture
+def small_store(tmp_path: Path) -> HybridRetriever:
+    """A retriever over NEWS in a Chroma store on tmp_path, with a fake embedder: same text, same vector."""
+    store = ChromaStore(FakeEmbedder(), tmp_path / "data")
+    for article in NEWS:
+        write_article(store, article, max_chars=60, overlap=0)  # one chunk per sentence
+    store.bump_revision()
+    return HybridRetriever(store, store.embedder, LexicalIndex(tmp_path / "lexical"), rerank_depth=0)
+
+
+def test_a_chunk_found_by_both_rankings_comes_first_with_both_ranks(small_store: HybridRetriever) -> None:
+    # The question is a chunk's exact text: the fake embedder gives it that chunk's vector.
+    passages = small_store.retrieve("The Orrin bridge will close in May for repairs.", 3).passages
+    top = passages[0]
+    assert top.chunk_id == "bridge:0"
+    assert (top.dense_rank, top.lexical_rank) == (1, 1)
+    assert top.dense_similarity == pytest.approx(1.0)
+    assert top.text == "The Orrin bridge will close in May for repairs."
+    assert (top.title, top.source, top.date) == ("Orrin bridge to close", "Orrin Transit", "2024-11-20")
+
+
+class MeaningOf(FakeEmbedder):
+    """A fake embedder for which ``question`` means the same as ``sentence``."""
+
+    def __init__(self, question: str, sentence: str) -> None:
+        super().__init__()
+        self.question, self.sentence = question, sentence
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        return super().embed([self.sentence if t == self.question else t for t in texts])
+
+
+def test_a_chunk_only_bm25_finds_is_read_from_the_store(small_store: HybridRetriever) -> None:
+    small_store.embedder = MeaningOf("tickets euros", "The Orrin bridge will close in May for repairs.")
+    small_store.depth = 1  # one candidate from each ranking
+    passages = (
+        small_store.retrieve("tickets euros", 1).passages + small_store.retrieve("tickets euros", 2).passages
+    )
+    ranks = {p.chunk_id: (p.dense_rank, p.lexical_rank) for p in passages}
+    assert ranks == {"bridge:0": (1, None), "ferry:1": (None, 1)}
+    ferry = next(p for p in passages if p.chunk_id == "ferry:1")
+    assert (ferry.text, ferry.doc_id, ferry.date) == ("Tickets cost 4 euros.", "ferry", "2025-06-01")
+    assert ferry.dense_similarity is None
+
+
+@pytest.mark.parametrize(
+    ("filters", "allowed"),
+    [
+        (Filters(doc_ids=["ferry"]), {"ferry"}),
+        (Filters(source="Orrin Transit"), {"bridge", "ferry"}),
+        (Filters(date_from="2025-01-01"), {"harbour", "ferry"}),
+        (Filters(date_to="2025-01-01"), {"bridge"}),
+        (Filters(source="Nobody"), set()),
+    ],
+)
+def test_filters_restrict_both_rankings_in_the_store(
+    small_store: HybridRetriever, filters: Filters, allowed: set[str]
+) -> None:
+    # "Port Velmar ferry" matches chunks of all three articles by words; the vectors rank every chunk.
+    passages = small_store.retrieve("Port Velmar ferry bridge", 20, filters).passages
+    assert {p.doc_id for p in passages} == allowed
+    if allowed:
+        assert any(p.lexical_rank is not None for p in passages)
+        assert any(p.dense_rank is not None for p in passages)

@@ -5,11 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qa.service import QAService, cited_first
-from qa.types import Answer, Citation, Passage, RelatedDocument
-
-
-def passage(doc_id: str) -> Passage:
-    return Passage(chunk_id=f"{doc_id}:0", doc_id=doc_id, title=doc_id, text="Some text.", start=0, end=10)
+from qa.types import Answer, Citation, RelatedDocument
+from tests.helpers.fakes import passage
 
 
 def citing(*doc_ids: str) -> Answer:
@@ -20,7 +17,7 @@ def citing(*doc_ids: str) -> Answer:
 
 
 def test_cited_documents_come_first_in_citation_order_and_the_rest_keep_theirs() -> None:
-    passages = [passage(d) for d in ("a", "b", "c", "d", "b")]
+    passages = [passage("Some text.", d) for d in ("a", "b", "c", "d", "b")]
     ordered = cited_first(passages, citing("d", "b"))
     assert [p.doc_id for p in ordered] == ["d", "b", "b", "a", "c"]
     assert [p.doc_id for p in cited_first(passages, citing())] == ["a", "b", "c", "d", "b"]
@@ -29,7 +26,7 @@ def test_cited_documents_come_first_in_citation_order_and_the_rest_keep_theirs()
 def test_an_abstention_orders_by_the_documents_it_offers_as_related() -> None:
     related = [RelatedDocument(doc_id=d, title=d) for d in ("c", "a")]
     abstained = Answer(text="The announcements don't say.", abstained=True, confidence=0.2, related=related)
-    passages = [passage(d) for d in ("a", "b", "c")]
+    passages = [passage("Some text.", d) for d in ("a", "b", "c")]
     assert [p.doc_id for p in cited_first(passages, abstained)] == ["c", "a", "b"]
 
 

@@ -11,9 +11,7 @@ from qa.chunking import chunk_article
 from qa.errors import InvalidRequest, ModelMismatch, NotFound, StoreUnavailable
 from qa.store import ChromaStore, Filters, date_ordinal, where_clause
 from qa.types import Article
-from tests.fakes import FakeEmbedder
-
-pytestmark = pytest.mark.slow  # a real Chroma store
+from tests.helpers.fakes import FakeEmbedder, write_article
 
 LAB = Article(
     doc_id="news/lab",
@@ -34,10 +32,8 @@ BUS = Article(
 UNDATED = Article(doc_id="undated", title="No date", text="This one has no date at all.", source="City")
 
 
-def write(store: ChromaStore, article: Article, max_chars: int = 40, content_hash: str = "") -> None:
-    chunks = chunk_article(article, max_chars, 0)
-    vectors = store.embedder.embed([c.text for c in chunks])
-    store.write_document(article, chunks, vectors, content_hash or f"hash-{article.doc_id}")
+def write(store: ChromaStore, article: Article, content_hash: str = "") -> None:
+    write_article(store, article, max_chars=40, overlap=0, content_hash=content_hash)
 
 
 @pytest.fixture

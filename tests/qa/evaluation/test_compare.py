@@ -9,8 +9,8 @@ from rich.console import Console
 
 from qa.errors import TestSetError
 from qa.evaluation import EvalRun, compare_runs, print_comparison, write_report
-
-from .conftest import LAB, SCRIPT_QUESTION, Responses, answered, cite, default_responses, passage
+from tests.helpers.evaluation import LAB, SCRIPT_QUESTION, Responses, answered, cite, default_responses
+from tests.helpers.fakes import passage
 
 
 @pytest.fixture
@@ -24,11 +24,11 @@ def changed_responses() -> Responses:
     responses = default_responses()
     responses[SCRIPT_QUESTION] = (
         answered("Jane Tan", [cite("lab", LAB, "The lab is led by Jane Tan.", "Jane Tan")], 30),
-        [passage("lab", LAB)],
+        [passage(LAB, "lab")],
     )
     responses["How many jobs will the lab create?"] = (
         answered("five years", [cite("lab", LAB, "Acme will invest S$300 million over five years.")], 10),
-        [passage("lab", LAB)],
+        [passage(LAB, "lab")],
     )
     return responses
 

@@ -11,8 +11,7 @@ from qa.errors import ConfigError, InvalidRequest
 from qa.evaluation import METRICS, EvalRun, Summary, print_summary, write_report
 from qa.evaluation.charts import latency_chart, outcome_chart
 from qa.evaluation.html_report import TEMPLATE_FIELDS, load_template, parse_template, quote_html
-
-from .conftest import SCRIPT_QUESTION, cite
+from tests.helpers.evaluation import SCRIPT_QUESTION, cite
 
 RAGAS_COLUMNS = (
     "user_input",

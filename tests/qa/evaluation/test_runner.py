@@ -5,8 +5,8 @@ import pytest
 from qa.errors import InvalidRequest, TestSetError
 from qa.evaluation import METRICS, EvalRun, TestCase, check_thresholds, evaluate, score_question
 from qa.types import Answer, Passage
-
-from .conftest import Responses, abstained, case, fake_answer_fn, passage
+from tests.helpers.evaluation import Responses, abstained, case, fake_answer_fn
+from tests.helpers.fakes import passage
 
 
 def test_outcomes_per_question(run: EvalRun) -> None:
@@ -149,5 +149,5 @@ def test_group_for_chart(run: EvalRun) -> None:
         "unanswerable",
         "unanswerable",
     ]
-    untyped = score_question(case("q", "q?", ["x"], []), abstained(1), [passage("d", "x")], top_k=1)
+    untyped = score_question(case("q", "q?", ["x"], []), abstained(1), [passage("x", "d")], top_k=1)
     assert untyped.group == "untyped"

@@ -28,6 +28,10 @@ class Reply:
     delay: float = 0.0  # seconds before the response starts
     stall_after: int | None = None  # stream this many pieces, then stall for ``delay_after``
     delay_after: float = 0.0
+    # Instead of a timed stall: hold the rest until the test sets ``gate`` (at most 10 s;
+    # ``gate_timed_out`` records whether it had to give up waiting).
+    gate: threading.Event | None = None
+    gate_timed_out: bool | None = None
     raw: str | None = None  # a raw (malformed) body instead of a completion
 
 
@@ -132,7 +136,10 @@ def _handler(state: ScriptedLLM) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(_chunk("").encode())  # the role-only first chunk servers send
             for number, piece in enumerate(_pieces(reply)):
                 if reply.stall_after is not None and number == reply.stall_after:
-                    time.sleep(reply.delay_after)
+                    if reply.gate is not None:
+                        reply.gate_timed_out = not reply.gate.wait(timeout=10)
+                    else:
+                        time.sleep(reply.delay_after)
                 self.wfile.write(_chunk(piece).encode())
                 self.wfile.flush()
             self.wfile.write(_chunk(None, "stop").encode())
@@ -149,7 +156,8 @@ def scripted_llm_server() -> Iterator[ScriptedLLM]:
     state = ScriptedLLM()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for it, once per test that starts a server.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
     try:
