@@ -116,7 +116,7 @@ async def create_document(
     """Add a document (JSON fields or an uploaded file) through the ingest pipeline; admin only."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json" or content_type.endswith("+json"):
-        fields = _document_fields(await request.body())
+        fields = await run_in_threadpool(_document_fields, await request.body())
         result = await run_in_threadpool(lambda: uploads.add_document(**fields, replace=replace))
     elif content_type == "multipart/form-data":
         filename, data = await _uploaded_file(request, uploads.max_bytes)

@@ -57,8 +57,8 @@ _PIECE = re.compile(r"\S+\s*|\s+")  # pieces that join back into the exact text
 )
 async def chat(body: ChatRequest, request: Request, service: ServiceDep, settings: SettingsDep) -> Response:
     """Answer the last user message, understanding follow-ups from the earlier messages."""
-    try:
-        question = standalone_question(body.messages)
+    try:  # input-dependent work never runs on the event loop: /healthz and streams stay live
+        question = await run_in_threadpool(standalone_question, body.messages)
     except ConversationTooLarge as exc:
         return error_response(413, exc.code, str(exc))
     answerer = choose_answerer(body.answerer, settings)

@@ -8,6 +8,8 @@ and a refused request never reaches the routes or reads its body. In order, a re
     429  more questions (POST /v1/ask, /v1/chat) than QA_RATE_LIMIT_PER_MINUTE from one client
     413  a body over QA_MAX_BODY_BYTES (QA_MAX_UPLOAD_BYTES for POST /v1/documents), told by
          Content-Length or counted while the body streams in
+    503  a question while QA_MAX_QUESTIONS_IN_FLIGHT others are being answered (so no mix of
+         clients can take every worker thread from the other routes)
     504  a question whose answer has not started within QA_REQUEST_TIMEOUT_SECONDS
 
 The client is the connection's peer address; behind a reverse proxy on the same host, uvicorn
@@ -90,6 +92,7 @@ class SecurityMiddleware:
         self.app = app
         self.settings = settings
         self.limiter = RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
+        self.questions_in_flight = 0  # changed on the event loop only
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,7 +105,21 @@ class SecurityMiddleware:
             return
         receive = self._limit_body(scope, receive)
         if scope["method"] == "POST" and scope["path"] in QUESTION_ROUTES:
-            await self._with_timeout(scope, receive, send)
+            if self.questions_in_flight >= self.settings.max_questions_in_flight:
+                busy = error_response(
+                    503,
+                    "busy",
+                    f"the server is answering {self.questions_in_flight} questions already "
+                    "(QA_MAX_QUESTIONS_IN_FLIGHT); try again in a second",
+                    headers={"Retry-After": "1"},
+                )
+                await busy(scope, receive, send)
+                return
+            self.questions_in_flight += 1
+            try:
+                await self._with_timeout(scope, receive, send)
+            finally:
+                self.questions_in_flight -= 1
         else:
             await self.app(scope, receive, send)
 

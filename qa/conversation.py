@@ -34,6 +34,12 @@ from qa.text import Span, word_spans
 MAX_MESSAGES = 20
 MAX_CONVERSATION_CHARS = 8000
 MAX_CARRIED_TERMS = 12
+# What pronoun substitution may insert: a subject of a few words, put in a few times. Without a
+# bound, "it it" follow-ups double the question at every turn (the next subject is taken from
+# the grown text), a denial of service from a body of a few hundred bytes.
+MAX_SUBJECT_WORDS = 6
+MAX_SUBJECT_CHARS = 80
+MAX_REPLACEMENTS = 3
 ROLES = ("user", "assistant")
 
 _CONNECTIVE = re.compile(
@@ -56,6 +62,7 @@ _TITLES = frozenset(["ceo", "cfo", "cto", "coo", "cmo", "ai"])  # capitalised bu
 # Imperative first words, capitalised but no name: "Tell me about Kestrel".
 _NOT_NAMES = frozenset(["tell", "show", "give", "list", "name", "explain", "describe"])
 _JOINERS = frozenset(["of", "for", "and", "de", "&"])
+_PRONOUN = re.compile(r"\b(?:it|they|them|its|their)\b", re.IGNORECASE)
 _SHORT = 3  # a question with at most this many content words and no name is a follow-up
 
 
@@ -138,12 +145,22 @@ def standalone_question(messages: Sequence[Message]) -> str:
     validate_conversation(messages)
     current: Standalone | None = None
     answer = ""
+    last = messages[-1]
     for message in messages:
         if message.role == "assistant":
             answer = message.content
             continue
         question = " ".join(message.content.split())
         current = rewrite_follow_up(question, current, answer) if current else resolve_new(question)
+        if len(current.question) > MAX_QUESTION_CHARS:
+            if message is last:
+                raise InvalidRequest(
+                    f"the conversation resolves to a question of {len(current.question):,} characters, over "
+                    f"the {MAX_QUESTION_CHARS:,}-character limit: ask a shorter question or start a new "
+                    "conversation"
+                )
+            # An earlier question is only context: keep its start, so no turn builds on more.
+            current = replace(current, question=current.question[:MAX_QUESTION_CHARS])
         answer = ""
     assert current is not None  # validate_conversation: the last message is the user's
     while current.carried and len(current.text) > MAX_QUESTION_CHARS:
@@ -218,7 +235,18 @@ def subject_of(question: str) -> str:
     names = _name_phrases(question)
     ranked = [p for p in phrases if p[0] in after_aux] + [n for n in names if n[0] in after_aux]
     ranked += names + phrases
-    return ranked[0][1] if ranked else ""
+    return _bounded(ranked[0][1]) if ranked else ""
+
+
+def _bounded(subject: str) -> str:
+    """The subject cut to its first few words and characters (see MAX_SUBJECT_WORDS)."""
+    spans = word_spans(subject)
+    if len(spans) > MAX_SUBJECT_WORDS:
+        subject = subject[: spans[MAX_SUBJECT_WORDS - 1].end]
+    if len(subject) > MAX_SUBJECT_CHARS:
+        cut = subject.rfind(" ", 0, MAX_SUBJECT_CHARS + 1)
+        subject = subject[: cut if cut > 0 else MAX_SUBJECT_CHARS]
+    return subject
 
 
 def _names(text: str) -> list[str]:
@@ -289,7 +317,7 @@ def _replace_pronouns(question: str, subject: str) -> str:
     def swap(match: re.Match[str]) -> str:
         return subject + _REPLACEABLE[match.group().lower()]
 
-    return re.sub(r"\b(?:it|they|them|its|their)\b", swap, question, flags=re.IGNORECASE)
+    return _PRONOUN.sub(swap, question, count=MAX_REPLACEMENTS)
 
 
 def _strip_connective(question: str) -> str:

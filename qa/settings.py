@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         5_242_880, ge=1024, description="Largest document accepted by POST /v1/documents."
     )
+    max_questions_in_flight: int = Field(
+        24,
+        ge=1,
+        le=1000,
+        description="Questions answered at once by this process; more get 503 with Retry-After.",
+    )
     request_timeout_seconds: float = Field(
         60.0, gt=0, description="A question not answered within this many seconds gets 504."
     )

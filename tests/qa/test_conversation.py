@@ -7,10 +7,14 @@ import pytest
 from qa.conversation import (
     MAX_CONVERSATION_CHARS,
     MAX_MESSAGES,
+    MAX_REPLACEMENTS,
+    MAX_SUBJECT_CHARS,
+    MAX_SUBJECT_WORDS,
     ConversationTooLarge,
     Standalone,
     Turn,
     is_follow_up,
+    resolve_new,
     rewrite_follow_up,
     salient_terms,
     standalone_question,
@@ -191,3 +195,16 @@ def test_the_rewrite_never_exceeds_the_question_limit() -> None:
     rewritten = standalone_question(talk(JOBS, JOBS_ANSWER, long_follow_up))
     assert len(rewritten) <= MAX_QUESTION_CHARS
     assert rewritten.startswith("Where is the lab really")
+
+
+# -- bounds (issue 14: "it it" follow-ups doubled the question at every turn) -----------------
+def test_a_pronoun_inserts_a_bounded_subject_a_bounded_number_of_times() -> None:
+    previous = resolve_new(" ".join(["Acme"] * 100))
+    assert len(previous.subject) <= MAX_SUBJECT_CHARS
+    follow_up = rewrite_follow_up("it it it it it it it it", previous)
+    assert follow_up.question.count("Acme") <= MAX_SUBJECT_WORDS * MAX_REPLACEMENTS
+
+
+def test_it_it_follow_ups_do_not_grow_the_question() -> None:
+    messages = [Turn("user", " ".join(["Acme"] * 100))] + [Turn("user", "it it")] * 19
+    assert len(standalone_question(messages)) <= MAX_QUESTION_CHARS
