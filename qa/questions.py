@@ -212,8 +212,9 @@ _DATE_WORDS = frozenset({"date", "dates", "day", "year"})
 _CARRIED = re.compile(r"\?\s*\([^()]*\)\s*$")
 _ORDINALS = ("first", "second", "third", "fourth")
 _QUARTER = re.compile(r"\b(first|second|third|fourth)[- ]quarter\b")
-_NAME = re.compile(
-    r"(?:[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*%?)(?:\s+(?:of|for|and|de|the|&)?\s*(?:[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*))*"
+_NAME = re.compile(  # linear: a lowercase run is tried from its start only; spaces are not given back
+    r"(?:(?<![a-z])[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*%?)"
+    r"(?:\s++(?:of|for|and|de|the|&)?\s*+(?:[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*))*"
 )
 
 
