@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
@@ -58,6 +58,12 @@ class ChatMessage(Strict):
     role: Literal["user", "assistant"]
     content: str = Field(
         ..., description="Not empty; an assistant message is the answer text.", max_length=100_000
+    )
+    doc_ids: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        None,
+        description="Assistant messages only: the doc_ids of the citations shown with that answer. A "
+        "follow-up is answered from these documents first.",
+        max_length=50,
     )
 
 
