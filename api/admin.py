@@ -26,6 +26,7 @@ from api.deps import ServiceDep, SettingsDep
 from api.errors import HTTPError
 from api.routes import ERRORS
 from api.schemas import DocumentDeleted, DocumentIn, DocumentWritten, ErrorBody
+from api.security import RateLimiter, retry_after
 from ingest.uploads import UploadFolder, UploadResult
 
 router = APIRouter(tags=["documents"])
@@ -59,8 +60,23 @@ _UPLOAD_BODY = {
 }
 
 
-def require_admin(request: Request, settings: SettingsDep) -> None:
-    """Let the request through only with the configured admin key (compared in constant time)."""
+ADMIN_FAILURES_PER_MINUTE = 10  # wrong admin keys per client per minute before 429
+
+
+def _failures(request: Request) -> RateLimiter:
+    """The app's budget of wrong admin keys per client (made on first use)."""
+    limiter: RateLimiter | None = getattr(request.app.state, "admin_key_failures", None)
+    if limiter is None:
+        limiter = request.app.state.admin_key_failures = RateLimiter(ADMIN_FAILURES_PER_MINUTE)
+    return limiter
+
+
+async def require_admin(request: Request, settings: SettingsDep) -> None:
+    """Let the request through only with the configured admin key (compared in constant time).
+
+    Async: it runs on the event loop, where the failure budget (not thread-safe) lives. A client
+    that sent ADMIN_FAILURES_PER_MINUTE wrong keys gets 429 until its budget refills.
+    """
     expected = settings.admin_key.get_secret_value()
     if not expected:
         raise HTTPError(
@@ -79,7 +95,20 @@ def require_admin(request: Request, settings: SettingsDep) -> None:
             "this route needs the admin key: send it as 'X-Admin-Key: KEY' or 'Authorization: Bearer KEY'",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    failures = _failures(request)
+    client = request.scope.get("state", {}).get("client") or (request.client.host if request.client else "")
+    wait = failures.waiting(client)
+    if wait > 0:
+        seconds = retry_after(wait)
+        raise HTTPError(
+            429,
+            "rate_limited",
+            f"too many wrong admin keys: at most {ADMIN_FAILURES_PER_MINUTE} per minute per client; "
+            f"try again in {seconds} s",
+            headers={"Retry-After": str(seconds)},
+        )
     if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode()):
+        failures.acquire(client)
         raise HTTPError(401, "unauthorized", "the admin key is wrong", headers={"WWW-Authenticate": "Bearer"})
 
 

@@ -60,7 +60,7 @@ _PIECE = re.compile(r"\S+\s*|\s+")  # pieces that join back into the exact text
 )
 async def chat(body: ChatRequest, request: Request, service: ServiceDep, settings: SettingsDep) -> Response:
     """Answer the last user message, understanding follow-ups from the earlier messages."""
-    answerer = choose_answerer(body.answerer, settings)
+    answerer = choose_answerer(body.answerer, settings, body.top_k, request)
     filters = to_filters(body.filters)
     try:  # input-dependent work never runs on the event loop: /healthz and streams stay live
         if answerer == "llm":

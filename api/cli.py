@@ -41,10 +41,11 @@ def _run(func: Callable[[], T]) -> T:
         _fail(str(exc))
 
 
-def _settings() -> Settings:
-    """The settings from the environment; an invalid QA_* variable is an 'Error: ...' line."""
+def _settings(**overrides: object) -> Settings:
+    """The settings from the environment (and command-line ``overrides``); an invalid value is an
+    'Error: ...' line."""
     try:
-        return get_settings()
+        return Settings(**overrides) if overrides else get_settings()  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = [
             f"QA_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
@@ -180,6 +181,14 @@ def print_answer(answer: Answer) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (QA_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (QA_PORT).")] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Reverse proxies (comma-separated addresses or networks) whose X-Forwarded-For names "
+            "the client (QA_FORWARDED_ALLOW_IPS); '*' is refused.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API, the widget and the demo page."""
     import uvicorn
@@ -187,7 +196,8 @@ def serve(
     from api.app import create_app
     from qa.service import build_service
 
-    settings = _settings()
+    overrides = {} if forwarded_allow_ips is None else {"forwarded_allow_ips": forwarded_allow_ips}
+    settings = _settings(**overrides)
     bind_host, bind_port = host or settings.host, port or settings.port
 
     def build() -> FastAPI:
@@ -204,6 +214,9 @@ def serve(
         host=bind_host,
         port=bind_port,
         log_level=settings.log_level,
+        # The app reads X-Forwarded-For itself, from QA_FORWARDED_ALLOW_IPS only (uvicorn's own
+        # default would believe any client on 127.0.0.1).
+        proxy_headers=False,
         # On SIGTERM, questions in flight may take as long as they are allowed to.
         timeout_graceful_shutdown=int(settings.request_timeout_seconds) + 5,
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import ServiceDep, SettingsDep
+from api.metrics import count_answer
 from api.schemas import AskRequest, DocumentDetail, DocumentList, DocumentSummary, ErrorBody, FiltersBody
 from qa.errors import InvalidRequest
 from qa.settings import Settings
@@ -29,22 +30,36 @@ def to_filters(body: FiltersBody | None) -> Filters | None:
     return Filters(**body.model_dump()) if body is not None else None
 
 
-def choose_answerer(requested: str | None, settings: Settings) -> str:
-    """The request's answerer when it names one and the server allows that, else QA_ANSWERER."""
-    if requested is None or requested == settings.answerer:
-        return settings.answerer
-    if not settings.allow_answerer_override:
+def choose_answerer(
+    requested: str | None, settings: Settings, top_k: int | None = None, http: Request | None = None
+) -> str:
+    """The request's answerer when it names one and the server allows that, else QA_ANSWERER.
+
+    The llm answerer takes at most QA_LLM_MAX_TOP_K passages (its cost grows with them); each
+    answer is counted by answerer in /metrics when ``http`` (the request) is given."""
+    answerer: str = settings.answerer
+    if requested is not None and requested != settings.answerer:
+        if not settings.answerer_override_allowed:
+            raise InvalidRequest(
+                f"this server answers with '{settings.answerer}' only (QA_ALLOW_ANSWERER_OVERRIDE is off"
+                f"{'; it is off by default when an llm is configured' if settings.llm_configured else ''}): "
+                "leave out 'answerer'"
+            )
+        answerer = requested
+    if answerer == "llm" and top_k is not None and top_k > settings.llm_max_top_k:
         raise InvalidRequest(
-            f"this server answers with '{settings.answerer}' only (QA_ALLOW_ANSWERER_OVERRIDE=false): "
-            "leave out 'answerer'"
+            f"top_k for the llm answerer must be at most {settings.llm_max_top_k} (QA_LLM_MAX_TOP_K), "
+            f"got {top_k}"
         )
-    return requested
+    if http is not None:
+        count_answer(http, answerer)
+    return answerer
 
 
 @router.post("/v1/ask", response_model=Answer, responses=ERRORS, tags=["questions"])
-def ask(request: AskRequest, service: ServiceDep, settings: SettingsDep) -> Answer:
+def ask(request: AskRequest, http: Request, service: ServiceDep, settings: SettingsDep) -> Answer:
     """Answer a question from the announcements, with exact citations (or an abstention)."""
-    answerer = choose_answerer(request.answerer, settings)
+    answerer = choose_answerer(request.answerer, settings, request.top_k, http)
     return service.ask(request.question, request.top_k, to_filters(request.filters), answerer)
 
 

@@ -9,24 +9,38 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import cast
+from pathlib import Path
+from typing import Any, cast
 
 import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import SecretStr, ValidationError
+from typer.testing import CliRunner
 
 from api.app import create_app
+from api.cli import app as cli
 from qa.service import QAService
 from qa.store import Filters
-from qa.types import Answer
+from qa.types import Answer, Article
 from tests.conftest import make_settings
+
+
+class EmptyStore:
+    def counts(self) -> tuple[int, int]:
+        return 0, 0
+
+    def list_documents(self, limit: int, offset: int) -> list[Article]:
+        return []
 
 
 class BlockingService:
     """Answers with the question, after ``gate`` opens (so questions can be held in flight)."""
 
     def __init__(self) -> None:
+        self.store = EmptyStore()
         self.gate = threading.Event()
         self.gate.set()
         self.entered = threading.Semaphore(0)
@@ -107,3 +121,108 @@ def test_questions_past_the_in_flight_cap_get_503_with_retry_after(base: str, fa
     assert refused.headers["Retry-After"] == "1"
     assert refused.json()["error"]["code"] == "busy"
     assert "QA_MAX_QUESTIONS_IN_FLIGHT" in refused.json()["error"]["message"]
+
+
+# -- who is a client (rate limits) ----------------------------------------------------------------
+ASK = {"question": "How many jobs?"}
+
+
+def limited_app(tmp_path: Path, **settings: Any) -> FastAPI:
+    overrides = {"rate_limit_per_minute": 10, "admin_key": SecretStr("right-key"), **settings}
+    return create_app(make_settings(tmp_path / "data", **overrides), cast(QAService, BlockingService()))
+
+
+def statuses(client: TestClient, count: int, **kwargs: Any) -> list[int]:
+    return [client.post("/v1/ask", json=ASK, **kwargs).status_code for _ in range(count)]
+
+
+def test_x_forwarded_for_from_an_untrusted_peer_does_not_make_a_new_client(tmp_path: Path) -> None:
+    with TestClient(limited_app(tmp_path), client=("127.0.0.1", 5000)) as client:
+        codes = [
+            client.post("/v1/ask", json=ASK, headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
+            for i in range(12)
+        ]
+    assert codes[:10] == [200] * 10 and codes[10:] == [429, 429]
+
+
+def test_a_trusted_proxy_names_the_client_and_cannot_be_bypassed(tmp_path: Path) -> None:
+    app = limited_app(tmp_path, forwarded_allow_ips="10.0.0.0/8")
+    with TestClient(app, client=("10.1.2.3", 5000)) as proxy:
+        # Each end user behind the proxy has a budget of their own ...
+        assert statuses(proxy, 10, headers={"X-Forwarded-For": "198.51.100.1"}) == [200] * 10
+        assert statuses(proxy, 1, headers={"X-Forwarded-For": "198.51.100.1"}) == [429]
+        assert statuses(proxy, 1, headers={"X-Forwarded-For": "198.51.100.2"}) == [200]
+        # ... and a forged left-most hop changes nothing: the proxy appended the real one.
+        forged = {"X-Forwarded-For": "192.0.2.99, 198.51.100.1"}
+        assert statuses(proxy, 1, headers=forged) == [429]
+
+
+def test_ipv6_clients_are_bucketed_by_their_64(tmp_path: Path) -> None:
+    app = limited_app(tmp_path)
+    with TestClient(app, client=("2001:db8::1", 5000)) as first:
+        assert statuses(first, 10) == [200] * 10
+    with TestClient(app, client=("2001:db8::ffff:2", 5000)) as same_64:
+        assert statuses(same_64, 1) == [429]
+    with TestClient(app, client=("2001:db8:0:1::1", 5000)) as other_64:
+        assert statuses(other_64, 1) == [200]
+
+
+def test_a_wildcard_proxy_list_is_refused_with_a_reason(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="'\\*' would let every client pick its own address"):
+        make_settings(tmp_path, forwarded_allow_ips="127.0.0.1, *")
+    with pytest.raises(ValidationError, match="'proxy' is not an IP address or network"):
+        make_settings(tmp_path, forwarded_allow_ips="proxy")
+    result = CliRunner().invoke(
+        cli, ["serve", "--forwarded-allow-ips", "*"], env={"QA_DATA_DIR": str(tmp_path)}
+    )
+    assert result.exit_code == 1
+    assert "QA_FORWARDED_ALLOW_IPS" in result.output and "'*'" in result.output
+
+
+def test_wrong_admin_keys_are_rate_limited(tmp_path: Path) -> None:
+    with TestClient(limited_app(tmp_path)) as client:
+        codes = [
+            client.delete("/v1/documents/x", headers={"X-Admin-Key": f"guess-{i}"}).status_code
+            for i in range(30)
+        ]
+        locked = client.delete("/v1/documents/x", headers={"X-Admin-Key": "right-key"})
+    assert codes[:10] == [401] * 10 and set(codes[10:]) == {429}
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) >= 1
+    assert "wrong admin keys" in locked.json()["error"]["message"]
+
+
+def test_listing_documents_shares_the_question_budget(tmp_path: Path) -> None:
+    with TestClient(limited_app(tmp_path, rate_limit_per_minute=2)) as client:
+        assert client.get("/v1/documents").status_code == 200
+        assert client.post("/v1/ask", json=ASK).status_code == 200
+        assert client.get("/v1/documents").status_code == 429
+
+
+# -- the paid model -----------------------------------------------------------------------------
+LLM = {"llm_base_url": "http://127.0.0.1:9/v1", "llm_model": "paid"}
+
+
+def test_with_an_llm_configured_requests_cannot_switch_to_it_by_default(tmp_path: Path) -> None:
+    with TestClient(limited_app(tmp_path, **LLM)) as client:
+        refused = client.post("/v1/ask", json={**ASK, "answerer": "llm", "top_k": 50})
+    assert refused.status_code == 400
+    assert "QA_ALLOW_ANSWERER_OVERRIDE" in refused.json()["error"]["message"]
+    assert make_settings(tmp_path).answerer_override_allowed  # no llm: nothing to protect
+
+
+def test_the_llm_answerer_takes_a_bounded_top_k(tmp_path: Path) -> None:
+    with TestClient(limited_app(tmp_path, allow_answerer_override=True, **LLM)) as client:
+        refused = client.post("/v1/ask", json={**ASK, "answerer": "llm", "top_k": 50})
+        chat = {"messages": [{"role": "user", "content": "Why?"}], "answerer": "llm", "top_k": 9}
+        refused_chat = client.post("/v1/chat", json=chat)
+        assert client.post("/v1/ask", json={**ASK, "top_k": 50}).status_code == 200  # extractive: as before
+    assert refused.status_code == 400 and refused_chat.status_code == 400
+    assert "at most 8 (QA_LLM_MAX_TOP_K), got 50" in refused.json()["error"]["message"]
+
+
+def test_answers_are_counted_by_answerer_in_metrics(tmp_path: Path) -> None:
+    with TestClient(limited_app(tmp_path)) as client:
+        client.post("/v1/ask", json=ASK)
+        client.post("/v1/chat", json={"messages": [{"role": "user", "content": "How many jobs?"}]})
+        metrics = client.get("/metrics").text
+    assert 'qa_answers_total{answerer="extractive"} 2.0' in metrics

@@ -59,6 +59,7 @@ class FakeService:
         top_k: int | None = None,
         filters: Filters | None = None,
         answerer: str | None = None,
+        context: str = "",
     ) -> Answer:
         time.sleep(self.delay)
         return Answer(text=f"echo: {validate_question(question)}", abstained=False, confidence=0.5)
