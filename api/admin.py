@@ -27,7 +27,7 @@ from api.errors import HTTPError
 from api.routes import ERRORS
 from api.schemas import DocumentDeleted, DocumentIn, DocumentWritten, ErrorBody
 from api.security import RateLimiter, retry_after
-from ingest.uploads import UploadFolder, UploadResult
+from ingest.uploads import UploadFolder, UploadResult, check_doc_id
 
 router = APIRouter(tags=["documents"])
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -164,6 +164,7 @@ async def create_document(
 @router.delete("/v1/documents/{doc_id:path}", response_model=DocumentDeleted, responses=WRITE_ERRORS)
 async def delete_document(doc_id: str, _: AdminDep, uploads: UploadsDep) -> DocumentDeleted:
     """Delete a document and its chunks (an uploaded file too); admin only."""
+    check_doc_id(doc_id)
     await run_in_threadpool(uploads.remove, doc_id)
     return DocumentDeleted(doc_id=doc_id, deleted=True)
 

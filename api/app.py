@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.admin import router as admin_router
 from api.chat import router as chat_router
-from api.errors import install_error_handlers
+from api.errors import UnexpectedErrorMiddleware, install_error_handlers
 from api.metrics import Metrics, MetricsMiddleware
 from api.metrics import router as metrics_router
 from api.routes import router
@@ -70,6 +70,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.include_router(admin_router)
     app.include_router(metrics_router)
     # Outermost last: metrics see every request; CORS headers reach the limits' 413/429 too.
+    # Innermost: its JSON 500 still gets the security headers, CORS and metrics around it.
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(SecurityMiddleware, settings=settings)
     if settings.cors_origins:
         app.add_middleware(

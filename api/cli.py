@@ -96,6 +96,8 @@ def ingest(
             err.print(
                 f"[yellow]skipped[/yellow] {escape(failure.path)}: {escape(failure.reason)}", highlight=False
             )
+        for warning in report.warnings:
+            err.print(f"[yellow]note[/yellow] {escape(warning)}", highlight=False)
         docs, chunks = store.counts()
         table = Table(title="Ingest summary", show_header=False)
         for label, value in [

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from api.deps import ServiceDep, SettingsDep
 from api.metrics import count_answer
 from api.schemas import AskRequest, DocumentDetail, DocumentList, DocumentSummary, ErrorBody, FiltersBody
+from ingest.uploads import check_doc_id
 from qa.errors import InvalidRequest
 from qa.settings import Settings
 from qa.store import Filters
@@ -40,10 +41,13 @@ def choose_answerer(
     answerer: str = settings.answerer
     if requested is not None and requested != settings.answerer:
         if not settings.answerer_override_allowed:
+            why = (
+                "QA_ALLOW_ANSWERER_OVERRIDE=false"
+                if settings.allow_answerer_override is False
+                else "QA_ALLOW_ANSWERER_OVERRIDE is unset, which means off when an llm is configured"
+            )
             raise InvalidRequest(
-                f"this server answers with '{settings.answerer}' only (QA_ALLOW_ANSWERER_OVERRIDE is off"
-                f"{'; it is off by default when an llm is configured' if settings.llm_configured else ''}): "
-                "leave out 'answerer'"
+                f"this server answers with '{settings.answerer}' only ({why}): leave out 'answerer'"
             )
         answerer = requested
     if answerer == "llm" and top_k is not None and top_k > settings.llm_max_top_k:
@@ -88,6 +92,7 @@ def list_documents(
 )
 def get_document(doc_id: str, service: ServiceDep) -> DocumentDetail:
     """One document's cleaned text (what citation offsets refer to) and metadata."""
+    check_doc_id(doc_id)
     doc = service.store.get_document(doc_id)
     return DocumentDetail(**doc.model_dump(include={"doc_id", "title", "source", "date", "url", "text"}))
 

@@ -28,6 +28,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     failures: list[ArticleError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # ingested, but something was dropped
     chunks_written: int = 0
     seconds: float = 0.0
 
@@ -65,6 +66,7 @@ def ingest_paths(
     report = IngestReport()
     loaded = load_articles(paths)
     report.failures = list(loaded.failures)
+    report.warnings = list(loaded.warnings)
     if reset:
         store.reset()
     stored = store.document_hashes()

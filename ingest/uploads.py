@@ -14,6 +14,7 @@ import hashlib
 import re
 import shutil
 import threading
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -60,11 +61,28 @@ def upload_file_name(filename: str) -> str:
 
 def stored_file_name(doc_id: str, suffix: str) -> str:
     """The file name a document is kept under: its doc_id when that is already safe, else a
-    sanitised form plus a hash of the doc_id (so two ids never share a file)."""
+    sanitised form, '~' and a hash of the doc_id. '~' is never in a safe doc_id, so a safe id
+    and a hashed one never meet ('press/release' and 'press-release-402065519f' once did)."""
     stem = safe_stem(doc_id)
     if stem != doc_id or not stem:
-        stem = f"{stem or 'document'}-{hashlib.sha256(doc_id.encode()).hexdigest()[:10]}"
+        digest = hashlib.sha256(doc_id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        stem = f"{stem[:80] or 'document'}~{digest}"
     return stem + suffix
+
+
+def check_doc_id(doc_id: str) -> None:
+    """InvalidRequest for a doc_id with control or format characters (NUL, bidi overrides, ...) or
+    one that Unicode normalisation (NFC, applied to every stored document) would change."""
+    bad = sorted({f"U+{ord(c):04X}" for c in doc_id if unicodedata.category(c) in ("Cc", "Cf", "Cs")})
+    if bad:
+        raise InvalidRequest(
+            f"doc_id must not contain control or invisible characters ({', '.join(bad[:5])}): remove them"
+        )
+    if unicodedata.normalize("NFC", doc_id) != doc_id:
+        raise InvalidRequest(
+            "doc_id is not in Unicode normal form NFC, so it would be stored as a different id: "
+            "send its NFC form"
+        )
 
 
 class UploadFolder:
@@ -110,6 +128,7 @@ class UploadFolder:
         replace: bool = False,
     ) -> UploadResult:
         """Ingest a document given as fields (stored as Markdown with front matter); raises as `add_file`."""
+        check_doc_id(doc_id)
         doc_id = doc_id.strip() or safe_stem(title.lower()) or f"doc-{_digest(title + text)}"
         fields = {"doc_id": doc_id, "title": title, "source": source, "date": date, "url": url}
         front = yaml.safe_dump({k: v for k, v in fields.items() if v}, allow_unicode=True, sort_keys=False)
@@ -130,10 +149,15 @@ class UploadFolder:
             staging.mkdir(parents=True)
             staged = staging / name
             staged.write_bytes(data)
+            warnings: list[str] = []
             try:
-                article = load_article(staged, staging, max_bytes=self.max_bytes)
+                article = load_article(staged, staging, max_bytes=self.max_bytes, warnings=warnings)
             except ArticleError as exc:
                 raise InvalidRequest(f"{name}: {exc.reason}") from None  # not the server's path
+            except RecursionError:
+                raise InvalidRequest(f"{name}: nested too deeply to read") from None
+            if warnings:  # a client can fix its document: say so rather than store less
+                raise InvalidRequest(warnings[0].replace(str(staged), name, 1))
             final = stored_file_name(article.doc_id, staged.suffix)
             article = article.model_copy(update={"path": UPLOAD_PATH_PREFIX + final})
             with _WRITE_LOCK:

@@ -5,12 +5,14 @@ conversation rules and the middleware are real, answering is not needed."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, cast
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -41,6 +43,7 @@ class BlockingService:
 
     def __init__(self) -> None:
         self.store = EmptyStore()
+        self.lexical = None
         self.gate = threading.Event()
         self.gate.set()
         self.entered = threading.Semaphore(0)
@@ -226,3 +229,67 @@ def test_answers_are_counted_by_answerer_in_metrics(tmp_path: Path) -> None:
         client.post("/v1/chat", json={"messages": [{"role": "user", "content": "How many jobs?"}]})
         metrics = client.get("/metrics").text
     assert 'qa_answers_total{answerer="extractive"} 2.0' in metrics
+
+
+# -- unexpected errors, documents -----------------------------------------------------------------
+class FailingService(BlockingService):
+    def ask(self, *args: Any, **kwargs: Any) -> Answer:
+        raise RuntimeError("a bug\nover two lines")
+
+
+def test_an_unexpected_error_is_json_with_a_request_id_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(make_settings(tmp_path / "data"), cast(QAService, FailingService()))
+    with (
+        caplog.at_level(logging.INFO, logger="api"),
+        TestClient(app, raise_server_exceptions=False) as client,
+    ):
+        response = client.post("/v1/ask", json=ASK)
+    assert response.status_code == 500
+    error = response.json()["error"]
+    assert error["code"] == "internal_error" and error["request_id"] == response.headers["X-Request-ID"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    lines = [r for r in caplog.records if r.name == "api"]
+    assert len(lines) == 1 and lines[0].levelname == "ERROR" and "\n" not in lines[0].getMessage()
+    assert error["request_id"] in lines[0].getMessage() and "RuntimeError" in lines[0].getMessage()
+
+
+ADMIN = {"X-Admin-Key": "right-key"}
+DEEP = "---\ndoc_id: deep\nnested: " + "[" * 2000 + "]" * 2000 + "\n---\nBody text here.\n"
+
+
+def test_front_matter_nested_2000_deep_is_a_400_not_a_500(tmp_path: Path) -> None:
+    with TestClient(limited_app(tmp_path)) as client:
+        response = client.post("/v1/documents", headers=ADMIN, files={"file": ("deep.md", DEEP.encode())})
+    assert response.status_code == 400, response.text
+    assert "nested too deeply" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "reason"),
+    [("a\u0000b", "U+0000"), ("tab\u202eexe", "U+202E"), ("cafe\u0301", "normal form NFC")],
+)
+def test_doc_ids_with_control_characters_or_unnormalised_are_a_400_that_says_why(
+    tmp_path: Path, doc_id: str, reason: str
+) -> None:
+    with TestClient(limited_app(tmp_path)) as client:
+        created = client.post(
+            "/v1/documents", headers=ADMIN, json={"doc_id": doc_id, "title": "T", "text": "x"}
+        )
+        fetched = client.get(f"/v1/documents/{quote(doc_id)}")
+    for response in (created, fetched):
+        assert response.status_code == 400, response.text
+        assert reason in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:text/html,<b>x</b>", "  JavaScript:void(0)", "//x"]
+)
+def test_a_document_url_that_is_not_http_is_refused_on_upload(tmp_path: Path, url: str) -> None:
+    with TestClient(limited_app(tmp_path)) as client:
+        response = client.post(
+            "/v1/documents", headers=ADMIN, json={"title": "T", "text": "Some text.", "url": url}
+        )
+    assert response.status_code == 400, response.text
+    assert "only http(s) links are kept" in response.json()["error"]["message"]

@@ -5,9 +5,11 @@ questions that read them are answered (the battery lives in bench/hostile.py, wh
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
+from ingest.loading import load_articles
 from ingest.pipeline import ingest_paths
 from qa.service import QAService, build_service
 from qa.store import Filters
@@ -61,3 +63,19 @@ def test_questions_reading_a_hostile_document_are_answered(hostile_service: QASe
     for question in ("How many jobs will the lab create?", "Who is the chief executive?"):
         answer = hostile_service.ask(question, filters=Filters(doc_ids=[doc_id]))
         assert answer.abstained or answer.citations[0].doc_id == doc_id
+
+
+def test_a_file_the_loader_cannot_read_is_reported_and_the_others_load(tmp_path: Path) -> None:
+    (tmp_path / "deep.md").write_text("---\nnested: " + "[" * 2000 + "]" * 2000 + "\n---\nBody.\n")
+    (tmp_path / "link.md").write_text("---\nurl: javascript:alert(1)\n---\nA linked article.\n")
+    (tmp_path / "good.md").write_text("---\nurl: https://example.org/a\n---\nA good article.\n")
+    loaded = load_articles([tmp_path])
+    assert sorted(a.doc_id for a in loaded.articles) == ["good", "link"]
+    assert [f.reason for f in loaded.failures] == [
+        "front matter is nested too deeply (more than 20 levels); keep it to 'field: value' lines"
+    ]
+    urls = {a.doc_id: a.url for a in loaded.articles}
+    assert urls == {"good": "https://example.org/a", "link": ""}
+    assert loaded.warnings == [
+        f"{tmp_path / 'link.md'}: url 'javascript:alert(1)' dropped: only http(s) links are kept"
+    ]
