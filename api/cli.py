@@ -64,6 +64,7 @@ def ingest(
 ) -> None:
     """Load, clean, chunk, embed and store articles; unchanged ones are skipped."""
     from ingest.pipeline import ingest_paths
+    from ingest.uploads import write_lock
     from qa.service import build_store
 
     settings = _settings()
@@ -71,15 +72,18 @@ def ingest(
 
     def body() -> int:
         store, lexical = build_store(settings)
-        with Progress(
-            TextColumn("embedding"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,  # no stray blank line in logs and pipes
-        ) as bar:
+        with (
+            Progress(
+                TextColumn("embedding"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+                disable=not err.is_terminal,  # no stray blank line in logs and pipes
+            ) as bar,
+            write_lock(settings.data_dir),
+        ):  # not beside an upload from a server on this data dir
             task = bar.add_task("embed", total=None)
             report = ingest_paths(
                 targets,

@@ -16,22 +16,45 @@ import shutil
 import threading
 import unicodedata
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import yaml
+from filelock import FileLock, Timeout
 
 from ingest.loading import SUPPORTED_SUFFIXES, load_article
 from ingest.pipeline import UPLOAD_PATH_PREFIX, ingest_article, remove_document
-from qa.errors import ArticleError, DuplicateDocumentError, InvalidRequest, NotFound
+from qa.errors import ArticleError, DuplicateDocumentError, InvalidRequest, NotFound, StoreUnavailable
 from qa.lexical import LexicalIndex
 from qa.store import ChromaStore
 from qa.types import Article
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_NAME = 120
-# One writer at a time in this process: two uploads must not interleave their lexical rebuilds.
+# One writer at a time in this process: two uploads must not interleave their lexical rebuilds;
+# and across processes sharing the data dir (uvicorn --workers N, qa ingest), `write_lock`.
 _WRITE_LOCK = threading.Lock()
+WRITE_LOCK_SECONDS = 600
+
+
+@contextmanager
+def write_lock(data_dir: Path, seconds: float = WRITE_LOCK_SECONDS) -> Iterator[None]:
+    """Hold the data dir's write lock (a file lock every process writing there takes); raises
+    StoreUnavailable when another writer keeps it longer than ``seconds``."""
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(Path(data_dir) / "writes.lock"))
+    try:
+        lock.acquire(timeout=seconds)
+    except Timeout:
+        raise StoreUnavailable(
+            f"another process has been writing to {data_dir} for over {seconds:g} s; try again later"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @dataclass
@@ -137,7 +160,7 @@ class UploadFolder:
 
     def remove(self, doc_id: str) -> None:
         """Delete a stored document (uploaded or not) and its uploaded file; NotFound when absent."""
-        with _WRITE_LOCK:
+        with _WRITE_LOCK, write_lock(self.folder.parent):
             path = self.store.get_document(doc_id).path
             remove_document(doc_id, self.store, self.lexical)
             if path.startswith(UPLOAD_PATH_PREFIX):
@@ -160,7 +183,7 @@ class UploadFolder:
                 raise InvalidRequest(warnings[0].replace(str(staged), name, 1))
             final = stored_file_name(article.doc_id, staged.suffix)
             article = article.model_copy(update={"path": UPLOAD_PATH_PREFIX + final})
-            with _WRITE_LOCK:
+            with _WRITE_LOCK, write_lock(self.folder.parent):
                 existing = self._existing(article.doc_id)
                 if existing is not None and not replace:
                     raise DuplicateDocumentError(
