@@ -72,10 +72,16 @@ def list_documents(
     service: ServiceDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200, description="The next_cursor of the previous page: list the documents after it."
+        ),
+    ] = None,
 ) -> DocumentList:
-    """Stored documents, sorted by doc_id."""
+    """Stored documents, sorted by doc_id, a page at a time (follow ``next_cursor``)."""
     total, _ = service.store.counts()
-    docs = service.store.list_documents(limit, offset)
+    docs = service.store.list_documents(limit, offset, after=cursor)
     return DocumentList(
         documents=[
             DocumentSummary(**d.model_dump(include={"doc_id", "title", "source", "date", "url"}))
@@ -84,6 +90,7 @@ def list_documents(
         total=total,
         limit=limit,
         offset=offset,
+        next_cursor=docs[-1].doc_id if len(docs) == limit else None,
     )
 
 

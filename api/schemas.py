@@ -96,6 +96,9 @@ class DocumentList(BaseModel):
     total: int
     limit: int
     offset: int
+    next_cursor: str | None = Field(
+        None, description="Send as ?cursor= for the next page; null on the last page."
+    )
 
 
 class DocumentDetail(DocumentSummary):

@@ -9,6 +9,7 @@ and the next run redoes exactly that document.
 
 from __future__ import annotations
 
+import bisect
 import errno
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -312,14 +313,27 @@ class ChromaStore:
         )
 
     @_translate_errors
-    def list_documents(self, limit: int = 100, offset: int = 0) -> list[Article]:
-        """Documents sorted by doc_id; ``text`` left empty (fetch one for its text)."""
+    def list_documents(self, limit: int = 100, offset: int = 0, after: str | None = None) -> list[Article]:
+        """Documents sorted by doc_id, from the ``offset``-th one after the doc_id ``after`` (a
+        cursor: the last one of the previous page); ``text`` left empty (fetch one for its text).
+        Only the ids of the others are read, not their metadata."""
         _, docs = self._collections()
-        everything: list[Article] = []
-        for ids, metas in self._pages(docs, include=["metadatas"]):
-            everything.extend(self._article(i, "", m) for i, m in zip(ids, metas, strict=True))
-        everything.sort(key=lambda a: a.doc_id)
-        return everything[offset : offset + limit]
+        ids: list[str] = []
+        offset_ids = 0
+        while True:
+            got = docs.get(include=[], limit=_PAGE, offset=offset_ids)
+            if not got["ids"]:
+                break
+            ids.extend(got["ids"])
+            offset_ids += len(got["ids"])
+        ids.sort()
+        start = bisect.bisect_right(ids, after) if after is not None else 0
+        page = ids[start + offset : start + offset + limit]
+        if not page:
+            return []
+        got = docs.get(ids=page, include=["metadatas"])
+        metas = dict(zip(got["ids"], got["metadatas"], strict=True))
+        return [self._article(i, "", metas[i]) for i in page if i in metas]
 
     @_translate_errors
     def counts(self) -> tuple[int, int]:

@@ -34,7 +34,7 @@ class EmptyStore:
     def counts(self) -> tuple[int, int]:
         return 0, 0
 
-    def list_documents(self, limit: int, offset: int) -> list[Article]:
+    def list_documents(self, limit: int, offset: int, after: str | None = None) -> list[Article]:
         return []
 
 
