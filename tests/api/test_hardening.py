@@ -6,6 +6,7 @@ conversation rules and the middleware are real, answering is not needed."""
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -293,3 +294,40 @@ def test_a_document_url_that_is_not_http_is_refused_on_upload(tmp_path: Path, ur
         )
     assert response.status_code == 400, response.text
     assert "only http(s) links are kept" in response.json()["error"]["message"]
+
+
+# -- /docs offline --------------------------------------------------------------------------------
+def test_the_docs_page_loads_its_assets_from_this_server_under_a_csp(tmp_path: Path) -> None:
+    with TestClient(limited_app(tmp_path)) as client:
+        page = client.get("/docs")
+        script = client.get("/docs-assets/swagger-ui-bundle.js")
+        css = client.get("/docs-assets/swagger-ui.css")
+    assert page.status_code == 200 and "cdn" not in page.text.lower()
+    assert 'src="/docs-assets/swagger-ui-bundle.js"' in page.text
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'sha256-" in policy and "default-src 'none'" in policy
+    assert script.status_code == 200 and len(script.content) > 100_000
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+
+
+@pytest.mark.slow
+def test_the_docs_page_renders_offline_in_a_browser_without_csp_violations(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    violations: list[str] = []
+    for base_url in serve(limited_app(tmp_path)):
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+            page = browser.new_page()
+            page.on(
+                "console",
+                lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None,
+            )
+            page.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())  # offline
+            page.goto(f"{base_url}/docs")
+            page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+            title = page.inner_text(".swagger-ui .info .title")
+            operations = page.locator(".opblock").count()
+            browser.close()
+    assert "Announcements QA" in title and operations >= 5
+    assert violations == []
