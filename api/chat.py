@@ -29,7 +29,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from api.deps import ServiceDep, SettingsDep
+from api.deps import ServiceDep, SettingsDep, run_answering
 from api.errors import error_response
 from api.routes import ERRORS, choose_answerer, to_filters
 from api.schemas import ChatRequest, ChatResponse, ErrorBody
@@ -66,8 +66,8 @@ async def chat(body: ChatRequest, request: Request, service: ServiceDep, setting
         if answerer == "llm":
             standalone = await run_in_threadpool(standalone_question, body.messages)
         else:
-            standalone, answer = await run_in_threadpool(
-                ask_in_conversation, service, body.messages, body.top_k, filters, answerer
+            standalone, answer = await run_answering(
+                request, ask_in_conversation, service, body.messages, body.top_k, filters, answerer
             )
     except ConversationTooLarge as exc:
         return error_response(413, exc.code, str(exc))

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.deps import ServiceDep, SettingsDep
+from api.deps import ServiceDep, SettingsDep, run_answering
 from api.metrics import count_answer
 from api.schemas import AskRequest, DocumentDetail, DocumentList, DocumentSummary, ErrorBody, FiltersBody
 from ingest.uploads import check_doc_id
@@ -61,10 +61,11 @@ def choose_answerer(
 
 
 @router.post("/v1/ask", response_model=Answer, responses=ERRORS, tags=["questions"])
-def ask(request: AskRequest, http: Request, service: ServiceDep, settings: SettingsDep) -> Answer:
+async def ask(request: AskRequest, http: Request, service: ServiceDep, settings: SettingsDep) -> Answer:
     """Answer a question from the announcements, with exact citations (or an abstention)."""
     answerer = choose_answerer(request.answerer, settings, request.top_k, http)
-    return service.ask(request.question, request.top_k, to_filters(request.filters), answerer)
+    filters = to_filters(request.filters)
+    return await run_answering(http, service.ask, request.question, request.top_k, filters, answerer)
 
 
 @router.get("/v1/documents", response_model=DocumentList, responses=ERRORS, tags=["documents"])

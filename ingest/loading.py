@@ -219,6 +219,9 @@ def _web_url(url: str, where: str, warnings: list[str] | None) -> str:
     return url
 
 
+_DROP_CONTROLS = {c: None for c in [*range(32), 127] if chr(c) not in "\t\n\r\f\v"}
+
+
 def _read_text(path: Path, max_bytes: int) -> str:
     where = str(path)
     try:
@@ -248,7 +251,7 @@ def _read_text(path: Path, max_bytes: int) -> str:
             where,
             f"not valid UTF-8 (byte 0x{data[offset]:02x} at offset {offset}); re-save the file as UTF-8",
         ) from exc
-    controls = sum(1 for char in text if (ord(char) < 32 and char not in "\t\n\r\f\v") or ord(char) == 127)
+    controls = len(text) - len(text.translate(_DROP_CONTROLS))  # in C: a megabyte in milliseconds
     if controls > _MAX_CONTROL_SHARE * len(text):
         raise ArticleError(where, f"binary content ({controls} control characters); not a text document")
     if not text.strip():

@@ -75,10 +75,18 @@ class Settings(BaseSettings):
         5_242_880, ge=1024, description="Largest document accepted by POST /v1/documents."
     )
     max_questions_in_flight: int = Field(
-        24,
+        64,
         ge=1,
-        le=1000,
-        description="Questions answered at once by this process; more get 503 with Retry-After.",
+        le=10_000,
+        description="Questions this process takes on at once (answered or waiting for an answer thread); "
+        "more get 503 with Retry-After.",
+    )
+    answer_threads: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="Worker threads answering questions at once (the rest wait): more only contend for "
+        "the cores and the GIL, which delays every other request.",
     )
     request_timeout_seconds: float = Field(
         60.0, gt=0, description="A question not answered within this many seconds gets 504."

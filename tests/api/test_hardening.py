@@ -92,6 +92,26 @@ def base(fake: BlockingService, tmp_path_factory: pytest.TempPathFactory) -> Ite
     yield from serve(create_app(settings, cast(QAService, fake)))
 
 
+@pytest.fixture
+def one_thread_base(fake: BlockingService, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = make_settings(tmp_path_factory.mktemp("data"), answer_threads=1)
+    yield from serve(create_app(settings, cast(QAService, fake)))
+
+
+def test_questions_wait_for_an_answer_thread_and_other_routes_do_not(
+    one_thread_base: str, fake: BlockingService
+) -> None:
+    fake.gate.clear()
+    with ThreadPoolExecutor(2) as pool, httpx.Client(base_url=one_thread_base, timeout=30) as client:
+        first = pool.submit(client.post, "/v1/ask", json={"question": "First?"})
+        assert fake.entered.acquire(timeout=10)
+        second = pool.submit(client.post, "/v1/ask", json={"question": "Second?"})
+        assert not fake.entered.acquire(timeout=0.5)  # waiting for the one answer thread
+        assert client.get("/v1/documents").status_code == 200  # a sync route still has a thread
+        fake.gate.set()
+        assert first.result().status_code == 200 and second.result().status_code == 200
+
+
 def doubling_conversation() -> list[dict[str, str]]:
     """The audit's body: a subject of 100 words, then "it it" follow-ups (20 messages, ~600 bytes)."""
     return [{"role": "user", "content": " ".join(["Acme"] * 100)}] + [
