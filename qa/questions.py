@@ -225,14 +225,13 @@ def analyse(raw: str, context: str = "") -> Question:
     terms = [w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
     terms += [w for w in dict.fromkeys(words(context)) if w not in STOPWORDS and w not in terms]
     names = []
-    asked = text
-    for match in _NAME.finditer(asked):
+    for match in _NAME.finditer(text):
         name = match.group().strip(" .,")
         first = name.split()[0].lower() if name else ""
         if (name and first not in QUESTION_WORDS and first not in STOPWORDS) or (name and name[0].isdigit()):
             names.append(name)
     # "in the second quarter of 2025" constrains the answer like a name does ("Q2" in the text).
-    for ordinal in _QUARTER.findall(asked.lower()):
+    for ordinal in _QUARTER.findall(text.lower()):
         names.append(f"Q{_ORDINALS.index(ordinal) + 1}")
     if answer_type is AnswerType.DATE:
         # "the release date of X": the answer gives a date, rarely the word; not outside a name.

@@ -248,9 +248,9 @@ def _candidates(doc: Any) -> list[Candidate]:
     return found + _listed_names(found)
 
 
-# Both linear: a run of spaces is tried from its start only, and a name from a word's start only.
+# Linear: a run of spaces is tried from its start only.
 _LIST_SEPARATOR = re.compile(r"(?<!\s)\s++[·;|–—-]\s+|(?<!\s)\s*+;\s+")
-_NAME_RUN = re.compile(r"(?<![\w'’.-])[A-Z][\w'’.-]*+(?:\s++[A-Z][\w'’.-]*+){1,3}")
+_NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}")
 
 
 def _listed_names(found: list[Candidate]) -> list[Candidate]:
