@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -214,6 +215,14 @@ def serve(
         return create_app(settings, service=service)
 
     application = _run(build)
+    # Our own loggers (api, qa, ingest) at QA_LOG_LEVEL, one line each: a failed request's
+    # traceback appears only at debug.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    for name in ("api", "qa", "ingest"):
+        logging.getLogger(name).addHandler(handler)
+        logging.getLogger(name).setLevel(settings.log_level.upper())
+        logging.getLogger(name).propagate = False
     console.print(f"Serving on http://{bind_host}:{bind_port}/  (API docs at /docs)")
     uvicorn.run(
         application,
