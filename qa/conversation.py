@@ -73,7 +73,8 @@ MAX_SCOPE_DOCS = 20  # conversation documents a follow-up is asked over first
 
 
 class Message(Protocol):
-    """What a conversation turn needs: ``api.schemas.ChatMessage`` is one."""
+    """What a conversation turn needs: ``api.schemas.ChatMessage`` is one (assistant turns may
+    also carry ``doc_ids``, read with ``cited_doc_ids``)."""
 
     @property
     def role(self) -> str: ...
@@ -81,8 +82,11 @@ class Message(Protocol):
     @property
     def content(self) -> str: ...
 
-    @property
-    def doc_ids(self) -> list[str] | None: ...
+
+def cited_doc_ids(message: Message) -> list[str] | None:
+    """An assistant message's ``doc_ids`` (the documents its answer cited), when it has them."""
+    doc_ids: list[str] | None = getattr(message, "doc_ids", None)
+    return doc_ids
 
 
 class ConversationTooLarge(InvalidRequest):
@@ -140,7 +144,7 @@ def validate_conversation(messages: Sequence[Message]) -> None:
         if not message.content.strip():
             raise InvalidRequest(f"message {number} ({message.role}) is empty: every message needs content")
     for number, message in enumerate(messages, 1):
-        if message.role == "user" and message.doc_ids is not None:
+        if message.role == "user" and cited_doc_ids(message) is not None:
             raise InvalidRequest(
                 f"message {number}: only assistant messages carry doc_ids (the documents their answer cited)"
             )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qa.conversation import MAX_SCOPE_DOCS, Message, Standalone, standalone_question
+from qa.conversation import MAX_SCOPE_DOCS, Message, Standalone, cited_doc_ids, standalone_question
 from qa.service import QAService
 from qa.store import Filters
 from qa.types import Answer
@@ -45,8 +45,9 @@ def conversation_documents(
     if not standalone.follow_up:
         return []
     for message in reversed(messages):
-        if message.role == "assistant" and message.doc_ids:
-            return list(dict.fromkeys(message.doc_ids))[:MAX_SCOPE_DOCS]
+        cited = cited_doc_ids(message) if message.role == "assistant" else None
+        if cited:
+            return list(dict.fromkeys(cited))[:MAX_SCOPE_DOCS]
     previous = standalone.previous
     if previous is None:
         return []
