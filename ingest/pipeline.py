@@ -19,6 +19,7 @@ from qa.types import Article, Chunk
 Progress = Callable[[int, int], None]  # (documents done, documents to embed)
 UPLOAD_PATH_PREFIX = "upload:"  # the stored path of documents written through the API
 _DOCUMENTS_PER_WRITE = 8
+_SERVER_CHUNKS_PER_CALL = 32
 
 
 @dataclass
@@ -106,7 +107,8 @@ def ingest_article(
         report.unchanged.append(article.doc_id)
     else:
         (report.new if stored is None else report.changed).append(article.doc_id)
-        _write([(article, digest)], store, report, 1, chunk_size, overlap, None)
+        # A server writes this while answering: in slices, so no Chroma call stalls it long.
+        _write([(article, digest)], store, report, 1, chunk_size, overlap, None, _SERVER_CHUNKS_PER_CALL)
         store.bump_revision()
         lexical.rebuild(store)
     report.seconds = time.perf_counter() - started
@@ -128,6 +130,7 @@ def _write(
     chunk_size: int,
     overlap: int,
     progress: Progress | None,
+    chunks_per_call: int = 0,
 ) -> None:
     """Chunk, embed and write ``todo`` (article, content hash) pairs, counting into ``report``."""
     if todo:
@@ -145,7 +148,7 @@ def _write(
         # A few documents per write: each Chroma call costs milliseconds however small, and
         # a run killed half-way still loses little.
         for first in range(0, len(writes), _DOCUMENTS_PER_WRITE):
-            store.write_documents(writes[first : first + _DOCUMENTS_PER_WRITE])
+            store.write_documents(writes[first : first + _DOCUMENTS_PER_WRITE], chunks_per_call)
         report.chunks_written += len(texts)
         done += len(group)
         if progress is not None:

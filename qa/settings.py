@@ -82,7 +82,7 @@ class Settings(BaseSettings):
         "more get 503 with Retry-After.",
     )
     answer_threads: int = Field(
-        4,
+        2,
         ge=1,
         le=64,
         description="Worker threads answering questions at once (the rest wait): more only contend for "

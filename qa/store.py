@@ -233,8 +233,11 @@ class ChromaStore:
         self.write_documents([DocumentWrite(article, chunks, embeddings, content_hash)])
 
     @_translate_errors
-    def write_documents(self, writes: Sequence[DocumentWrite]) -> None:
-        """`write_document` for several documents, in three or four Chroma calls for all of them.
+    def write_documents(self, writes: Sequence[DocumentWrite], chunks_per_call: int = 0) -> None:
+        """`write_document` for several documents, in three or four Chroma calls for all of them
+        (or slices of ``chunks_per_call`` chunks: each Chroma call holds Python's GIL throughout,
+        ~1.5 ms a chunk, so a server writing a big document meanwhile stalls every request; more
+        calls cost more in all, so bulk ingest does not slice).
 
         All their chunks are written first and their records last, so a run killed in between
         leaves the old hashes behind and the next run redoes exactly these documents.
@@ -250,9 +253,14 @@ class ChromaStore:
                 vectors.append(vector)
                 texts.append(chunk.text)
                 metas.append({**base, "index": chunk.index, "start": chunk.start, "end": chunk.end})
-        if ids:
+        step = chunks_per_call or len(ids) or 1
+        for at in range(0, len(ids), step):
+            part = slice(at, at + step)
             chunk_col.upsert(
-                ids=ids, embeddings=np.asarray(vectors, dtype=np.float32), documents=texts, metadatas=metas
+                ids=ids[part],
+                embeddings=np.asarray(vectors[part], dtype=np.float32),
+                documents=texts[part],
+                metadatas=metas[part],
             )
         doc_ids = [w.article.doc_id for w in writes]
         current = set(ids)
