@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import random
 import secrets
@@ -273,9 +274,11 @@ async def check_kept(client: httpx.AsyncClient, stats: Stats) -> None:
             stats.lost.append(f"{doc_id}: {response.status_code}")
 
 
-def health_probe(url: str, stats: Stats, deadline: float) -> None:
-    """GET /healthz every 0.25 s from a thread and connection of its own, so the figure is the
-    server's responsiveness, not this process's event loop busy with 32 clients."""
+def health_probe(url: str, seconds: float, results: Any) -> None:
+    """GET /healthz every 0.25 s for ``seconds``; puts (seconds, error) pairs on ``results``.
+    Runs in a process of its own, so the figure is the server's responsiveness, not this
+    process's Python busy with 32 clients."""
+    deadline = time.monotonic() + seconds
     with httpx.Client(base_url=url, timeout=5) as client:
         while time.monotonic() < deadline:
             started = time.monotonic()
@@ -286,8 +289,20 @@ def health_probe(url: str, stats: Stats, deadline: float) -> None:
                     error = f"{response.status_code}"
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"
-            stats.record("/healthz", time.monotonic() - started, error)  # list appends: thread-safe
+            results.put((time.monotonic() - started, error))
             time.sleep(0.25)
+    results.put(None)
+
+
+async def probe_health(url: str, stats: Stats, seconds: float) -> None:
+    """Run `health_probe` in a child process and record what it measured."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(target=health_probe, args=(url, seconds, results), daemon=True)
+    process.start()
+    while (item := await asyncio.to_thread(results.get)) is not None:
+        stats.record("/healthz", *item)
+    await asyncio.to_thread(process.join, 10)
 
 
 async def run_load(
@@ -300,7 +315,7 @@ async def run_load(
         tasks = [
             ask_loop(client, stats, deadline, limit, seed, hostile, admin_key) for seed in range(clients)
         ]
-        tasks.append(asyncio.to_thread(health_probe, url, stats, deadline))
+        tasks.append(probe_health(url, stats, seconds))
         if admin_key:
             tasks.append(ingest_loop(client, stats, deadline, admin_key, hostile > 0))
         await asyncio.gather(*tasks)
