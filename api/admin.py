@@ -26,7 +26,8 @@ from api.deps import ServiceDep, SettingsDep
 from api.errors import HTTPError
 from api.routes import ERRORS
 from api.schemas import DocumentDeleted, DocumentIn, DocumentWritten, ErrorBody
-from ingest.uploads import UploadFolder, UploadResult
+from api.security import RateLimiter, retry_after
+from ingest.uploads import UploadFolder, UploadResult, check_doc_id
 
 router = APIRouter(tags=["documents"])
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -59,8 +60,23 @@ _UPLOAD_BODY = {
 }
 
 
-def require_admin(request: Request, settings: SettingsDep) -> None:
-    """Let the request through only with the configured admin key (compared in constant time)."""
+ADMIN_FAILURES_PER_MINUTE = 10  # wrong admin keys per client per minute before 429
+
+
+def _failures(request: Request) -> RateLimiter:
+    """The app's budget of wrong admin keys per client (made on first use)."""
+    limiter: RateLimiter | None = getattr(request.app.state, "admin_key_failures", None)
+    if limiter is None:
+        limiter = request.app.state.admin_key_failures = RateLimiter(ADMIN_FAILURES_PER_MINUTE)
+    return limiter
+
+
+async def require_admin(request: Request, settings: SettingsDep) -> None:
+    """Let the request through only with the configured admin key (compared in constant time).
+
+    Async: it runs on the event loop, where the failure budget (not thread-safe) lives. A client
+    that sent ADMIN_FAILURES_PER_MINUTE wrong keys gets 429 until its budget refills.
+    """
     expected = settings.admin_key.get_secret_value()
     if not expected:
         raise HTTPError(
@@ -79,7 +95,20 @@ def require_admin(request: Request, settings: SettingsDep) -> None:
             "this route needs the admin key: send it as 'X-Admin-Key: KEY' or 'Authorization: Bearer KEY'",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    failures = _failures(request)
+    client = request.scope.get("state", {}).get("client") or (request.client.host if request.client else "")
+    wait = failures.waiting(client)
+    if wait > 0:
+        seconds = retry_after(wait)
+        raise HTTPError(
+            429,
+            "rate_limited",
+            f"too many wrong admin keys: at most {ADMIN_FAILURES_PER_MINUTE} per minute per client; "
+            f"try again in {seconds} s",
+            headers={"Retry-After": str(seconds)},
+        )
     if not hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode()):
+        failures.acquire(client)
         raise HTTPError(401, "unauthorized", "the admin key is wrong", headers={"WWW-Authenticate": "Bearer"})
 
 
@@ -116,7 +145,7 @@ async def create_document(
     """Add a document (JSON fields or an uploaded file) through the ingest pipeline; admin only."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json" or content_type.endswith("+json"):
-        fields = _document_fields(await request.body())
+        fields = await run_in_threadpool(_document_fields, await request.body())
         result = await run_in_threadpool(lambda: uploads.add_document(**fields, replace=replace))
     elif content_type == "multipart/form-data":
         filename, data = await _uploaded_file(request, uploads.max_bytes)
@@ -135,6 +164,7 @@ async def create_document(
 @router.delete("/v1/documents/{doc_id:path}", response_model=DocumentDeleted, responses=WRITE_ERRORS)
 async def delete_document(doc_id: str, _: AdminDep, uploads: UploadsDep) -> DocumentDeleted:
     """Delete a document and its chunks (an uploaded file too); admin only."""
+    check_doc_id(doc_id)
     await run_in_threadpool(uploads.remove, doc_id)
     return DocumentDeleted(doc_id=doc_id, deleted=True)
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -16,7 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.admin import router as admin_router
 from api.chat import router as chat_router
-from api.errors import install_error_handlers
+from api.docs import inline_hashes, install_docs
+from api.errors import UnexpectedErrorMiddleware, install_error_handlers
 from api.metrics import Metrics, MetricsMiddleware
 from api.metrics import router as metrics_router
 from api.routes import router
@@ -37,14 +35,6 @@ def _static(name: str) -> str:
     return resources.files("api").joinpath("static", name).read_text(encoding="utf-8")
 
 
-def _style_hashes(html: str) -> str:
-    """CSP sources for the page's own <style> blocks, so no 'unsafe-inline' is needed."""
-    blocks = re.findall(r"<style>(.*?)</style>", html, re.DOTALL)
-    return " ".join(
-        f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in blocks
-    )
-
-
 def create_app(settings: Settings | None = None, service: QAService | None = None) -> FastAPI:
     """The app; ``service`` may be injected (tests), else it is built from settings."""
     settings = settings or get_settings()
@@ -61,15 +51,20 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         version="0.1.0",
         description="Answers from announcements with exact, verifiable citations.",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs from packaged assets, not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.service = service
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(router)
     app.include_router(chat_router)
     app.include_router(admin_router)
     app.include_router(metrics_router)
     # Outermost last: metrics see every request; CORS headers reach the limits' 413/429 too.
+    # Innermost: its JSON 500 still gets the security headers, CORS and metrics around it.
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(SecurityMiddleware, settings=settings)
     if settings.cors_origins:
         app.add_middleware(
@@ -94,7 +89,10 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     @app.get("/", include_in_schema=False)
     def demo() -> HTMLResponse:
         html = _static("index.html")
-        headers = {**SECURITY_HEADERS, "Content-Security-Policy": DEMO_CSP.format(styles=_style_hashes(html))}
+        headers = {
+            **SECURITY_HEADERS,
+            "Content-Security-Policy": DEMO_CSP.format(styles=inline_hashes(html, "style")),
+        }
         return HTMLResponse(html, headers={**headers, "X-Frame-Options": "DENY"})
 
     return app

@@ -1,7 +1,9 @@
 """POST /v1/chat: answer the last user message in the context of the conversation.
 
-The follow-up is rewritten into a standalone question (``qa.conversation``), answered once in
-a worker thread, then returned as JSON or, with ``"stream": true``, as server-sent events:
+The follow-up is rewritten into a standalone question (``qa.conversation``), answered in a
+worker thread from the conversation's documents first (``qa.followup``; assistant messages may
+carry the ``doc_ids`` their answer cited), then returned as JSON or, with ``"stream": true``, as
+server-sent events:
 
     event: citations   {"citations": [...], "rewritten_question": "..."}
     event: delta       {"text": "over"}   (then " 200", " technical", ...: the answer in pieces)
@@ -27,12 +29,13 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from api.deps import ServiceDep, SettingsDep
+from api.deps import ServiceDep, SettingsDep, run_answering
 from api.errors import error_response
 from api.routes import ERRORS, choose_answerer, to_filters
 from api.schemas import ChatRequest, ChatResponse, ErrorBody
 from qa.conversation import ConversationTooLarge, is_follow_up, standalone_question
 from qa.errors import QAError
+from qa.followup import ask_in_conversation
 from qa.service import MAX_QUESTION_CHARS
 from qa.types import Answer
 
@@ -57,12 +60,18 @@ _PIECE = re.compile(r"\S+\s*|\s+")  # pieces that join back into the exact text
 )
 async def chat(body: ChatRequest, request: Request, service: ServiceDep, settings: SettingsDep) -> Response:
     """Answer the last user message, understanding follow-ups from the earlier messages."""
-    try:
-        question = standalone_question(body.messages)
+    answerer = choose_answerer(body.answerer, settings, body.top_k, request)
+    filters = to_filters(body.filters)
+    try:  # input-dependent work never runs on the event loop: /healthz and streams stay live
+        if answerer == "llm":
+            standalone = await run_in_threadpool(standalone_question, body.messages)
+        else:
+            standalone, answer = await run_answering(
+                request, ask_in_conversation, service, body.messages, body.top_k, filters, answerer
+            )
     except ConversationTooLarge as exc:
         return error_response(413, exc.code, str(exc))
-    answerer = choose_answerer(body.answerer, settings)
-    filters = to_filters(body.filters)
+    question, context = standalone.question, standalone.context
     if answerer == "llm":
         if settings.llm_rewrite and len(body.messages) > 1 and is_follow_up(body.messages[-1].content):
             generative = service.generative_for(answerer)
@@ -70,14 +79,14 @@ async def chat(body: ChatRequest, request: Request, service: ServiceDep, setting
             turns = [(m.role, m.content) for m in body.messages]
             question = await run_in_threadpool(generative.rewrite, turns, question, MAX_QUESTION_CHARS)
         if body.stream:
-            events = service.ask_stream(question, body.top_k, filters, answerer)
+            events = service.ask_stream(question, body.top_k, filters, answerer, context)
             first = await run_in_threadpool(next, events, None)  # errors so far: a 4xx/5xx response
             return StreamingResponse(
                 stream_generated(first, events, question, request),
                 media_type="text/event-stream",
                 headers=STREAM_HEADERS,
             )
-    answer = await run_in_threadpool(service.ask, question, body.top_k, filters, answerer)
+        answer = await run_in_threadpool(service.ask, question, body.top_k, filters, answerer, context)
     response = ChatResponse(**answer.model_dump(), rewritten_question=question)
     if not body.stream:
         return JSONResponse(response.model_dump(mode="json"))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from qa.errors import (
     ArticleError,
@@ -104,3 +108,61 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _qa(_: Request, exc: QAError) -> JSONResponse:
         status = next((s for kind, s in STATUS if isinstance(exc, kind)), 500)
         return error_response(status, exc.code, str(exc))
+
+
+log = logging.getLogger("api")
+
+
+class UnexpectedErrorMiddleware:
+    """Turns an exception no handler knows into a JSON 500 with a request id.
+
+    The error is logged once: one line at ERROR (request id, route, exception type and message),
+    the traceback at DEBUG. Each response carries ``X-Request-ID`` so a report can be matched
+    with the log line.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex[:16]
+        started = False
+
+        async def tagged(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())],
+                }
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tagged)
+        except Exception as exc:
+            where = f"{scope.get('method', '')} {str(scope.get('path', ''))[:200]}"
+            log.error("request %s: %s failed: %s: %s", request_id, where, type(exc).__name__, _one_line(exc))
+            log.debug("request %s: traceback", request_id, exc_info=exc)
+            if started:
+                return  # the status line has gone: the client sees the response cut short
+            response = JSONResponse(
+                {
+                    "error": {
+                        "code": "internal_error",
+                        "message": f"the server failed on this request; report request id {request_id}",
+                        "request_id": request_id,
+                    }
+                },
+                status_code=500,
+                headers={"X-Request-ID": request_id},
+            )
+            await response(scope, receive, send)
+
+
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -48,6 +48,12 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self.answers = Counter(
+            "qa_answers",
+            "Questions taken on, by answerer (llm answers cost model-server time or money).",
+            ["answerer"],
+            registry=self.registry,
+        )
         self.in_flight = Gauge("qa_http_requests_in_flight", "Requests being served.", registry=self.registry)
         self.documents = Gauge("qa_documents", "Documents in the store.", registry=self.registry)
         self.chunks = Gauge("qa_chunks", "Chunks in the store.", registry=self.registry)
@@ -84,6 +90,13 @@ class MetricsMiddleware:
             route = route_label(scope)
             self.metrics.latency.labels(route).observe(time.perf_counter() - started)
             self.metrics.requests.labels(route, scope["method"], str(status)).inc()
+
+
+def count_answer(request: Request, answerer: str) -> None:
+    """Count one question taken on by ``answerer`` (when the app keeps metrics)."""
+    collected: Metrics | None = getattr(request.app.state, "metrics", None)
+    if collected is not None:
+        collected.answers.labels(answerer).inc()
 
 
 def route_label(scope: Scope) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
@@ -59,6 +59,12 @@ class ChatMessage(Strict):
     content: str = Field(
         ..., description="Not empty; an assistant message is the answer text.", max_length=100_000
     )
+    doc_ids: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        None,
+        description="Assistant messages only: the doc_ids of the citations shown with that answer. A "
+        "follow-up is answered from these documents first.",
+        max_length=50,
+    )
 
 
 class ChatRequest(AnswerOptions):
@@ -90,6 +96,9 @@ class DocumentList(BaseModel):
     total: int
     limit: int
     offset: int
+    next_cursor: str | None = Field(
+        None, description="Send as ?cursor= for the next page; null on the last page."
+    )
 
 
 class DocumentDetail(DocumentSummary):

@@ -8,15 +8,21 @@ and a refused request never reaches the routes or reads its body. In order, a re
     429  more questions (POST /v1/ask, /v1/chat) than QA_RATE_LIMIT_PER_MINUTE from one client
     413  a body over QA_MAX_BODY_BYTES (QA_MAX_UPLOAD_BYTES for POST /v1/documents), told by
          Content-Length or counted while the body streams in
+    503  a question while QA_MAX_QUESTIONS_IN_FLIGHT others are being answered (so no mix of
+         clients can take every worker thread from the other routes)
     504  a question whose answer has not started within QA_REQUEST_TIMEOUT_SECONDS
 
-The client is the connection's peer address; behind a reverse proxy on the same host, uvicorn
-takes it from ``X-Forwarded-For`` (``--forwarded-allow-ips``), so each end user has a budget.
+The client is the connection's peer address, unless that peer is one of the trusted proxies in
+QA_FORWARDED_ALLOW_IPS: then it is the right-most ``X-Forwarded-For`` address that is not a
+trusted proxy (what the last trusted hop saw). Nobody else can choose their bucket by sending the
+header. IPv6 clients are bucketed by their /64 (one host usually holds a whole /64). The
+resolved client is left in ``scope["state"]["client"]`` for other limits (failed admin keys).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import math
 import time
 from collections import OrderedDict
@@ -24,13 +30,16 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
+from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import HTTPError, error_response
 from qa.settings import Settings
 
-QUESTION_ROUTES = frozenset({"/v1/ask", "/v1/chat"})
+QUESTION_ROUTES = frozenset({"/v1/ask", "/v1/chat", "/v1/chat/completions"})
 UPLOAD_ROUTE = "/v1/documents"
+# Requests that share a client's rate-limit budget: questions and listing the documents.
+RATE_LIMITED = frozenset({("POST", path) for path in QUESTION_ROUTES} | {("GET", UPLOAD_ROUTE)})
 MAX_HEADER_BYTES = 16 * 1024
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -67,6 +76,12 @@ class RateLimiter:
         self.clock = clock
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
 
+    def waiting(self, client: str) -> float:
+        """Seconds until ``client`` may make a request (0.0 now), without taking one."""
+        tokens, last = self._buckets.get(client, (self.capacity, self.clock()))
+        tokens = min(self.capacity, tokens + (self.clock() - last) * self.rate)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
     def acquire(self, client: str) -> float:
         """Take one request from ``client``'s budget: 0.0 when allowed, else seconds to wait."""
         now = self.clock()
@@ -90,19 +105,36 @@ class SecurityMiddleware:
         self.app = app
         self.settings = settings
         self.limiter = RateLimiter(settings.rate_limit_per_minute) if settings.rate_limit_per_minute else None
+        self.questions_in_flight = 0  # changed on the event loop only
+        self.trusted = parse_networks(settings.forwarded_allow_ips)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         send = _with_headers(send)
+        scope.setdefault("state", {})["client"] = client_key(scope, self.trusted)
         refusal = self._refusal(scope)
         if refusal is not None:
             await refusal(scope, receive, send)
             return
         receive = self._limit_body(scope, receive)
         if scope["method"] == "POST" and scope["path"] in QUESTION_ROUTES:
-            await self._with_timeout(scope, receive, send)
+            if self.questions_in_flight >= self.settings.max_questions_in_flight:
+                busy = error_response(
+                    503,
+                    "busy",
+                    f"the server is answering {self.questions_in_flight} questions already "
+                    "(QA_MAX_QUESTIONS_IN_FLIGHT); try again in a second",
+                    headers={"Retry-After": "1"},
+                )
+                await busy(scope, receive, send)
+                return
+            self.questions_in_flight += 1
+            try:
+                await self._with_timeout(scope, receive, send)
+            finally:
+                self.questions_in_flight -= 1
         else:
             await self.app(scope, receive, send)
 
@@ -116,17 +148,13 @@ class SecurityMiddleware:
                 f"the request headers are {header_bytes:,} bytes, over the {MAX_HEADER_BYTES:,}-byte "
                 "limit; send fewer or smaller headers (cookies)",
             )
-        if self.limiter is not None and scope["method"] == "POST" and scope["path"] in QUESTION_ROUTES:
-            client = scope.get("client")
-            wait = self.limiter.acquire(client[0] if client else "unknown")
+        if self.limiter is not None and (scope["method"], scope["path"]) in RATE_LIMITED:
+            wait = self.limiter.acquire(scope["state"]["client"])
             if wait > 0:
-                seconds = max(1, math.ceil(wait))
-                return error_response(
-                    429,
-                    "rate_limited",
-                    f"too many questions: at most {self.settings.rate_limit_per_minute} per minute per "
-                    f"client (QA_RATE_LIMIT_PER_MINUTE); try again in {seconds} s",
-                    headers={"Retry-After": str(seconds)},
+                return rate_limited(
+                    wait,
+                    f"too many requests: at most {self.settings.rate_limit_per_minute} per minute per client "
+                    "(questions and document listings together, QA_RATE_LIMIT_PER_MINUTE)",
                 )
         limit, setting = self._body_limit(scope)
         length = _header(scope, b"content-length")
@@ -200,6 +228,57 @@ class SecurityMiddleware:
             headers={"Retry-After": "5"},
         )
         await response(scope, receive, send)
+
+
+def retry_after(wait: float) -> int:
+    """Whole seconds to tell a client to wait (at least 1)."""
+    return max(1, math.ceil(wait))
+
+
+def rate_limited(wait: float, what: str) -> JSONResponse:
+    """A 429 saying ``what`` the limit is and when to try again."""
+    seconds = retry_after(wait)
+    return error_response(
+        429, "rate_limited", f"{what}; try again in {seconds} s", headers={"Retry-After": str(seconds)}
+    )
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(value: str) -> list[Network]:
+    """Addresses and networks from a comma-separated list ("127.0.0.1, 10.0.0.0/8")."""
+    return [ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()]
+
+
+def client_key(scope: Scope, trusted: list[Network]) -> str:
+    """The rate-limit bucket of the request's client (see the module docstring)."""
+    peer = scope.get("client")
+    address = _address(peer[0]) if peer else None
+    if address is None:
+        return str(peer[0]) if peer else "unknown"
+    if _is_trusted(address, trusted):
+        forwarded = [_address(part.strip()) for part in (_header(scope, b"x-forwarded-for") or "").split(",")]
+        for hop in reversed(forwarded):
+            if hop is None:
+                break  # an unparsable hop: trust nothing further left
+            address = hop
+            if not _is_trusted(hop, trusted):
+                break
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+    return str(address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else address)
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+
+
+def _is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address, trusted: list[Network]) -> bool:
+    return any(address.version == net.version and address in net for net in trusted)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

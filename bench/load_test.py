@@ -11,9 +11,19 @@ and an admin key, and stops it with SIGTERM at the end. The ingest runs through
 ``POST /v1/documents`` (clean, chunk, embed, write, new revision, lexical rebuild) in the same
 process as the answers, which is how an embedded store takes writes while serving.
 
+With ``--hostile`` (a share of 0-1, default 0.2) that share of each client's requests are
+hostile: the doubling "it it" conversation, an over-long question, a body over the limit,
+invalid and deeply nested JSON, wrong admin keys, spoofed X-Forwarded-For, an llm request, bad
+doc_ids and URLs, front matter nested 2,000 deep, and questions restricted to the hostile
+documents of bench/hostile.py, which the ingest loop uploads first. Each hostile request has the
+statuses it may get (its intended 4xx); 429 and 503 with Retry-After are refusals, which a client
+honours by waiting. Anything else is an error.
+
+At the end every document the run uploaded is fetched back: a missing one is an error (lost).
+
 Bounded: at most ``--max-requests`` questions and ``--seconds`` of load (then in-flight requests
-finish); only loopback addresses are accepted. Prints requests, errors, throughput and latency
-percentiles per route; exits 1 on any error or any failed health probe.
+finish); only loopback addresses are accepted. Prints requests, errors, refusals, throughput and
+latency percentiles per route; exits 1 on any error, lost document or failed health probe.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import random
 import secrets
@@ -34,7 +45,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import httpx
 
@@ -50,10 +61,21 @@ FALLBACK_QUESTIONS = [
 FOLLOW_UPS = ["And where will it be based?", "Who said that?", "When will it open?"]
 
 
+sys.path.insert(0, str(ROOT / "bench"))
+from hostile import hostile_documents  # noqa: E402
+
+REFUSALS = (429, 503)  # with Retry-After: the server protecting itself, not failing
+
+
 @dataclass
 class Stats:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    refused: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    intended_4xx: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    written: set[str] = field(default_factory=set)  # doc_ids the server said it stored
+    hostile_ids: list[str] = field(default_factory=list)  # hostile documents stored so far
+    lost: list[str] = field(default_factory=list)
     questions_sent: int = 0
     documents_written: int = 0
     began: float = field(default_factory=time.monotonic)
@@ -98,77 +120,206 @@ def generated_article(n: int) -> dict[str, str]:
     return {"doc_id": f"load-test-{n}", "title": f"{town} announces {thing} ({n})", "text": text}
 
 
-async def ask_loop(client: httpx.AsyncClient, stats: Stats, deadline: float, limit: int, seed: int) -> None:
+@dataclass
+class Call:
+    """One request: its label in the report, how to send it, and the statuses it may get."""
+
+    label: str
+    method: str
+    url: str
+    options: dict[str, Any]
+    allowed: frozenset[int] = frozenset({200})
+
+
+def normal_call(rng: random.Random, questions: list[str]) -> Call:
+    question = rng.choice(questions)
+    if rng.random() < 0.5:
+        return Call("/v1/ask", "POST", "/v1/ask", {"json": {"question": question}})
+    messages = [{"role": "user", "content": question}]
+    if rng.random() < 0.5:
+        messages += [{"role": "assistant", "content": "(earlier answer)"}]
+        messages += [{"role": "user", "content": rng.choice(FOLLOW_UPS)}]
+    return Call(
+        "/v1/chat", "POST", "/v1/chat", {"json": {"messages": messages, "stream": rng.random() < 0.3}}
+    )
+
+
+def hostile_call(rng: random.Random, stats: Stats, key: str) -> Call:
+    """One of the audit's hostile requests, with the statuses it is meant to get."""
+    bad = frozenset({400, 413, 422})
+    admin = {"X-Admin-Key": key}
+    kind = rng.randrange(11)
+    if kind == 0:  # "it it" follow-ups: doubled the question at every message before the fix
+        messages = [{"role": "user", "content": " ".join(["Acme"] * 100)}]
+        messages += [{"role": "user", "content": "it it"} for _ in range(19)]
+        return Call("hostile chat", "POST", "/v1/chat", {"json": {"messages": messages}}, bad | {200})
+    if kind == 1:
+        return Call("hostile ask", "POST", "/v1/ask", {"json": {"question": "why " * 800}}, bad)
+    if kind == 2:
+        return Call("hostile ask", "POST", "/v1/ask", {"json": {"question": "x" * 300_000}}, bad)
+    if kind == 3:
+        headers = {"Content-Type": "application/json"}
+        return Call(
+            "hostile ask", "POST", "/v1/ask", {"content": b'{"question": "\xff', "headers": headers}, bad
+        )
+    if kind == 4:
+        nested = '{"question": "a", "filters": ' + "[" * 10_000 + "]" * 10_000 + "}"
+        headers = {"Content-Type": "application/json"}
+        return Call("hostile ask", "POST", "/v1/ask", {"content": nested.encode(), "headers": headers}, bad)
+    if kind == 5:
+        wrong = {"X-Admin-Key": f"guess-{rng.random()}"}
+        return Call("hostile admin", "DELETE", "/v1/documents/x", {"headers": wrong}, frozenset({401}))
+    if kind == 6:  # a spoofed address is an ordinary question from this client
+        spoofed = {"X-Forwarded-For": f"203.0.113.{rng.randrange(256)}"}
+        return Call("/v1/ask", "POST", "/v1/ask", {"json": {"question": "Who?"}, "headers": spoofed})
+    if kind == 7:
+        body = {"question": "How many jobs?", "answerer": "llm", "top_k": 50}
+        return Call("hostile ask", "POST", "/v1/ask", {"json": body}, bad)
+    if kind == 8:
+        doc = rng.choice([{"doc_id": "a\u0000b"}, {"url": "javascript:alert(1)"}, {"doc_id": "cafe\u0301"}])
+        body = {"title": "Hostile", "text": "Some text.", **doc}
+        return Call("hostile upload", "POST", "/v1/documents", {"json": body, "headers": admin}, bad)
+    if kind == 9:
+        deep = "---\nnested: " + "[" * 2000 + "]" * 2000 + "\n---\nBody.\n"
+        files = {"file": ("deep.md", deep.encode())}
+        return Call("hostile upload", "POST", "/v1/documents", {"files": files, "headers": admin}, bad)
+    doc_ids = stats.hostile_ids or ["hostile-dots"]
+    body = {"question": rng.choice(FALLBACK_QUESTIONS), "filters": {"doc_ids": [rng.choice(doc_ids)]}}
+    return Call("ask hostile doc", "POST", "/v1/ask", {"json": body})
+
+
+async def send(client: httpx.AsyncClient, stats: Stats, call: Call) -> float:
+    """Send ``call`` and record it; returns the seconds the server asked to wait (refusals)."""
+    started = time.monotonic()
+    error, wait = None, 0.0
+    try:
+        response = await client.request(call.method, call.url, **call.options)
+        status = response.status_code
+        if status in REFUSALS and "retry-after" in response.headers:
+            stats.refused[call.label] += 1
+            wait = float(response.headers["retry-after"])
+        elif status not in call.allowed:
+            error = f"{status}: {response.text[:200]}"
+        elif status >= 400:
+            stats.intended_4xx[call.label] += 1
+        elif call.options.get("json", {}).get("stream") and "event: done" not in response.text:
+            error = "stream ended without a done event"
+    except httpx.HTTPError as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    stats.record(call.label, time.monotonic() - started, error)
+    return wait
+
+
+async def ask_loop(
+    client: httpx.AsyncClient, stats: Stats, deadline: float, limit: int, seed: int, hostile: float, key: str
+) -> None:
     rng = random.Random(seed)
     questions = load_questions()
     while time.monotonic() < deadline and stats.questions_sent < limit:
         stats.questions_sent += 1
-        question = rng.choice(questions)
-        body: dict[str, Any]
-        if rng.random() < 0.5:
-            route, body = "/v1/ask", {"question": question}
-        else:
-            messages = [{"role": "user", "content": question}]
-            if rng.random() < 0.5:
-                messages += [{"role": "assistant", "content": "(earlier answer)"}]
-                messages += [{"role": "user", "content": rng.choice(FOLLOW_UPS)}]
-            route, body = "/v1/chat", {"messages": messages, "stream": rng.random() < 0.3}
-        started = time.monotonic()
-        error = None
-        try:
-            response = await client.post(route, json=body)
-            if response.status_code != 200:
-                error = f"{response.status_code}: {response.text[:200]}"
-            elif body.get("stream") and "event: done" not in response.text:
-                error = "stream ended without a done event"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        stats.record(route, time.monotonic() - started, error)
+        call = hostile_call(rng, stats, key) if rng.random() < hostile else normal_call(rng, questions)
+        wait = await send(client, stats, call)
+        if wait:
+            await asyncio.sleep(min(wait, max(0.0, deadline - time.monotonic())))
 
 
-async def ingest_loop(client: httpx.AsyncClient, stats: Stats, deadline: float, key: str) -> None:
+async def ingest_loop(
+    client: httpx.AsyncClient, stats: Stats, deadline: float, key: str, hostile: bool
+) -> None:
+    """Upload the hostile battery first (with ``hostile``), then generated articles until the end.
+    A refusal (429/503 + Retry-After: e.g. this address locked out by the wrong admin keys the
+    hostile clients send) is waited out and the same document sent again."""
+    battery = list(hostile_documents().items()) if hostile else []
     n = 0
+    article: dict[str, str] | None = None
     while time.monotonic() < deadline:
+        if article is None:
+            if battery:
+                name, text = battery.pop(0)
+                doc_id = "hostile-" + name.rsplit(".", 1)[0]
+                article = {"doc_id": doc_id, "title": f"Hostile {name}", "text": text}
+            else:
+                article = generated_article(n)
+                n += 1
         started = time.monotonic()
-        error = None
+        error, wait = None, 0.0
         try:
             response = await client.post(
-                "/v1/documents", json=generated_article(n), headers={"X-Admin-Key": key}
+                "/v1/documents", params={"replace": "true"}, json=article, headers={"X-Admin-Key": key}
             )
-            if response.status_code not in (200, 201):
+            if response.status_code in REFUSALS and "retry-after" in response.headers:
+                stats.refused["POST /v1/documents"] += 1
+                wait = float(response.headers["retry-after"])
+            elif response.status_code not in (200, 201):
                 error = f"{response.status_code}: {response.text[:200]}"
             else:
                 stats.documents_written += 1
+                stats.written.add(response.json()["doc_id"])
+                if article["doc_id"].startswith("hostile-"):
+                    stats.hostile_ids.append(article["doc_id"])
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
         stats.record("POST /v1/documents", time.monotonic() - started, error)
-        n += 1
+        if wait:
+            await asyncio.sleep(min(wait, max(0.0, deadline - time.monotonic())))
+        else:
+            article = None
 
 
-async def health_loop(client: httpx.AsyncClient, stats: Stats, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        started = time.monotonic()
-        error = None
-        try:
-            response = await client.get("/healthz", timeout=5)
-            if response.status_code != 200:
-                error = f"{response.status_code}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        stats.record("/healthz", time.monotonic() - started, error)
-        await asyncio.sleep(0.25)
+async def check_kept(client: httpx.AsyncClient, stats: Stats) -> None:
+    """Every document the run stored is still there."""
+    for doc_id in sorted(stats.written):
+        response = await client.get(f"/v1/documents/{quote(doc_id, safe='')}")
+        if response.status_code != 200:
+            stats.lost.append(f"{doc_id}: {response.status_code}")
 
 
-async def run_load(url: str, clients: int, seconds: float, limit: int, admin_key: str) -> Stats:
+def health_probe(url: str, seconds: float, results: Any) -> None:
+    """GET /healthz every 0.25 s for ``seconds``; puts (seconds, error) pairs on ``results``.
+    Runs in a process of its own, so the figure is the server's responsiveness, not this
+    process's Python busy with 32 clients."""
+    deadline = time.monotonic() + seconds
+    with httpx.Client(base_url=url, timeout=5) as client:
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            error = None
+            try:
+                response = client.get("/healthz")
+                if response.status_code != 200:
+                    error = f"{response.status_code}"
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            results.put((time.monotonic() - started, error))
+            time.sleep(0.25)
+    results.put(None)
+
+
+async def probe_health(url: str, stats: Stats, seconds: float) -> None:
+    """Run `health_probe` in a child process and record what it measured."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(target=health_probe, args=(url, seconds, results), daemon=True)
+    process.start()
+    while (item := await asyncio.to_thread(results.get)) is not None:
+        stats.record("/healthz", *item)
+    await asyncio.to_thread(process.join, 10)
+
+
+async def run_load(
+    url: str, clients: int, seconds: float, limit: int, admin_key: str, hostile: float = 0.0
+) -> Stats:
     stats = Stats()
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=clients + 4, max_keepalive_connections=clients + 4)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
-        tasks = [ask_loop(client, stats, deadline, limit, seed) for seed in range(clients)]
-        tasks.append(health_loop(client, stats, deadline))
+        tasks = [
+            ask_loop(client, stats, deadline, limit, seed, hostile, admin_key) for seed in range(clients)
+        ]
+        tasks.append(probe_health(url, stats, seconds))
         if admin_key:
-            tasks.append(ingest_loop(client, stats, deadline, admin_key))
+            tasks.append(ingest_loop(client, stats, deadline, admin_key, hostile > 0))
         await asyncio.gather(*tasks)
+        await check_kept(client, stats)
     return stats
 
 
@@ -182,9 +333,11 @@ def report(stats: Stats, seconds: float, clients: int) -> dict[str, Any]:
             "p95_ms": round(percentile(values, 0.95) * 1000, 1),
             "p99_ms": round(percentile(values, 0.99) * 1000, 1),
             "max_ms": round(max(values) * 1000, 1),
+            "refused": stats.refused.get(route, 0),
+            "intended_4xx": stats.intended_4xx.get(route, 0),
             "first_errors": stats.errors.get(route, [])[:3],
         }
-    questions = [v for r in ("/v1/ask", "/v1/chat") for v in stats.latencies.get(r, [])]
+    questions = [v for r in ("/v1/ask", "/v1/chat") for v in stats.latencies.get(r, [])]  # the ordinary ones
     return {
         "clients": clients,
         "seconds": round(seconds, 1),
@@ -193,7 +346,10 @@ def report(stats: Stats, seconds: float, clients: int) -> dict[str, Any]:
         "questions_p50_ms": round(percentile(questions, 0.50) * 1000, 1),
         "questions_p95_ms": round(percentile(questions, 0.95) * 1000, 1),
         "documents_ingested": stats.documents_written,
-        "errors": sum(len(v) for v in stats.errors.values()),
+        "documents_lost": stats.lost,
+        "refused": sum(stats.refused.values()),
+        "intended_4xx": sum(stats.intended_4xx.values()),
+        "errors": sum(len(v) for v in stats.errors.values()) + len(stats.lost),
         "routes": routes,
         "slowest": [
             {"route": route, "ms": round(took * 1000, 1), "began_at_s": round(at, 1)}
@@ -206,16 +362,18 @@ def print_report(result: dict[str, Any]) -> None:
     print(
         f"{result['clients']} clients, {result['seconds']} s: {result['questions']} questions "
         f"({result['questions_per_second']}/s), p50 {result['questions_p50_ms']} ms, "
-        f"p95 {result['questions_p95_ms']} ms; {result['documents_ingested']} documents ingested meanwhile; "
-        f"{result['errors']} errors"
+        f"p95 {result['questions_p95_ms']} ms; {result['documents_ingested']} documents ingested meanwhile, "
+        f"{len(result['documents_lost'])} lost; {result['intended_4xx']} intended 4xx, "
+        f"{result['refused']} refused (429/503 + Retry-After), {result['errors']} errors"
     )
     print(
-        f"{'route':<22}{'requests':>9}{'errors':>8}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}{'max ms':>10}"
+        f"{'route':<22}{'requests':>9}{'errors':>8}{'4xx':>7}{'refused':>9}{'p50 ms':>10}{'p95 ms':>10}"
+        f"{'p99 ms':>10}{'max ms':>10}"
     )
     for route, row in result["routes"].items():
         print(
-            f"{route:<22}{row['requests']:>9}{row['errors']:>8}{row['p50_ms']:>10}{row['p95_ms']:>10}"
-            f"{row['p99_ms']:>10}{row['max_ms']:>10}"
+            f"{route:<22}{row['requests']:>9}{row['errors']:>8}{row['intended_4xx']:>7}{row['refused']:>9}"
+            f"{row['p50_ms']:>10}{row['p95_ms']:>10}{row['p99_ms']:>10}{row['max_ms']:>10}"
         )
         for error in row["first_errors"]:
             print(f"    {error}")
@@ -287,6 +445,9 @@ def main(argv: list[str] | None = None) -> int:
         "--data-dir", type=Path, help="data folder for the started server (default: temporary)"
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--hostile", type=float, default=0.2, help="share of each client's requests that are hostile (0-1)"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.clients <= 256 or not 0 < args.seconds <= 600:
         parser.error("--clients must be 1-256 and --seconds 0-600")
@@ -304,7 +465,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         try:
             started = time.monotonic()
-            stats = asyncio.run(run_load(url, args.clients, args.seconds, args.max_requests, key))
+            stats = asyncio.run(
+                run_load(url, args.clients, args.seconds, args.max_requests, key, args.hostile)
+            )
             result = report(stats, time.monotonic() - started, args.clients)
         finally:
             if proc is not None:

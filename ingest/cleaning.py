@@ -30,6 +30,11 @@ from collections.abc import Iterable, Sequence
 PARAGRAPH_BREAK = "\n\n"
 _SHORT_LINE_WORDS = 20  # longer lines are prose, never keyword-scored
 _STRONG_LINE_MAX_WORDS = 40
+# Furniture lines are short; a longer line is never scored, so no pattern runs over a megabyte
+# in one call (one such call holds Python's GIL, stalling every request of the server, ~60 ms).
+_SCORED_LINE_MAX_CHARS = 600
+# The dominant language is judged on the text's start: enough words, and a bounded call.
+_LANGUAGE_SAMPLE_CHARS = 50_000
 _BLOCK_THRESHOLD = 3
 _STRONG_SCORE = 3
 _SOFT = -1  # removed only next to a block with an unmistakable phrase
@@ -193,6 +198,8 @@ def _soft_neighbours(scores: Sequence[int], start: int, end: int) -> range:
 
 
 def _line_score(line: str, language: str | None, *, first: bool) -> int:
+    if len(line) > _SCORED_LINE_MAX_CHARS:
+        return 0
     folded = line.strip().lower().replace("’", "'").strip("*_#>|-–—·• ")
     words = len(folded.split())
     if words <= _STRONG_LINE_MAX_WORDS and _STRONG_RE.search(folded):
@@ -219,7 +226,7 @@ def _language_counts(text: str) -> Counter[str]:
 
 
 def _dominant_language(lines: Iterable[str]) -> str | None:
-    counts = _language_counts("\n".join(lines))
+    counts = _language_counts("\n".join(lines)[:_LANGUAGE_SAMPLE_CHARS])
     if not counts:
         return None
     (language, count), *rest = [*counts.most_common(2), ("", 0)]

@@ -19,6 +19,7 @@ from qa.types import Article, Chunk
 Progress = Callable[[int, int], None]  # (documents done, documents to embed)
 UPLOAD_PATH_PREFIX = "upload:"  # the stored path of documents written through the API
 _DOCUMENTS_PER_WRITE = 8
+_SERVER_CHUNKS_PER_CALL = 32
 
 
 @dataclass
@@ -28,6 +29,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     failures: list[ArticleError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # ingested, but something was dropped
     chunks_written: int = 0
     seconds: float = 0.0
 
@@ -65,6 +67,7 @@ def ingest_paths(
     report = IngestReport()
     loaded = load_articles(paths)
     report.failures = list(loaded.failures)
+    report.warnings = list(loaded.warnings)
     if reset:
         store.reset()
     stored = store.document_hashes()
@@ -104,7 +107,8 @@ def ingest_article(
         report.unchanged.append(article.doc_id)
     else:
         (report.new if stored is None else report.changed).append(article.doc_id)
-        _write([(article, digest)], store, report, 1, chunk_size, overlap, None)
+        # A server writes this while answering: in slices, so no Chroma call stalls it long.
+        _write([(article, digest)], store, report, 1, chunk_size, overlap, None, _SERVER_CHUNKS_PER_CALL)
         store.bump_revision()
         lexical.rebuild(store)
     report.seconds = time.perf_counter() - started
@@ -126,6 +130,7 @@ def _write(
     chunk_size: int,
     overlap: int,
     progress: Progress | None,
+    chunks_per_call: int = 0,
 ) -> None:
     """Chunk, embed and write ``todo`` (article, content hash) pairs, counting into ``report``."""
     if todo:
@@ -143,7 +148,7 @@ def _write(
         # A few documents per write: each Chroma call costs milliseconds however small, and
         # a run killed half-way still loses little.
         for first in range(0, len(writes), _DOCUMENTS_PER_WRITE):
-            store.write_documents(writes[first : first + _DOCUMENTS_PER_WRITE])
+            store.write_documents(writes[first : first + _DOCUMENTS_PER_WRITE], chunks_per_call)
         report.chunks_written += len(texts)
         done += len(group)
         if progress is not None:

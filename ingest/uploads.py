@@ -14,23 +14,47 @@ import hashlib
 import re
 import shutil
 import threading
+import unicodedata
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import yaml
+from filelock import FileLock, Timeout
 
 from ingest.loading import SUPPORTED_SUFFIXES, load_article
 from ingest.pipeline import UPLOAD_PATH_PREFIX, ingest_article, remove_document
-from qa.errors import ArticleError, DuplicateDocumentError, InvalidRequest, NotFound
+from qa.errors import ArticleError, DuplicateDocumentError, InvalidRequest, NotFound, StoreUnavailable
 from qa.lexical import LexicalIndex
 from qa.store import ChromaStore
 from qa.types import Article
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_NAME = 120
-# One writer at a time in this process: two uploads must not interleave their lexical rebuilds.
+# One writer at a time in this process: two uploads must not interleave their lexical rebuilds;
+# and across processes sharing the data dir (uvicorn --workers N, qa ingest), `write_lock`.
 _WRITE_LOCK = threading.Lock()
+WRITE_LOCK_SECONDS = 600
+
+
+@contextmanager
+def write_lock(data_dir: Path, seconds: float = WRITE_LOCK_SECONDS) -> Iterator[None]:
+    """Hold the data dir's write lock (a file lock every process writing there takes); raises
+    StoreUnavailable when another writer keeps it longer than ``seconds``."""
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(Path(data_dir) / "writes.lock"))
+    try:
+        lock.acquire(timeout=seconds)
+    except Timeout:
+        raise StoreUnavailable(
+            f"another process has been writing to {data_dir} for over {seconds:g} s; try again later"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 @dataclass
@@ -60,11 +84,28 @@ def upload_file_name(filename: str) -> str:
 
 def stored_file_name(doc_id: str, suffix: str) -> str:
     """The file name a document is kept under: its doc_id when that is already safe, else a
-    sanitised form plus a hash of the doc_id (so two ids never share a file)."""
+    sanitised form, '~' and a hash of the doc_id. '~' is never in a safe doc_id, so a safe id
+    and a hashed one never meet ('press/release' and 'press-release-402065519f' once did)."""
     stem = safe_stem(doc_id)
     if stem != doc_id or not stem:
-        stem = f"{stem or 'document'}-{hashlib.sha256(doc_id.encode()).hexdigest()[:10]}"
+        digest = hashlib.sha256(doc_id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+        stem = f"{stem[:80] or 'document'}~{digest}"
     return stem + suffix
+
+
+def check_doc_id(doc_id: str) -> None:
+    """InvalidRequest for a doc_id with control or format characters (NUL, bidi overrides, ...) or
+    one that Unicode normalisation (NFC, applied to every stored document) would change."""
+    bad = sorted({f"U+{ord(c):04X}" for c in doc_id if unicodedata.category(c) in ("Cc", "Cf", "Cs")})
+    if bad:
+        raise InvalidRequest(
+            f"doc_id must not contain control or invisible characters ({', '.join(bad[:5])}): remove them"
+        )
+    if unicodedata.normalize("NFC", doc_id) != doc_id:
+        raise InvalidRequest(
+            "doc_id is not in Unicode normal form NFC, so it would be stored as a different id: "
+            "send its NFC form"
+        )
 
 
 class UploadFolder:
@@ -110,6 +151,7 @@ class UploadFolder:
         replace: bool = False,
     ) -> UploadResult:
         """Ingest a document given as fields (stored as Markdown with front matter); raises as `add_file`."""
+        check_doc_id(doc_id)
         doc_id = doc_id.strip() or safe_stem(title.lower()) or f"doc-{_digest(title + text)}"
         fields = {"doc_id": doc_id, "title": title, "source": source, "date": date, "url": url}
         front = yaml.safe_dump({k: v for k, v in fields.items() if v}, allow_unicode=True, sort_keys=False)
@@ -118,7 +160,7 @@ class UploadFolder:
 
     def remove(self, doc_id: str) -> None:
         """Delete a stored document (uploaded or not) and its uploaded file; NotFound when absent."""
-        with _WRITE_LOCK:
+        with _WRITE_LOCK, write_lock(self.folder.parent):
             path = self.store.get_document(doc_id).path
             remove_document(doc_id, self.store, self.lexical)
             if path.startswith(UPLOAD_PATH_PREFIX):
@@ -130,13 +172,18 @@ class UploadFolder:
             staging.mkdir(parents=True)
             staged = staging / name
             staged.write_bytes(data)
+            warnings: list[str] = []
             try:
-                article = load_article(staged, staging, max_bytes=self.max_bytes)
+                article = load_article(staged, staging, max_bytes=self.max_bytes, warnings=warnings)
             except ArticleError as exc:
                 raise InvalidRequest(f"{name}: {exc.reason}") from None  # not the server's path
+            except RecursionError:
+                raise InvalidRequest(f"{name}: nested too deeply to read") from None
+            if warnings:  # a client can fix its document: say so rather than store less
+                raise InvalidRequest(warnings[0].replace(str(staged), name, 1))
             final = stored_file_name(article.doc_id, staged.suffix)
             article = article.model_copy(update={"path": UPLOAD_PATH_PREFIX + final})
-            with _WRITE_LOCK:
+            with _WRITE_LOCK, write_lock(self.folder.parent):
                 existing = self._existing(article.doc_id)
                 if existing is not None and not replace:
                     raise DuplicateDocumentError(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.text import Span, sentence_spans
+from qa.text import MAX_SENTENCE_CHARS, Span, sentence_spans
 from qa.types import Article, Chunk
 
 
@@ -14,11 +14,12 @@ def chunk_id(doc_id: str, index: int) -> str:
 def chunk_article(article: Article, max_chars: int = 900, overlap: int = 1) -> list[Chunk]:
     """Pack whole sentences into chunks of at most ``max_chars`` characters.
 
-    Neighbouring chunks share ``overlap`` sentences. A sentence longer than ``max_chars`` becomes
-    a chunk of its own (the embedder truncates it; the lexical index still sees all of it).
+    Neighbouring chunks share ``overlap`` sentences. A sentence longer than ``max_chars`` is cut
+    into pieces (at spaces where it has them), so no chunk is longer than ``max_chars``: a
+    poisoned document cannot make one chunk that slows every question retrieving it.
     Every chunk satisfies ``article.text[chunk.start:chunk.end] == chunk.text``.
     """
-    sentences = sentence_spans(article.text)
+    sentences = sentence_spans(article.text, max_chars=min(max_chars, MAX_SENTENCE_CHARS))
     chunks: list[Chunk] = []
     first = 0
     while first < len(sentences):

@@ -1,4 +1,5 @@
-"""Conversations: check their limits and make the last user message a standalone question.
+"""Conversations: check their limits, make the last user message a standalone question, and
+answer it from the conversation's documents first.
 
 A chat turn such as "And where will it be based?" means nothing to retrieval on its own. The
 rewrite is offline and rule-based:
@@ -9,13 +10,15 @@ rewrite is offline and rule-based:
 2. "What about Kestrel Labs?" (or "And Kestrel Labs?") re-asks the previous question about the
    new name: "How many jobs will the lab create?" becomes "How many jobs will Kestrel Labs create?".
 3. Otherwise "it/they/its/their" is replaced by the previous question's subject (its first name
-   phrase, else its definite noun phrase: "the lab"), and the salient terms of the previous
-   question, of the previous answer (unless it abstained) and of earlier context that the
-   follow-up lacks are appended in parentheses:
-   "Where will the lab be based? (jobs create 200 technical positions)".
+   phrase, else its definite noun phrase: "the lab"): "Where will the lab be based?". The salient
+   terms of the previous question, of the previous answer (unless it abstained) and of earlier
+   context that the follow-up lacks are the *context*, a separate field: they help retrieval find
+   the article, and are no part of the question (which stays readable English).
 
-The appended terms are plain words, never a second question, so the answerer still reads the
-follow-up's own question word ("where" asks for a place).
+A follow-up that names nothing new is answered first from the conversation's documents: those
+the last answer cited (an assistant message may carry their ``doc_ids``; the widget sends them),
+else those cited when the previous question is asked again. Only when that answer abstains is
+the follow-up asked over every document.
 """
 
 from __future__ import annotations
@@ -34,6 +37,12 @@ from qa.text import Span, word_spans
 MAX_MESSAGES = 20
 MAX_CONVERSATION_CHARS = 8000
 MAX_CARRIED_TERMS = 12
+# What pronoun substitution may insert: a subject of a few words, put in a few times. Without a
+# bound, "it it" follow-ups double the question at every turn (the next subject is taken from
+# the grown text), a denial of service from a body of a few hundred bytes.
+MAX_SUBJECT_WORDS = 6
+MAX_SUBJECT_CHARS = 80
+MAX_REPLACEMENTS = 3
 ROLES = ("user", "assistant")
 
 _CONNECTIVE = re.compile(
@@ -56,17 +65,28 @@ _TITLES = frozenset(["ceo", "cfo", "cto", "coo", "cmo", "ai"])  # capitalised bu
 # Imperative first words, capitalised but no name: "Tell me about Kestrel".
 _NOT_NAMES = frozenset(["tell", "show", "give", "list", "name", "explain", "describe"])
 _JOINERS = frozenset(["of", "for", "and", "de", "&"])
+_PRONOUN = re.compile(r"\b(?:it|they|them|its|their)\b", re.IGNORECASE)
 _SHORT = 3  # a question with at most this many content words and no name is a follow-up
 
 
+MAX_SCOPE_DOCS = 20  # conversation documents a follow-up is asked over first
+
+
 class Message(Protocol):
-    """What a conversation turn needs: ``api.schemas.ChatMessage`` is one."""
+    """What a conversation turn needs: ``api.schemas.ChatMessage`` is one (assistant turns may
+    also carry ``doc_ids``, read with ``cited_doc_ids``)."""
 
     @property
     def role(self) -> str: ...
 
     @property
     def content(self) -> str: ...
+
+
+def cited_doc_ids(message: Message) -> list[str] | None:
+    """An assistant message's ``doc_ids`` (the documents its answer cited), when it has them."""
+    doc_ids: list[str] | None = getattr(message, "doc_ids", None)
+    return doc_ids
 
 
 class ConversationTooLarge(InvalidRequest):
@@ -81,6 +101,7 @@ class Turn:
 
     role: str
     content: str
+    doc_ids: list[str] | None = None  # an assistant turn: the documents its answer cited
 
 
 @dataclass(frozen=True)
@@ -90,10 +111,13 @@ class Standalone:
     question: str
     subject: str = ""  # what "it" refers to in the next follow-up
     carried: tuple[str, ...] = ()
+    follow_up: bool = False  # leans on the conversation and names nothing new
+    previous: Standalone | None = None  # the standalone question before this one
 
     @property
-    def text(self) -> str:
-        return f"{self.question} ({' '.join(self.carried)})" if self.carried else self.question
+    def context(self) -> str:
+        """The carried terms as one string: retrieval context, not part of the question."""
+        return " ".join(self.carried)
 
 
 def validate_conversation(messages: Sequence[Message]) -> None:
@@ -119,6 +143,11 @@ def validate_conversation(messages: Sequence[Message]) -> None:
             )
         if not message.content.strip():
             raise InvalidRequest(f"message {number} ({message.role}) is empty: every message needs content")
+    for number, message in enumerate(messages, 1):
+        if message.role == "user" and cited_doc_ids(message) is not None:
+            raise InvalidRequest(
+                f"message {number}: only assistant messages carry doc_ids (the documents their answer cited)"
+            )
     last = messages[-1]
     if last.role != "user":
         raise InvalidRequest(f"the last message must be from the user (role 'user'), got {last.role!r}")
@@ -129,26 +158,42 @@ def validate_conversation(messages: Sequence[Message]) -> None:
         )
 
 
-def standalone_question(messages: Sequence[Message]) -> str:
+def standalone_question(messages: Sequence[Message]) -> Standalone:
     """The last user message as a question retrieval can answer without the conversation.
 
-    Raises what ``validate_conversation`` raises. The result never exceeds the question limit:
-    carried terms are dropped first.
+    Raises what ``validate_conversation`` raises, and InvalidRequest when the resolved question
+    is over the question limit.
     """
     validate_conversation(messages)
     current: Standalone | None = None
     answer = ""
+    last = messages[-1]
     for message in messages:
         if message.role == "assistant":
             answer = message.content
             continue
         question = " ".join(message.content.split())
-        current = rewrite_follow_up(question, current, answer) if current else resolve_new(question)
+        if current:
+            current = replace(rewrite_follow_up(question, current, answer), previous=_forget(current))
+        else:
+            current = resolve_new(question)
+        if len(current.question) > MAX_QUESTION_CHARS:
+            if message is last:
+                raise InvalidRequest(
+                    f"the conversation resolves to a question of {len(current.question):,} characters, over "
+                    f"the {MAX_QUESTION_CHARS:,}-character limit: ask a shorter question or start a new "
+                    "conversation"
+                )
+            # An earlier question is only context: keep its start, so no turn builds on more.
+            current = replace(current, question=current.question[:MAX_QUESTION_CHARS])
         answer = ""
     assert current is not None  # validate_conversation: the last message is the user's
-    while current.carried and len(current.text) > MAX_QUESTION_CHARS:
-        current = replace(current, carried=current.carried[:-1])
-    return current.text
+    return current
+
+
+def _forget(standalone: Standalone) -> Standalone:
+    """``standalone`` without its own history (a conversation keeps only one turn back)."""
+    return replace(standalone, previous=None)
 
 
 def resolve_new(question: str) -> Standalone:
@@ -163,8 +208,9 @@ def rewrite_follow_up(question: str, previous: Standalone, answer: str = "") -> 
     stripped = _strip_connective(question)
     topic = _new_topic(question, stripped)
     if topic and _names(topic) and previous.subject and previous.subject in previous.question:
-        # "What about Kestrel Labs?": the same question about another subject, no carried terms.
-        return Standalone(previous.question.replace(previous.subject, topic, 1), topic)
+        # "What about Kestrel Labs?": the same question about another subject, no carried terms,
+        # asked over every document.
+        return Standalone(previous.question.replace(previous.subject, topic, 1), _bounded(topic))
     if not word_spans(stripped):  # "And?": the previous question again
         stripped = previous.question
     resolved = _capitalise(_replace_pronouns(stripped, previous.subject))
@@ -178,7 +224,11 @@ def rewrite_follow_up(question: str, previous: Standalone, answer: str = "") -> 
         if term.lower() not in present and len(carried) < MAX_CARRIED_TERMS:
             carried.append(term)
             present.add(term.lower())
-    return Standalone(resolved, subject_of(resolved) or previous.subject, tuple(carried))
+    known = {t.lower() for t in salient_terms(" ".join([previous.question, previous.context, answer]))}
+    new_names = [n for n in _names(stripped) if any(t.lower() not in known for t in salient_terms(n))]
+    return Standalone(
+        resolved, subject_of(resolved) or previous.subject, tuple(carried), follow_up=not new_names
+    )
 
 
 def is_follow_up(question: str) -> bool:
@@ -218,7 +268,18 @@ def subject_of(question: str) -> str:
     names = _name_phrases(question)
     ranked = [p for p in phrases if p[0] in after_aux] + [n for n in names if n[0] in after_aux]
     ranked += names + phrases
-    return ranked[0][1] if ranked else ""
+    return _bounded(ranked[0][1]) if ranked else ""
+
+
+def _bounded(subject: str) -> str:
+    """The subject cut to its first few words and characters (see MAX_SUBJECT_WORDS)."""
+    spans = word_spans(subject)
+    if len(spans) > MAX_SUBJECT_WORDS:
+        subject = subject[: spans[MAX_SUBJECT_WORDS - 1].end]
+    if len(subject) > MAX_SUBJECT_CHARS:
+        cut = subject.rfind(" ", 0, MAX_SUBJECT_CHARS + 1)
+        subject = subject[: cut if cut > 0 else MAX_SUBJECT_CHARS]
+    return subject
 
 
 def _names(text: str) -> list[str]:
@@ -289,7 +350,7 @@ def _replace_pronouns(question: str, subject: str) -> str:
     def swap(match: re.Match[str]) -> str:
         return subject + _REPLACEABLE[match.group().lower()]
 
-    return re.sub(r"\b(?:it|they|them|its|their)\b", swap, question, flags=re.IGNORECASE)
+    return _PRONOUN.sub(swap, question, count=MAX_REPLACEMENTS)
 
 
 def _strip_connective(question: str) -> str:

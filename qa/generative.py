@@ -13,9 +13,11 @@ extractive answer instead, flagged ``fallback="extractive"`` with a note saying 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Generator, Iterator, Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
@@ -54,7 +56,8 @@ class GenerativeAnswerer:
     ) -> None:
         self.model = model
         self.extractive = extractive
-        self.server = server  # the base URL, named in error messages
+        self.server = display_url(server)  # named in error messages: no credentials, no query
+        self._raw_server = server  # only to scrub it from relayed error text
         self.timeout = timeout
         self.fallback_on_error = fallback_on_error
         self._secret = secret  # only to scrub it from error messages
@@ -215,10 +218,29 @@ class GenerativeAnswerer:
         return None
 
     def _scrub(self, text: str, limit: int = 200) -> str:
+        """Relayed upstream text: one line, no key, no credentials in URLs, at most ``limit`` chars."""
         text = " ".join(text.split())
         if self._secret:
             text = text.replace(self._secret, "***")
+        text = text.replace(self._raw_server, self.server)
+        text = _USERINFO.sub("//", text)
         return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_USERINFO = re.compile(r"//[^/\s@]{1,256}@")  # "//user:password@" in any URL
+
+
+def display_url(url: str) -> str:
+    """``url`` without user, password, query or fragment: safe to show in an error message."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(the configured QA_LLM_BASE_URL)"
+    if ":" in host:
+        host = f"[{host}]"
+    return urlunsplit((parts.scheme, host + port, parts.path, "", ""))
 
 
 def build_chat_model(settings: Settings) -> BaseChatModel:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from qa.store import ChromaStore, Filters, date_range
 from qa.text import words
@@ -75,6 +76,9 @@ class LexicalIndex:
         self._dates: np.ndarray = np.array([], dtype=np.int64)
         self._removed: np.ndarray = np.array([], dtype=bool)  # chunks of deleted documents
         self._lock = threading.Lock()
+        # Processes sharing the data dir (uvicorn workers, qa ingest beside a server) swap the
+        # saved index under this lock, and read it under it too: nobody loads half a swap.
+        self._files_lock = FileLock(str(self.folder.with_name(self.folder.name + ".lock")), timeout=120)
 
     def ensure_current(self, store: ChromaStore) -> None:
         """Load the persisted index, or rebuild it, so that it matches the store's revision."""
@@ -102,8 +106,10 @@ class LexicalIndex:
             self._removed = self._removed | np.isin(self._doc_ids, doc_ids)
             self.revision = after
             try:
-                self._save_manifest(self.folder)
-            except OSError as exc:
+                self.folder.parent.mkdir(parents=True, exist_ok=True)
+                with self._files_lock:
+                    self._save_manifest(self.folder)
+            except (OSError, Timeout) as exc:
                 logger.warning(
                     "could not save the lexical index to %s (%s); it will be rebuilt", self.folder, exc
                 )
@@ -160,16 +166,14 @@ class LexicalIndex:
             if retriever is not None:
                 retriever.save(str(tmp / "bm25"), show_progress=False)
             self._save_manifest(tmp)
-            # Swap in whole: a reader never sees half an index.
-            if self.folder.is_symlink() or self.folder.is_file():
-                self.folder.unlink()
-            shutil.rmtree(self.folder, ignore_errors=True)
-            try:
+            # Swap in whole, under the lock readers take: a reader never sees half an index.
+            with self._files_lock:
+                if self.folder.is_symlink() or self.folder.is_file():
+                    self.folder.unlink()
+                shutil.rmtree(self.folder, ignore_errors=True)
                 tmp.rename(self.folder)
-            except OSError:
-                if not (self.folder / "manifest.json").is_file():
-                    raise
-                # Another process swapped in its whole index first; its manifest names its revision.
+        except Timeout as exc:
+            raise OSError(f"the lexical index lock {self._files_lock.lock_file} stayed taken") from exc
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -191,10 +195,13 @@ class LexicalIndex:
         import bm25s
 
         try:
-            manifest = json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
-            if manifest["revision"] != revision or manifest.get("tokens") != TOKENS_VERSION:
-                return False  # another store state, or terms split by an older tokenizer
-            retriever = bm25s.BM25.load(str(self.folder / "bm25")) if manifest["ids"] else None
+            if not (self.folder / "manifest.json").is_file():
+                return False
+            with self._files_lock:
+                manifest = json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
+                if manifest["revision"] != revision or manifest.get("tokens") != TOKENS_VERSION:
+                    return False  # another store state, or terms split by an older tokenizer
+                retriever = bm25s.BM25.load(str(self.folder / "bm25")) if manifest["ids"] else None
             sizes = {len(manifest[key]) for key in ("ids", "doc_ids", "sources", "dates")}
             if retriever is not None:
                 sizes.add(int(retriever.scores["num_docs"]))

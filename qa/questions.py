@@ -231,30 +231,29 @@ def generic_head(question: str) -> str:
 
 
 _DATE_WORDS = frozenset({"date", "dates", "day", "year"})
-_CARRIED = re.compile(r"\?\s*\([^()]*\)\s*$")
 _ORDINALS = ("first", "second", "third", "fourth")
 _QUARTER = re.compile(r"\b(first|second|third|fourth)[- ]quarter\b")
-_NAME = re.compile(
-    r"(?:[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*%?)(?:\s+(?:of|for|and|de|the|&)?\s*(?:[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*))*"
+_NAME = re.compile(  # linear: a lowercase run is tried from its start only; spaces are not given back
+    r"(?:(?<![a-z])[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*%?)"
+    r"(?:\s++(?:of|for|and|de|the|&)?\s*+(?:[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*))*"
 )
 
 
-def analyse(raw: str) -> Question:
-    """Everything the answerer needs to know about a question."""
-    context, text = find_question(raw)
+def analyse(raw: str, context: str = "") -> Question:
+    """Everything the answerer needs to know about a question. ``context`` (terms carried from a
+    conversation) adds terms that help find the article, but no names the answer must meet."""
+    quiz_context, text = find_question(raw)
     answer_type, head = expected_type(text)
     terms = [w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
+    terms += [w for w in dict.fromkeys(words(context)) if w not in STOPWORDS and w not in terms]
     names = []
-    # A follow-up rewritten as "...? (terms carried from the conversation)": the carried terms
-    # help find the article but are no constraint the answer must meet.
-    asked = _CARRIED.sub("?", text)
-    for match in _NAME.finditer(asked):
+    for match in _NAME.finditer(text):
         name = match.group().strip(" .,")
         first = name.split()[0].lower() if name else ""
         if (name and first not in QUESTION_WORDS and first not in STOPWORDS) or (name and name[0].isdigit()):
             names.append(name)
     # "in the second quarter of 2025" constrains the answer like a name does ("Q2" in the text).
-    for ordinal in _QUARTER.findall(asked.lower()):
+    for ordinal in _QUARTER.findall(text.lower()):
         names.append(f"Q{_ORDINALS.index(ordinal) + 1}")
     if answer_type is AnswerType.DATE:
         # "the release date of X": the answer gives a date, rarely the word; not outside a name.
@@ -273,7 +272,7 @@ def analyse(raw: str) -> Question:
         head = run[-1] if run else ""
     return Question(
         text=text,
-        context=context,
+        context=quiz_context,
         answer_type=answer_type,
         head=head,
         terms=terms,

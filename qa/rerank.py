@@ -31,7 +31,7 @@ TYPE_PATTERNS = {
         re.IGNORECASE,
     ),
     AnswerType.MONEY: re.compile(
-        r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:million|billion|bn|m)?\s?(?:[A-Z][a-z]+\s)?(?:dollars|euros|pounds)\b"
+        r"[$€£¥]\s?\d|\b(?<!\d[,.])\d[\d,.]*+\s?(?:million|billion|bn|m)?\s?(?:[A-Z][a-z]+\s)?(?:dollars|euros|pounds)\b"
     ),
     AnswerType.QUANTITY: re.compile(r"\b\d[\d,.]*\b"),
 }

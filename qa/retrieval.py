@@ -39,17 +39,19 @@ class HybridRetriever:
         self.depth = depth  # candidates taken from each ranking before fusion
         self.rerank_depth = rerank_depth  # fused candidates re-ranked by the question's specifics (0: off)
 
-    def retrieve(self, question: str, k: int, filters: Filters | None = None) -> Retrieval:
-        """The ``k`` best passages for ``question``, best first.
+    def retrieve(self, question: str, k: int, filters: Filters | None = None, context: str = "") -> Retrieval:
+        """The ``k`` best passages for ``question``, best first; ``context`` (terms carried from
+        a conversation) is searched for with the question but constrains nothing.
 
         Both rankings give ids; fusion works on ids, and only the chunks that can still be among
         the ``k`` (those the re-ranking looks at) are read from the store.
         """
         self.lexical.ensure_current(self.store)
         depth = max(self.depth, k)
-        embedding = self.embedder.embed([question])[0]
+        query = f"{question} {context}" if context else question
+        embedding = self.embedder.embed([query])[0]
         dense = self.store.nearest(embedding, depth, filters)
-        lexical = self.lexical.search(question, depth, filters)
+        lexical = self.lexical.search(query, depth, filters)
         ranks: dict[str, tuple[int | None, int | None, float | None]] = {
             cid: (rank, None, similarity) for rank, (cid, similarity) in enumerate(dense, 1)
         }
@@ -66,7 +68,7 @@ class HybridRetriever:
             passage.dense_rank, passage.lexical_rank, passage.dense_similarity = ranks[passage.chunk_id]
             passage.score = score[passage.chunk_id]
         if self.rerank_depth:
-            fused = rerank(analyse(question), fused)
+            fused = rerank(analyse(question, context=context), fused)
         return Retrieval(passages=fused[:k], query_embedding=embedding)
 
     def _read(self, order: list[str], count: int) -> list[Passage]:

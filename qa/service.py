@@ -47,10 +47,14 @@ class QAService:
         top_k: int | None = None,
         filters: Filters | None = None,
         answerer: str | None = None,
+        context: str = "",
     ) -> Answer:
         """Answer one question; raises InvalidRequest for empty or oversized input or an
-        answerer that is unknown or not configured, LLMError / LLMTimeout from the model server."""
-        answer, _ = self.ask_with_passages(question, top_k, filters, answerer)
+        answerer that is unknown or not configured, LLMError / LLMTimeout from the model server.
+
+        ``context`` (terms carried from a conversation) helps retrieval find the article; it is
+        not part of the question the answer must meet."""
+        answer, _ = self.ask_with_passages(question, top_k, filters, answerer, context)
         return answer
 
     def ask_with_passages(
@@ -59,10 +63,11 @@ class QAService:
         top_k: int | None = None,
         filters: Filters | None = None,
         answerer: str | None = None,
+        context: str = "",
     ) -> tuple[Answer, list[Passage]]:
         """The answer and the passages it was chosen from (for evaluation and the chat)."""
         generative = self.generative_for(answerer)
-        question, found, started = self._retrieve(question, top_k, filters)
+        question, found, started = self._retrieve(question, top_k, filters, context)
         if generative is None:
             answer = self.answerer.answer(question, found.passages, found.query_embedding)
         else:
@@ -75,11 +80,12 @@ class QAService:
         top_k: int | None = None,
         filters: Filters | None = None,
         answerer: str | None = None,
+        context: str = "",
     ) -> Generator[str | Answer, None, None]:
         """The answer text in pieces as the model writes it, then the Answer (always last; the
         extractive answerer yields only the Answer). Errors are raised by ``next()``."""
         generative = self.generative_for(answerer)
-        question, found, started = self._retrieve(question, top_k, filters)
+        question, found, started = self._retrieve(question, top_k, filters, context)
         if generative is None:
             answer = self.answerer.answer(question, found.passages, found.query_embedding)
             yield _stamped(answer, found, started)
@@ -103,14 +109,15 @@ class QAService:
         return self.generative
 
     def _retrieve(
-        self, question: str, top_k: int | None, filters: Filters | None
+        self, question: str, top_k: int | None, filters: Filters | None, context: str = ""
     ) -> tuple[str, Retrieval, float]:
         question = validate_question(question)
         k = self.top_k if top_k is None else top_k
         if not 1 <= k <= 50:
             raise InvalidRequest(f"top_k must be between 1 and 50, got {k}")
         started = time.perf_counter()
-        return question, self.retriever.retrieve(question, k, filters), started
+        context = " ".join(context.split())[:MAX_QUESTION_CHARS]
+        return question, self.retriever.retrieve(question, k, filters, context), started
 
 
 def cited_first(passages: list[Passage], answer: Answer) -> list[Passage]:

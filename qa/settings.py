@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -65,11 +66,30 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         120, ge=0, description="Questions (/v1/ask, /v1/chat) per client per minute; 0 = no limit."
     )
+    forwarded_allow_ips: str = Field(
+        "",
+        description="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For "
+        "names the client; empty = none (the peer address is the client). '*' is refused.",
+    )
     max_body_bytes: int = Field(
         262_144, ge=1024, description="Largest request body; bigger ones get 413 (uploads: max_upload_bytes)."
     )
     max_upload_bytes: int = Field(
         5_242_880, ge=1024, description="Largest document accepted by POST /v1/documents."
+    )
+    max_questions_in_flight: int = Field(
+        64,
+        ge=1,
+        le=10_000,
+        description="Questions this process takes on at once (answered or waiting for an answer thread); "
+        "more get 503 with Retry-After.",
+    )
+    answer_threads: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Worker threads answering questions at once (the rest wait): more only contend for "
+        "the cores and the GIL, which delays every other request.",
     )
     request_timeout_seconds: float = Field(
         60.0, gt=0, description="A question not answered within this many seconds gets 504."
@@ -82,8 +102,13 @@ class Settings(BaseSettings):
     answerer: Literal["extractive", "llm"] = Field(
         "extractive", description="Default answerer: extractive (offline) or llm (OpenAI-compatible server)."
     )
-    allow_answerer_override: bool = Field(
-        True, description="Let a request choose its answerer with the 'answerer' field."
+    allow_answerer_override: bool | None = Field(
+        None,
+        description="Let a request choose its answerer with the 'answerer' field; unset = yes unless an "
+        "llm is configured (a request could otherwise switch anyone to the paid model).",
+    )
+    llm_max_top_k: int = Field(
+        8, ge=1, le=50, description="Most passages a request may send to the llm answerer (its cost)."
     )
     llm_base_url: str = Field(
         "",
@@ -112,12 +137,38 @@ class Settings(BaseSettings):
             raise ValueError(f"QA_CHROMA_URL must start with http:// or https://, got {value!r}")
         return value.rstrip("/")
 
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if "*" in parts:
+            raise ValueError(
+                "QA_FORWARDED_ALLOW_IPS='*' would let every client pick its own address (and rate-limit "
+                "bucket) with X-Forwarded-For: list your reverse proxies' addresses instead"
+            )
+        for part in parts:
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"QA_FORWARDED_ALLOW_IPS: {part!r} is not an IP address or network "
+                    "(e.g. 10.0.0.5, 10.0.0.0/8)"
+                ) from None
+        return ",".join(parts)
+
     @field_validator("llm_base_url")
     @classmethod
     def _check_llm_url(cls, value: str) -> str:
         if value and not value.startswith(("http://", "https://")):
             raise ValueError(f"QA_LLM_BASE_URL must start with http:// or https://, got {value!r}")
         return value.rstrip("/")
+
+    @property
+    def answerer_override_allowed(self) -> bool:
+        """QA_ALLOW_ANSWERER_OVERRIDE, or when unset: allowed unless an llm is configured."""
+        if self.allow_answerer_override is None:
+            return not self.llm_configured
+        return self.allow_answerer_override
 
     @property
     def llm_configured(self) -> bool:

@@ -51,7 +51,9 @@ _QUALIFIER = re.compile(
 _CURRENCY_PREFIX = r"(?:[A-Z]{1,3}[$€£¥]|[$€£¥₹]|RM|Rs\.?|CHF|SGD|USD|EUR|GBP|AUD|CAD|JPY|INR|MYR)"
 _MONEY = re.compile(
     _CURRENCY_PREFIX + r"\s?\d(?:[\d,.]*\d)?(?:\s?(?:million|billion|trillion|bn|m|k)\b)?"
-    r"|\d(?:[\d,.]*\d)?(?:\s(?:million|billion|trillion))?\s(?:[A-Z][a-z]+\s)?(?:dollars|euros|pounds|yen|yuan|rupees)\b"
+    # Not from inside a number: each run of digits is tried once (linear on "1111...").
+    r"|(?<!\d)(?<!\d[,.])\d(?:[\d,.]*\d)?(?:\s(?:million|billion|trillion))?\s(?:[A-Z][a-z]+\s)?"
+    r"(?:dollars|euros|pounds|yen|yuan|rupees)\b"
 )
 _MONTHS = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\bq[1-4]\b|\b(spring|summer|autumn|fall|winter)\b",
@@ -251,7 +253,8 @@ def _candidates(doc: Any) -> list[Candidate]:
     return found + _listed_names(found)
 
 
-_LIST_SEPARATOR = re.compile(r"\s+[·;|–—-]\s+|\s*;\s+")
+# Linear: a run of spaces is tried from its start only.
+_LIST_SEPARATOR = re.compile(r"(?<!\s)\s++[·;|–—-]\s+|(?<!\s)\s*+;\s+")
 _NAME_RUN = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){1,3}")
 
 

@@ -9,6 +9,7 @@ and the next run redoes exactly that document.
 
 from __future__ import annotations
 
+import bisect
 import errno
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -232,8 +233,11 @@ class ChromaStore:
         self.write_documents([DocumentWrite(article, chunks, embeddings, content_hash)])
 
     @_translate_errors
-    def write_documents(self, writes: Sequence[DocumentWrite]) -> None:
-        """`write_document` for several documents, in three or four Chroma calls for all of them.
+    def write_documents(self, writes: Sequence[DocumentWrite], chunks_per_call: int = 0) -> None:
+        """`write_document` for several documents, in three or four Chroma calls for all of them
+        (or slices of ``chunks_per_call`` chunks: each Chroma call holds Python's GIL throughout,
+        ~1.5 ms a chunk, so a server writing a big document meanwhile stalls every request; more
+        calls cost more in all, so bulk ingest does not slice).
 
         All their chunks are written first and their records last, so a run killed in between
         leaves the old hashes behind and the next run redoes exactly these documents.
@@ -249,9 +253,14 @@ class ChromaStore:
                 vectors.append(vector)
                 texts.append(chunk.text)
                 metas.append({**base, "index": chunk.index, "start": chunk.start, "end": chunk.end})
-        if ids:
+        step = chunks_per_call or len(ids) or 1
+        for at in range(0, len(ids), step):
+            part = slice(at, at + step)
             chunk_col.upsert(
-                ids=ids, embeddings=np.asarray(vectors, dtype=np.float32), documents=texts, metadatas=metas
+                ids=ids[part],
+                embeddings=np.asarray(vectors[part], dtype=np.float32),
+                documents=texts[part],
+                metadatas=metas[part],
             )
         doc_ids = [w.article.doc_id for w in writes]
         current = set(ids)
@@ -312,14 +321,27 @@ class ChromaStore:
         )
 
     @_translate_errors
-    def list_documents(self, limit: int = 100, offset: int = 0) -> list[Article]:
-        """Documents sorted by doc_id; ``text`` left empty (fetch one for its text)."""
+    def list_documents(self, limit: int = 100, offset: int = 0, after: str | None = None) -> list[Article]:
+        """Documents sorted by doc_id, from the ``offset``-th one after the doc_id ``after`` (a
+        cursor: the last one of the previous page); ``text`` left empty (fetch one for its text).
+        Only the ids of the others are read, not their metadata."""
         _, docs = self._collections()
-        everything: list[Article] = []
-        for ids, metas in self._pages(docs, include=["metadatas"]):
-            everything.extend(self._article(i, "", m) for i, m in zip(ids, metas, strict=True))
-        everything.sort(key=lambda a: a.doc_id)
-        return everything[offset : offset + limit]
+        ids: list[str] = []
+        offset_ids = 0
+        while True:
+            got = docs.get(include=[], limit=_PAGE, offset=offset_ids)
+            if not got["ids"]:
+                break
+            ids.extend(got["ids"])
+            offset_ids += len(got["ids"])
+        ids.sort()
+        start = bisect.bisect_right(ids, after) if after is not None else 0
+        page = ids[start + offset : start + offset + limit]
+        if not page:
+            return []
+        got = docs.get(ids=page, include=["metadatas"])
+        metas = dict(zip(got["ids"], got["metadatas"], strict=True))
+        return [self._article(i, "", metas[i]) for i in page if i in metas]
 
     @_translate_errors
     def counts(self) -> tuple[int, int]:

@@ -239,7 +239,11 @@ max-height:none}}`;
     if (opts.answerer) body.answerer = opts.answerer;
     try {
       const answer = await fetchAnswer(body, view);
-      history.push({ role: "user", content: question }, { role: "assistant", content: answer.text });
+      // The documents this answer cited: the server answers a follow-up from them first.
+      const cited = [...new Set((answer.citations || []).map((c) => String(c.doc_id)))].slice(0, 50);
+      const reply = { role: "assistant", content: answer.text };
+      if (cited.length) reply.doc_ids = cited;
+      history.push({ role: "user", content: question }, reply);
     } catch (error) {
       view.fail(error.userMessage || "The answer was interrupted. Please try again.");
     } finally {
@@ -431,7 +435,8 @@ max-height:none}}`;
         const sources = cites.length ? ` (${cites.length} source${cites.length > 1 ? "s" : ""})` : "";
         announce(`Answer: ${text.textContent}${sources}`);
         scroll();
-        return { text: text.textContent, abstained: !!answer.abstained };
+        const cited = Array.isArray(answer.citations) ? answer.citations.filter((c) => c && c.doc_id) : [];
+        return { text: text.textContent, abstained: !!answer.abstained, citations: cited };
       },
       fail(message) {
         box.className = "msg error";

@@ -99,6 +99,16 @@ def test_list_documents(client: TestClient) -> None:
     page = client.get("/v1/documents", params={"limit": 5, "offset": 17}).json()
     assert [d["doc_id"] for d in page["documents"]] == ids[17:]
     assert (page["limit"], page["offset"], page["total"]) == (5, 17, CORPUS_DOCS)
+    assert body["next_cursor"] is None and page["next_cursor"] is None  # last pages
+    walked, cursor = [], None
+    while True:  # by cursor, 7 at a time: every document once, in order
+        params = {"limit": 7} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/v1/documents", params=params).json()
+        walked += [d["doc_id"] for d in page["documents"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert walked == ids
 
 
 def test_get_a_document(client: TestClient) -> None:

@@ -46,6 +46,7 @@ def llm_app(corpus_settings: Settings, corpus_service: QAService, url: str, **ov
             "llm_model": "scripted",
             "llm_api_key": SecretStr(KEY),
             "llm_timeout": 1.0,
+            "allow_answerer_override": True,  # off by default when an llm is configured
             **overrides,
         }
     )

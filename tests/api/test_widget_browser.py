@@ -157,7 +157,14 @@ def test_demo_page_answers_streams_cites_follows_up_and_abstains(
     expect(citation.locator("a")).to_have_attribute("href", re.compile(r"^https://example\.com/"))
     shot(page, "02-answer-with-citation.png")
 
-    follow_up = ask(page, "Where will it be based?")
+    with page.expect_request(lambda r: r.url.endswith("/v1/chat")) as follow_up_request:
+        follow_up = ask(page, "Where will it be based?")
+    sent = follow_up_request.value.post_data_json["messages"]
+    assert sent[1] == {
+        "role": "assistant",
+        "content": sent[1]["content"],
+        "doc_ids": ["openai-for-singapore"],
+    }
     expect(follow_up).to_have_attribute("data-state", "done")
     expect(follow_up.locator(".text")).to_contain_text("Singapore")
     shot(page, "03-follow-up.png")

@@ -70,6 +70,7 @@ def host_page(
             "llm_model": "scripted",
             "llm_api_key": SecretStr("sk-widget-test"),
             "cors_origins": [origin],
+            "allow_answerer_override": True,  # the page asks for the llm answerer
         }
     )
     service = dataclasses.replace(

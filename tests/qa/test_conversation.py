@@ -7,10 +7,14 @@ import pytest
 from qa.conversation import (
     MAX_CONVERSATION_CHARS,
     MAX_MESSAGES,
+    MAX_REPLACEMENTS,
+    MAX_SUBJECT_CHARS,
+    MAX_SUBJECT_WORDS,
     ConversationTooLarge,
     Standalone,
     Turn,
     is_follow_up,
+    resolve_new,
     rewrite_follow_up,
     salient_terms,
     standalone_question,
@@ -31,7 +35,7 @@ def talk(*contents: str) -> list[Turn]:
 
 # -- limits and shape -------------------------------------------------------------------------
 def test_a_single_question_is_kept_as_asked() -> None:
-    assert standalone_question(talk("  How many jobs will   the lab create? ")) == JOBS
+    assert standalone_question(talk("  How many jobs will   the lab create? ")).question == JOBS
 
 
 def test_twenty_messages_are_allowed_and_twenty_one_are_not() -> None:
@@ -96,7 +100,8 @@ def test_follow_ups_are_recognised(question: str) -> None:
 )
 def test_questions_that_name_their_subject_start_a_new_topic(question: str) -> None:
     assert not is_follow_up(question)
-    assert standalone_question(talk(JOBS, JOBS_ANSWER, question)) == question
+    standalone = standalone_question(talk(JOBS, JOBS_ANSWER, question))
+    assert standalone.question == question and not standalone.follow_up and not standalone.context
 
 
 # -- subjects and terms -----------------------------------------------------------------------
@@ -127,43 +132,58 @@ def test_salient_terms_drop_function_words_pronouns_and_repeats() -> None:
 
 
 # -- rewriting ------------------------------------------------------------------------------------
-def test_a_follow_up_gets_the_subject_and_the_previous_terms() -> None:
+def test_a_follow_up_gets_the_subject_and_the_previous_terms_as_context() -> None:
     rewritten = standalone_question(talk(JOBS, JOBS_ANSWER, "And where will it be based?"))
-    assert rewritten == "Where will the lab be based? (jobs create 200 technical positions)"
+    assert rewritten.question == "Where will the lab be based?"  # readable English, nothing appended
+    assert rewritten.context == "jobs create 200 technical positions"
+    assert rewritten.follow_up and rewritten.previous is not None and rewritten.previous.question == JOBS
 
 
 def test_the_rewrite_keeps_the_follow_ups_own_question_word_first() -> None:
     rewritten = standalone_question(talk(JOBS, JOBS_ANSWER, "How much money is behind it?"))
-    assert rewritten.startswith("How much money is behind the lab? (")
-    assert "how many" not in rewritten.lower()  # the carried part never asks a second question
+    assert rewritten.question == "How much money is behind the lab?"
+    assert "how many" not in rewritten.context.lower()  # the carried part never asks a second question
+
+
+def test_a_definite_phrase_follow_up_stays_in_the_conversation() -> None:
+    rewritten = standalone_question(talk(JOBS, JOBS_ANSWER, "How much funding is behind the initiative?"))
+    assert rewritten.question == "How much funding is behind the initiative?"
+    assert rewritten.follow_up
+
+
+def test_assistant_doc_ids_are_checked_and_user_doc_ids_refused() -> None:
+    with pytest.raises(InvalidRequest, match="only assistant messages carry doc_ids"):
+        validate_conversation([Turn("user", JOBS, ["a"])])
+    validate_conversation([Turn("user", JOBS), Turn("assistant", JOBS_ANSWER, ["a"]), Turn("user", "Why?")])
 
 
 def test_follow_ups_chain_through_several_turns() -> None:
     rewritten = standalone_question(
         talk(JOBS, JOBS_ANSWER, "And where will it be based?", "Singapore", "How much money is behind it?")
     )
-    assert rewritten.startswith("How much money is behind the lab? (")
+    assert rewritten.question == "How much money is behind the lab?"
     for term in ["Singapore", "jobs", "200", "technical", "positions"]:
-        assert term in rewritten
+        assert term in rewritten.context
 
 
 def test_an_abstention_carries_nothing_but_the_question_does() -> None:
     rewritten = standalone_question(talk(JOBS, "The announcements don't say.", "Where will it be based?"))
-    assert rewritten == "Where will the lab be based? (jobs create)"
+    assert (rewritten.question, rewritten.context) == ("Where will the lab be based?", "jobs create")
 
 
 def test_what_about_reasks_the_previous_question_about_the_new_name() -> None:
-    assert standalone_question(talk(JOBS, JOBS_ANSWER, "What about Kestrel Labs?")) == (
-        "How many jobs will Kestrel Labs create?"
-    )
+    other = standalone_question(talk(JOBS, JOBS_ANSWER, "What about Kestrel Labs?"))
+    assert other.question == "How many jobs will Kestrel Labs create?"
+    assert not other.follow_up  # it names something else: asked over every document
     assert standalone_question(
         talk("How many jobs will Meridian Cognition create?", "up to 150 research roles", "And Kestrel Labs?")
-    ) == ("How many jobs will Kestrel Labs create?")
+    ).question == ("How many jobs will Kestrel Labs create?")
 
 
 def test_what_about_without_a_name_is_an_ordinary_follow_up() -> None:
     rewritten = standalone_question(talk(JOBS, JOBS_ANSWER, "What about the funding?"))
-    assert rewritten == "What about the funding? (jobs lab create 200 technical positions)"
+    assert rewritten.question == "What about the funding?"
+    assert rewritten.context == "jobs lab create 200 technical positions"
 
 
 def test_possessive_pronouns_become_possessives() -> None:
@@ -177,17 +197,31 @@ def test_he_and_she_are_not_guessed_but_the_answer_is_carried() -> None:
     rewritten = standalone_question(
         talk("Who is the CEO of Kestrel Labs?", "Amara Okafor", "When did she join?")
     )
-    assert rewritten == "When did she join? (CEO Kestrel Labs Amara Okafor)"
+    assert (rewritten.question, rewritten.context) == ("When did she join?", "CEO Kestrel Labs Amara Okafor")
+    assert rewritten.follow_up  # "Amara Okafor" is named nowhere but in the conversation
 
 
 def test_carried_terms_are_capped() -> None:
     long_question = "Which " + " ".join(f"Term{i}" for i in range(30)) + " matter?"
     rewritten = standalone_question(talk(long_question, "ok", "And why?"))
-    assert rewritten.count("Term") == 12
+    assert rewritten.context.count("Term") == 12
 
 
 def test_the_rewrite_never_exceeds_the_question_limit() -> None:
     long_follow_up = "And where is it " + "really " * ((MAX_QUESTION_CHARS - 30) // 7) + "?"
     rewritten = standalone_question(talk(JOBS, JOBS_ANSWER, long_follow_up))
-    assert len(rewritten) <= MAX_QUESTION_CHARS
-    assert rewritten.startswith("Where is the lab really")
+    assert len(rewritten.question) <= MAX_QUESTION_CHARS
+    assert rewritten.question.startswith("Where is the lab really")
+
+
+# -- bounds (issue 14: "it it" follow-ups doubled the question at every turn) -----------------
+def test_a_pronoun_inserts_a_bounded_subject_a_bounded_number_of_times() -> None:
+    previous = resolve_new(" ".join(["Acme"] * 100))
+    assert len(previous.subject) <= MAX_SUBJECT_CHARS
+    follow_up = rewrite_follow_up("it it it it it it it it", previous)
+    assert follow_up.question.count("Acme") <= MAX_SUBJECT_WORDS * MAX_REPLACEMENTS
+
+
+def test_it_it_follow_ups_do_not_grow_the_question() -> None:
+    messages = [Turn("user", " ".join(["Acme"] * 100))] + [Turn("user", "it it")] * 19
+    assert len(standalone_question(messages).question) <= MAX_QUESTION_CHARS

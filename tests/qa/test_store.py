@@ -130,6 +130,14 @@ def test_list_documents_is_sorted_paged_and_without_text(filled: ChromaStore) ->
     assert filled.list_documents(limit=5, offset=10) == []
 
 
+def test_list_documents_pages_by_cursor(filled: ChromaStore) -> None:
+    first = filled.list_documents(limit=2)
+    assert [d.doc_id for d in first] == ["bus", "news/lab"]
+    assert [d.doc_id for d in filled.list_documents(limit=2, after=first[-1].doc_id)] == ["undated"]
+    assert filled.list_documents(limit=2, after="undated") == []
+    assert [d.doc_id for d in filled.list_documents(limit=5, after="c")] == ["news/lab", "undated"]
+
+
 def test_delete_a_document(filled: ChromaStore) -> None:
     filled.delete_document("news/lab")
     assert "news/lab" not in filled.document_hashes()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from qa.text import Span, sentence_spans, word_spans, words
+from qa.text import MAX_SENTENCE_TOKENS, Span, sentence_spans, word_spans, words
 
 
 def texts(spans: list[Span]) -> list[str]:
@@ -151,3 +153,10 @@ def test_words_with_accents_stay_whole() -> None:
         "são",
         "paulo",
     ]
+
+
+def test_a_sentence_of_many_signs_is_cut_into_pieces_of_bounded_tokens() -> None:
+    text = "Look " + "(" * 5000 + "x" + ")" * 5000 + " end."
+    pieces = sentence_spans(text)
+    assert all(len(re.findall(r"\w+|[^\w\s]", p.text)) <= MAX_SENTENCE_TOKENS for p in pieces)
+    assert "".join(p.text for p in pieces) == text  # no spaces inside the run: nothing is lost
