@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from qa.errors import QAError
+from qa.errors import ArticleError, QAError
 from qa.settings import Settings, get_settings
 from qa.types import Answer
 
@@ -60,6 +60,12 @@ def ingest(
     ] = None,
     prune: Annotated[bool, typer.Option(help="Delete stored documents whose files are gone.")] = False,
     reset: Annotated[bool, typer.Option(help="Empty the store first and re-index everything.")] = False,
+    feed: Annotated[
+        list[str] | None, typer.Option("--feed", help="Ingest the articles of an RSS/Atom/JSON feed URL.")
+    ] = None,
+    sitemap: Annotated[
+        list[str] | None, typer.Option("--sitemap", help="Ingest the pages of a sitemap (or index) URL.")
+    ] = None,
 ) -> None:
     """Load, clean, chunk, embed and store articles; unchanged ones are skipped."""
     from ingest.pipeline import ingest_paths
@@ -67,6 +73,11 @@ def ingest(
 
     settings = _settings()
     targets = paths or [settings.corpus_dir]
+    if feed or sitemap:
+        if paths or prune or reset:
+            _fail("--feed/--sitemap ingest web pages only: run files, --prune and --reset separately")
+        _run(lambda: ingest_web_command(settings, feed or [], sitemap or []))
+        return
 
     def body() -> int:
         store, lexical = build_store(settings)
@@ -91,10 +102,7 @@ def ingest(
                 batch_chunks=max(settings.embedding_batch_size * 4, 32),
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
-        for failure in report.failures:
-            err.print(
-                f"[yellow]skipped[/yellow] {escape(failure.path)}: {escape(failure.reason)}", highlight=False
-            )
+        print_skipped(report.failures)
         docs, chunks = store.counts()
         table = Table(title="Ingest summary", show_header=False)
         for label, value in [
@@ -119,6 +127,50 @@ def ingest(
     failed = _run(body)
     if failed:
         raise typer.Exit(2)
+
+
+def ingest_web_command(settings: Settings, feeds: list[str], sitemaps: list[str]) -> None:
+    """`qa ingest --feed/--sitemap`: fetch, report each URL that failed, print the summary."""
+    from ingest.fetching import PoliteFetcher
+    from ingest.web import WebSources, ingest_web
+    from qa.service import build_store
+
+    store, lexical = build_store(settings)
+    with PoliteFetcher(
+        settings.feed_user_agent,
+        timeout=settings.feed_timeout_seconds,
+        max_bytes=settings.feed_max_bytes,
+        delay=settings.feed_delay_seconds,
+    ) as fetcher:
+        report = ingest_web(
+            WebSources(feeds, sitemaps, settings.feed_max_pages),
+            fetcher,
+            store,
+            lexical,
+            settings.data_dir / "feeds" / f"{settings.collection}.json",
+            chunk_size=settings.chunk_size,
+            overlap=settings.chunk_overlap,
+            batch_chunks=max(settings.embedding_batch_size * 4, 32),
+        )
+    print_skipped(report.failures)
+    docs, chunks = store.counts()
+    later = f", {report.over_limit} over QA_FEED_MAX_PAGES left for the next run" if report.over_limit else ""
+    console.print(
+        f"{report.links} links: {len(report.new)} new, {len(report.changed)} changed, "
+        f"{len(report.unchanged)} unchanged ({report.not_modified} not modified), "
+        f"{len(report.failures)} failed{later}"
+    )
+    console.print(f"{report.chunks_written} chunks written; {docs} documents, {chunks} chunks in store")
+    if report.failures:
+        raise typer.Exit(2)
+
+
+def print_skipped(failures: Sequence[ArticleError]) -> None:
+    """One 'skipped PATH-OR-URL: reason' line per failure, on stderr."""
+    for failure in failures:
+        err.print(
+            f"[yellow]skipped[/yellow] {escape(failure.path)}: {escape(failure.reason)}", highlight=False
+        )
 
 
 @app.command()
