@@ -261,6 +261,36 @@ def serve(
     )
 
 
+@app.command("mcp")
+def mcp_command(
+    transport: Annotated[
+        str, typer.Option(help="stdio (an MCP client starts `qa mcp`) or streamable-http (a server).")
+    ] = "stdio",
+    host: Annotated[str | None, typer.Option(help="streamable-http: bind address (QA_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="streamable-http: port (QA_PORT).")] = None,
+) -> None:
+    """Serve the announcements over the Model Context Protocol (tools ask, search; documents)."""
+    from api.mcp_server import AnnouncementsMCP
+    from qa.service import build_service
+
+    if transport not in ("stdio", "streamable-http"):
+        _fail(f"--transport must be stdio or streamable-http, got {transport!r}")
+    settings = _settings()
+
+    def build() -> AnnouncementsMCP:
+        service = build_service(settings)
+        service.warm_up()  # a store or model problem is one 'Error: ...' line, before the protocol starts
+        return AnnouncementsMCP(service)
+
+    server = _run(build)
+    if transport == "stdio":
+        server.run("stdio")  # stdout carries the protocol: everything else goes to stderr
+    else:
+        bind_host, bind_port = host or settings.host, port or settings.port
+        err.print(f"MCP (streamable HTTP) on http://{bind_host}:{bind_port}/mcp")
+        server.run("streamable-http", host=bind_host, port=bind_port)
+
+
 @app.command("eval", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def evaluate_command(
     ctx: typer.Context,
