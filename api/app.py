@@ -22,6 +22,7 @@ from api.metrics import router as metrics_router
 from api.openai_compat import OpenAIErrorShape
 from api.openai_compat import router as openai_router
 from api.routes import router
+from api.search import router as search_router
 from api.security import SecurityMiddleware
 from qa.service import QAService, build_service
 from qa.settings import Settings, get_settings
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.include_router(admin_router)
     app.include_router(metrics_router)
     app.include_router(openai_router)
+    app.include_router(search_router)
     # Outermost last: metrics see every request; CORS headers reach the limits' 413/429 too.
     app.add_middleware(SecurityMiddleware, settings=settings)
     app.add_middleware(OpenAIErrorShape)  # outside the limits: their 413/429/504 get OpenAI's shape too

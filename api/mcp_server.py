@@ -28,8 +28,9 @@ from mcp_types import Resource as ResourceEntry
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.markdown import answer_markdown
-from qa.errors import InvalidRequest, NotFound, QAError
-from qa.service import QAService, validate_question
+from api.search import passage_citations
+from qa.errors import NotFound, QAError
+from qa.service import QAService
 from qa.store import Filters
 from qa.types import Citation, RelatedDocument
 
@@ -95,18 +96,8 @@ class AnnouncementsMCP(MCPServer):
 
     async def search(self, query: str, top_k: int = 6, filters: SearchFilters | None = None) -> SearchResult:
         """Passages for ``query`` (dense and lexical retrieval, fused), best first."""
-
-        def retrieve() -> SearchResult:
-            question = validate_question(query)
-            if not 1 <= top_k <= 50:
-                raise InvalidRequest(f"top_k must be between 1 and 50, got {top_k}")
-            found = self.service.retriever.retrieve(question, top_k, _filters(filters))
-            return SearchResult(
-                passages=[Citation.in_passage(p, 0, len(p.text), score=p.score) for p in found.passages]
-            )
-
-        result: SearchResult = await _call(retrieve)
-        return result
+        passages = await _call(self.service.search, query, top_k, _filters(filters))
+        return SearchResult(passages=passage_citations(passages))
 
     async def document(self, doc_id: str) -> str:
         """One document's cleaned text."""

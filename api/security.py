@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import HTTPError, error_response
 from qa.settings import Settings
 
-QUESTION_ROUTES = frozenset({"/v1/ask", "/v1/chat", "/v1/chat/completions"})
+QUESTION_ROUTES = frozenset({"/v1/ask", "/v1/chat", "/v1/chat/completions", "/v1/search"})
 UPLOAD_ROUTE = "/v1/documents"
 MAX_HEADER_BYTES = 16 * 1024
 SECURITY_HEADERS = {
