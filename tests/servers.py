@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -37,3 +40,26 @@ def wait_until_ready(proc: subprocess.Popen[bytes], base: str, log: Path, second
             pass
         assert time.monotonic() < deadline, "qa serve did not become ready"
         time.sleep(0.25)
+
+
+@contextmanager
+def qa_serve(data_dir: Path, folder: Path, **settings: str) -> Iterator[str]:
+    """A real `qa serve` process on a free loopback port over the store in ``data_dir``; yields its
+    base URL once it is ready and stops it afterwards (its log is ``folder/serve.log``)."""
+    port = free_port()
+    log = folder / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "qa"), "serve"],
+            env=serve_env(data_dir, port, **settings),
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_until_ready(proc, base, log)
+            yield base
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)

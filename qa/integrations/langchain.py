@@ -18,14 +18,14 @@ answers 4xx, with its message), StoreUnavailable when it answers 503 or cannot b
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import httpx
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from qa.errors import InvalidRequest, QAError, StoreUnavailable
 from qa.filters import Filters
@@ -109,8 +109,8 @@ def passage_document(citation: Citation) -> Document:
     return Document(page_content=citation.quote, metadata={**metadata, "score": citation.score})
 
 
-class AnnouncementsRetriever(BaseRetriever):
-    """Hybrid (dense + BM25, fused) retrieval over the announcements, as LangChain Documents."""
+class _Connected(BaseModel):
+    """The fields and constructors both adapters share: where to ask, how many passages, filters."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -119,12 +119,18 @@ class AnnouncementsRetriever(BaseRetriever):
     filters: Filters | None = None
 
     @classmethod
-    def in_process(cls, service: QAService, **kwargs: Any) -> AnnouncementsRetriever:
+    def in_process(cls, service: QAService, **kwargs: Any) -> Self:
+        """Over a service in this process (``qa.service.build_service(settings)``)."""
         return cls(backend=LocalBackend(service), **kwargs)
 
     @classmethod
-    def remote(cls, base_url: str, timeout: float = 60.0, **kwargs: Any) -> AnnouncementsRetriever:
+    def remote(cls, base_url: str, timeout: float = 60.0, **kwargs: Any) -> Self:
+        """Against a running ``qa serve`` at ``base_url`` (``http://127.0.0.1:8000``)."""
         return cls(backend=RemoteBackend(base_url, timeout), **kwargs)
+
+
+class AnnouncementsRetriever(_Connected, BaseRetriever):
+    """Hybrid (dense + BM25, fused) retrieval over the announcements, as LangChain Documents."""
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
@@ -132,22 +138,8 @@ class AnnouncementsRetriever(BaseRetriever):
         return [passage_document(c) for c in self.backend.search(query, self.top_k, self.filters)]
 
 
-class AnnouncementsAnswerer(RunnableSerializable[Any, Answer]):
+class AnnouncementsAnswerer(_Connected, RunnableSerializable[Any, Answer]):
     """Our answer (text, citations, abstention) to a question: a str, or a dict with ``question``."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    backend: Any
-    top_k: int | None = None
-    filters: Filters | None = None
-
-    @classmethod
-    def in_process(cls, service: QAService, **kwargs: Any) -> AnnouncementsAnswerer:
-        return cls(backend=LocalBackend(service), **kwargs)
-
-    @classmethod
-    def remote(cls, base_url: str, timeout: float = 60.0, **kwargs: Any) -> AnnouncementsAnswerer:
-        return cls(backend=RemoteBackend(base_url, timeout), **kwargs)
 
     def invoke(self, input: Any, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
         return self._call_with_config(self._answer, input, config, run_type="chain")

@@ -4,11 +4,8 @@ against a real ``qa serve`` over the store of corpus/ on loopback (slow)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 
 import httpx
@@ -25,7 +22,7 @@ from qa.settings import Settings
 from qa.store import Filters
 from qa.types import Answer, Citation
 from tests.conftest import make_settings
-from tests.servers import free_port, serve_env, wait_until_ready
+from tests.servers import qa_serve
 
 JOBS = "How many jobs will the lab create?"
 CITATION = Citation(
@@ -253,24 +250,8 @@ def server(
     corpus_service: QAService, corpus_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The base URL of `qa serve` (a real process on loopback) over the session's corpus store."""
-    port = free_port()
-    folder = tmp_path_factory.mktemp("openai-serve")
-    log = folder / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "qa"), "serve"],
-            env=serve_env(corpus_settings.data_dir, port),
-            cwd=folder,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_ready(proc, base, log)
-            yield base
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    with qa_serve(corpus_settings.data_dir, tmp_path_factory.mktemp("openai-serve")) as base:
+        yield base
 
 
 @pytest.mark.slow

@@ -4,10 +4,7 @@ corpus/, and against a real `qa serve` on loopback through its URL (POST /v1/sea
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +19,7 @@ from qa.integrations.langchain import AnnouncementsAnswerer, AnnouncementsRetrie
 from qa.service import QAService
 from qa.settings import Settings
 from qa.types import Answer
-from tests.servers import free_port, serve_env, wait_until_ready
+from tests.servers import qa_serve
 
 JOBS = "How many jobs will the lab create?"
 LAB = "openai-for-singapore"
@@ -84,24 +81,9 @@ def test_chains_in_process(corpus_service: QAService) -> None:
 def server(
     corpus_service: QAService, corpus_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    port = free_port()
-    folder = tmp_path_factory.mktemp("langchain-serve")
-    log = folder / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "qa"), "serve"],
-            env=serve_env(corpus_settings.data_dir, port),
-            cwd=folder,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_ready(proc, base, log)
-            yield base
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+    """The base URL of `qa serve` (a real process on loopback) over the session's corpus store."""
+    with qa_serve(corpus_settings.data_dir, tmp_path_factory.mktemp("langchain-serve")) as base:
+        yield base
 
 
 @pytest.mark.slow
