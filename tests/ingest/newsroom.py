@@ -145,11 +145,23 @@ class _Handler(BaseHTTPRequestHandler):
             )
             site.in_flight += 1
             site.most_in_flight = max(site.most_in_flight, site.in_flight)
+        self._counted = True
         try:
             self._answer()
         finally:
-            with site.lock:
-                site.in_flight -= 1
+            self._answered()
+
+    def end_headers(self) -> None:
+        # A request is in flight until its response starts: the client waits for that, while
+        # the rest of a body it stopped reading (size cap) may still be pushed out afterwards.
+        super().end_headers()
+        self._answered()
+
+    def _answered(self) -> None:
+        if getattr(self, "_counted", False):
+            self._counted = False
+            with self.site.lock:
+                self.site.in_flight -= 1
 
     def _answer(self) -> None:
         if self.path == "/news/endless.html":  # no Content-Length: only counting can stop it
