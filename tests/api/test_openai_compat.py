@@ -21,7 +21,9 @@ from qa.service import QAService
 from qa.settings import Settings
 from qa.store import Filters
 from qa.types import Answer, Citation
+from tests.api.test_llm_api import lab_answer, llm_app
 from tests.conftest import make_settings
+from tests.llm_server import scripted_llm_server
 from tests.servers import qa_serve
 
 JOBS = "How many jobs will the lab create?"
@@ -307,3 +309,22 @@ def test_a_follow_up_is_answered_in_context(server: str) -> None:
     )
     assert "Singapore" in (follow_up.choices[0].message.content or "").split("\n\n")[0]
     assert httpx.get(f"{server}/healthz").status_code == 200
+
+
+@pytest.mark.slow
+def test_the_llm_model_answers_with_verified_claims_only(
+    corpus_settings: Settings, corpus_service: QAService
+) -> None:
+    with scripted_llm_server() as llm, llm_app(corpus_settings, corpus_service, llm.url) as http:
+        client = openai.OpenAI(base_url="http://testserver/v1", api_key="x", http_client=http, max_retries=0)
+        assert "announcements-qa-llm" in [m.id for m in client.models.list()]
+        llm.queue(lab_answer)
+        stream = client.chat.completions.create(
+            model="announcements-qa-llm", messages=[{"role": "user", "content": JOBS}], stream=True
+        )
+        content = "".join(c.choices[0].delta.content or "" for c in stream)
+    # The unsupported claim (an invented S$500 million) never reaches the client, not even mid-stream.
+    assert content.startswith(
+        "OpenAI's Applied AI Lab in Singapore plans to create over 200 technical positions [1]."
+    )
+    assert "500 million" not in content and "\n\nSources:\n1. [OpenAI and Singapore" in content
