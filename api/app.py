@@ -17,7 +17,10 @@ from api.docs import inline_hashes, install_docs
 from api.errors import UnexpectedErrorMiddleware, install_error_handlers
 from api.metrics import Metrics, MetricsMiddleware
 from api.metrics import router as metrics_router
+from api.openai_compat import OpenAIErrorShape
+from api.openai_compat import router as openai_router
 from api.routes import router
+from api.search import router as search_router
 from api.security import SecurityMiddleware
 from qa.service import QAService, build_service
 from qa.settings import Settings, get_settings
@@ -62,10 +65,13 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.include_router(chat_router)
     app.include_router(admin_router)
     app.include_router(metrics_router)
+    app.include_router(openai_router)
+    app.include_router(search_router)
     # Outermost last: metrics see every request; CORS headers reach the limits' 413/429 too.
     # Innermost: its JSON 500 still gets the security headers, CORS and metrics around it.
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(SecurityMiddleware, settings=settings)
+    app.add_middleware(OpenAIErrorShape)  # outside the limits: their 413/429/504 get OpenAI's shape too
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

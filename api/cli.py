@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from qa.errors import QAError
+from qa.errors import ArticleError, QAError
 from qa.extractive.model import WEIGHTS_FILE
 from qa.settings import Settings, get_settings
 from qa.types import Answer, Passage
@@ -66,6 +66,12 @@ def ingest(
     ] = None,
     prune: Annotated[bool, typer.Option(help="Delete stored documents whose files are gone.")] = False,
     reset: Annotated[bool, typer.Option(help="Empty the store first and re-index everything.")] = False,
+    feed: Annotated[
+        list[str] | None, typer.Option("--feed", help="Ingest the articles of an RSS/Atom/JSON feed URL.")
+    ] = None,
+    sitemap: Annotated[
+        list[str] | None, typer.Option("--sitemap", help="Ingest the pages of a sitemap (or index) URL.")
+    ] = None,
 ) -> None:
     """Load, clean, chunk, embed and store articles; unchanged ones are skipped."""
     from ingest.pipeline import ingest_paths
@@ -74,6 +80,11 @@ def ingest(
 
     settings = _settings()
     targets = paths or [settings.corpus_dir]
+    if feed or sitemap:
+        if paths or prune or reset:
+            _fail("--feed/--sitemap ingest web pages only: run files, --prune and --reset separately")
+        _run(lambda: ingest_web_command(settings, feed or [], sitemap or []))
+        return
 
     def body() -> int:
         store, lexical = build_store(settings)
@@ -101,10 +112,7 @@ def ingest(
                 batch_chunks=max(settings.embedding_batch_size * 4, 32),
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
-        for failure in report.failures:
-            err.print(
-                f"[yellow]skipped[/yellow] {escape(failure.path)}: {escape(failure.reason)}", highlight=False
-            )
+        print_skipped(report.failures)
         for warning in report.warnings:
             err.print(f"[yellow]note[/yellow] {escape(warning)}", highlight=False)
         docs, chunks = store.counts()
@@ -131,6 +139,50 @@ def ingest(
     failed = _run(body)
     if failed:
         raise typer.Exit(2)
+
+
+def ingest_web_command(settings: Settings, feeds: list[str], sitemaps: list[str]) -> None:
+    """`qa ingest --feed/--sitemap`: fetch, report each URL that failed, print the summary."""
+    from ingest.fetching import PoliteFetcher
+    from ingest.web import WebSources, ingest_web
+    from qa.service import build_store
+
+    store, lexical = build_store(settings)
+    with PoliteFetcher(
+        settings.feed_user_agent,
+        timeout=settings.feed_timeout_seconds,
+        max_bytes=settings.feed_max_bytes,
+        delay=settings.feed_delay_seconds,
+    ) as fetcher:
+        report = ingest_web(
+            WebSources(feeds, sitemaps, settings.feed_max_pages),
+            fetcher,
+            store,
+            lexical,
+            settings.data_dir / "feeds" / f"{settings.collection}.json",
+            chunk_size=settings.chunk_size,
+            overlap=settings.chunk_overlap,
+            batch_chunks=max(settings.embedding_batch_size * 4, 32),
+        )
+    print_skipped(report.failures)
+    docs, chunks = store.counts()
+    later = f", {report.over_limit} over QA_FEED_MAX_PAGES left for the next run" if report.over_limit else ""
+    console.print(
+        f"{report.links} links: {len(report.new)} new, {len(report.changed)} changed, "
+        f"{len(report.unchanged)} unchanged ({report.not_modified} not modified), "
+        f"{len(report.failures)} failed{later}"
+    )
+    console.print(f"{report.chunks_written} chunks written; {docs} documents, {chunks} chunks in store")
+    if report.failures:
+        raise typer.Exit(2)
+
+
+def print_skipped(failures: Sequence[ArticleError]) -> None:
+    """One 'skipped PATH-OR-URL: reason' line per failure, on stderr."""
+    for failure in failures:
+        err.print(
+            f"[yellow]skipped[/yellow] {escape(failure.path)}: {escape(failure.reason)}", highlight=False
+        )
 
 
 @app.command()
@@ -245,6 +297,36 @@ def serve(
         # On SIGTERM, questions in flight may take as long as they are allowed to.
         timeout_graceful_shutdown=int(settings.request_timeout_seconds) + 5,
     )
+
+
+@app.command("mcp")
+def mcp_command(
+    transport: Annotated[
+        str, typer.Option(help="stdio (an MCP client starts `qa mcp`) or streamable-http (a server).")
+    ] = "stdio",
+    host: Annotated[str | None, typer.Option(help="streamable-http: bind address (QA_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="streamable-http: port (QA_PORT).")] = None,
+) -> None:
+    """Serve the announcements over the Model Context Protocol (tools ask, search; documents)."""
+    from api.mcp_server import AnnouncementsMCP
+    from qa.service import build_service
+
+    if transport not in ("stdio", "streamable-http"):
+        _fail(f"--transport must be stdio or streamable-http, got {transport!r}")
+    settings = _settings()
+
+    def build() -> AnnouncementsMCP:
+        service = build_service(settings)
+        service.warm_up()  # a store or model problem is one 'Error: ...' line, before the protocol starts
+        return AnnouncementsMCP(service)
+
+    server = _run(build)
+    if transport == "stdio":
+        server.run("stdio")  # stdout carries the protocol: everything else goes to stderr
+    else:
+        bind_host, bind_port = host or settings.host, port or settings.port
+        err.print(f"MCP (streamable HTTP) on http://{bind_host}:{bind_port}/mcp")
+        server.run("streamable-http", host=bind_host, port=bind_port)
 
 
 @app.command("eval", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

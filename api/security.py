@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import HTTPError, error_response
 from qa.settings import Settings
 
-QUESTION_ROUTES = frozenset({"/v1/ask", "/v1/chat", "/v1/chat/completions"})
+QUESTION_ROUTES = frozenset({"/v1/ask", "/v1/chat", "/v1/chat/completions", "/v1/search"})
 UPLOAD_ROUTE = "/v1/documents"
 # Requests that share a client's rate-limit budget: questions and listing the documents.
 RATE_LIMITED = frozenset({("POST", path) for path in QUESTION_ROUTES} | {("GET", UPLOAD_ROUTE)})

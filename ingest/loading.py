@@ -222,6 +222,26 @@ def _web_url(url: str, where: str, warnings: list[str] | None) -> str:
 _DROP_CONTROLS = {c: None for c in [*range(32), 127] if chr(c) not in "\t\n\r\f\v"}
 
 
+def article_from_html(html: str, doc_id: str, where: str) -> Article:
+    """An HTML page (e.g. fetched from the web) extracted and cleaned like an ``.html`` corpus file.
+
+    Returns the Article with the page's own title, date, url and site name when it states them;
+    raises `ArticleError` naming ``where`` when no main text is left.
+    """
+    body, fields = _extract_html(normalize_text(html), where)
+    text = clean_text(body)
+    if not text:
+        raise ArticleError(where, "no text left after removing page furniture (sign-ups, cookie banners)")
+    return Article(
+        doc_id=doc_id,
+        title=fields.get("title") or _first_line(text),
+        text=text,
+        source=fields.get("source", ""),
+        date=fields.get("date", ""),
+        url=fields.get("url", ""),
+    )
+
+
 def _read_text(path: Path, max_bytes: int) -> str:
     where = str(path)
     try:

@@ -18,6 +18,7 @@ from qa.types import Article, Chunk
 
 Progress = Callable[[int, int], None]  # (documents done, documents to embed)
 UPLOAD_PATH_PREFIX = "upload:"  # the stored path of documents written through the API
+WEB_PATH_PREFIX = "web:"  # the stored path of pages ingested from feeds and sitemaps (web:URL)
 _DOCUMENTS_PER_WRITE = 8
 _SERVER_CHUNKS_PER_CALL = 32
 
@@ -70,9 +71,28 @@ def ingest_paths(
     report.warnings = list(loaded.warnings)
     if reset:
         store.reset()
+    write_changed(loaded.articles, store, report, chunk_size, overlap, batch_chunks, progress)
+    if prune:
+        report.pruned = _prune(store, paths, loaded.articles, report.failures)
+    refresh_lexical(store, lexical, report, reset)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def write_changed(
+    articles: Sequence[Article],
+    store: ChromaStore,
+    report: IngestReport,
+    chunk_size: int = 900,
+    overlap: int = 1,
+    batch_chunks: int = 128,
+    progress: Progress | None = None,
+) -> None:
+    """Embed and write the articles whose content hash differs from the stored one, counting
+    each into ``report`` (new, changed or unchanged); the lexical index is left to the caller."""
     stored = store.document_hashes()
     todo: list[tuple[Article, str]] = []
-    for article in loaded.articles:
+    for article in articles:
         digest = content_hash(article, chunk_size, overlap)
         if stored.get(article.doc_id) == digest:
             report.unchanged.append(article.doc_id)
@@ -80,15 +100,17 @@ def ingest_paths(
         (report.changed if article.doc_id in stored else report.new).append(article.doc_id)
         todo.append((article, digest))
     _write(todo, store, report, batch_chunks, chunk_size, overlap, progress)
-    if prune:
-        report.pruned = _prune(store, paths, loaded.articles, report.failures)
+
+
+def refresh_lexical(
+    store: ChromaStore, lexical: LexicalIndex, report: IngestReport, reset: bool = False
+) -> None:
+    """Rebuild the lexical index when the run wrote anything, else only make sure it is current."""
     if report.wrote_anything or reset:
         store.bump_revision()
         lexical.rebuild(store)
     else:
         lexical.ensure_current(store)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def ingest_article(
@@ -162,7 +184,8 @@ def _prune(
 
     A file (or folder) that exists but failed to load this time is not gone, and when a given
     path itself is missing or unreadable nothing can be told gone: those are never pruned.
-    Documents written through the API (path ``upload:...``) are not the corpus's to prune.
+    Documents written through the API (path ``upload:...``) or fetched from the web (``web:...``)
+    are not the corpus's to prune.
     """
     failed = [Path(f.path).as_posix() for f in failures]
     if {Path(p).as_posix() for p in paths} & set(failed):
@@ -170,7 +193,7 @@ def _prune(
     present = {a.doc_id for a in articles}
     pruned = []
     for doc in store.list_documents(limit=10**9):
-        uploaded = doc.path.startswith(UPLOAD_PATH_PREFIX)
+        uploaded = doc.path.startswith((UPLOAD_PATH_PREFIX, WEB_PATH_PREFIX))
         if doc.doc_id in present or uploaded or _failed_to_load(doc.path, failed):
             continue
         store.delete_document(doc.doc_id)

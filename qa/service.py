@@ -93,6 +93,12 @@ class QAService:
         for event in generative.stream(question, found.passages, found.query_embedding):
             yield _stamped(event, found, started) if isinstance(event, Answer) else event
 
+    def search(self, query: str, top_k: int | None = None, filters: Filters | None = None) -> list[Passage]:
+        """The passages hybrid retrieval finds for ``query``, best first, without answering;
+        raises InvalidRequest for the input ``ask`` refuses."""
+        _, found, _ = self._retrieve(query, top_k, filters)
+        return found.passages
+
     def generative_for(self, answerer: str | None) -> GenerativeAnswerer | None:
         """The generative answerer for "llm", None for "extractive" (default: the service's
         answerer); InvalidRequest for another name or "llm" without a configured model server."""

@@ -130,6 +130,23 @@ class Settings(BaseSettings):
         True, description="Rewrite chat follow-ups with the model when the llm answerer is used."
     )
 
+    feed_user_agent: str = Field(
+        "announcements-qa/0.1 (news feed ingest; qa ingest --feed)",
+        description="qa ingest --feed/--sitemap: the User-Agent of every request (and for robots.txt).",
+    )
+    feed_timeout_seconds: float = Field(
+        20.0, gt=0, le=600, description="qa ingest --feed/--sitemap: seconds one page may take in all."
+    )
+    feed_max_bytes: int = Field(
+        5_242_880, ge=1024, description="qa ingest --feed/--sitemap: largest page, feed or sitemap fetched."
+    )
+    feed_delay_seconds: float = Field(
+        1.0, ge=0, le=60, description="qa ingest --feed/--sitemap: pause between two requests to one host."
+    )
+    feed_max_pages: int = Field(
+        500, ge=1, description="qa ingest --feed/--sitemap: most article links taken from one run."
+    )
+
     @field_validator("chroma_url")
     @classmethod
     def _check_url(cls, value: str) -> str:

@@ -156,3 +156,11 @@ def serve_directory(directory: Path) -> tuple[ThreadingHTTPServer, str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@contextmanager
+def ready_qa_serve(data_dir: Path, folder: Path, **settings: str) -> Iterator[str]:
+    """A ready `qa serve` over ``data_dir`` (log in ``folder/serve.log``); yields its base URL."""
+    with qa_serve(data_dir, folder / "serve.log", folder, **settings) as server:
+        server.wait_until_ready()
+        yield server.base
