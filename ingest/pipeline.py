@@ -27,6 +27,7 @@ class IngestReport:
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+    reanalysed: list[str] = field(default_factory=list)  # unchanged documents whose analysis was redone
     failures: list[ArticleError] = field(default_factory=list)
     chunks_written: int = 0
     seconds: float = 0.0
@@ -77,6 +78,7 @@ def ingest_paths(
         (report.changed if article.doc_id in stored else report.new).append(article.doc_id)
         todo.append((article, digest))
     _write(todo, store, report, batch_chunks, chunk_size, overlap, progress)
+    report.reanalysed = _reanalyse(store, batch_chunks)
     if prune:
         report.pruned = _prune(store, paths, loaded.articles, report.failures)
     if report.wrote_anything or reset:
@@ -133,11 +135,21 @@ def _write(
         # lexical index out of date, or the next run (finding nothing to do) would keep it.
         store.bump_revision()
     done = 0
+    analyser = store.analyser
     for group in _batches(todo, batch_chunks, chunk_size, overlap):
         texts = [c.text for _, _, chunks in group for c in chunks]
         embeddings = iter(store.embedder.embed(texts))
+        analyses = iter(analyser.analyse(texts) if analyser is not None else [""] * len(texts))
+        version = analyser.version if analyser is not None else ""
         writes = [
-            DocumentWrite(article, chunks, [next(embeddings) for _ in chunks], digest)
+            DocumentWrite(
+                article,
+                chunks,
+                [next(embeddings) for _ in chunks],
+                digest,
+                [next(analyses) for _ in chunks] if analyser is not None else (),
+                version,
+            )
             for article, digest, chunks in group
         ]
         # A few documents per write: each Chroma call costs milliseconds however small, and
@@ -148,6 +160,21 @@ def _write(
         done += len(group)
         if progress is not None:
             progress(done, len(todo))
+
+
+def _reanalyse(store: ChromaStore, batch_chunks: int) -> list[str]:
+    """Analyse again the chunks of stored documents whose analysis is missing or of another
+    version (a new spaCy or embedding model, or analysis code); the chunks are not re-embedded."""
+    analyser = store.analyser
+    if analyser is None:
+        return []
+    stale = store.stale_analyses(analyser.version)
+    step = max(1, batch_chunks // 8)  # documents per round: about ``batch_chunks`` chunks
+    for first in range(0, len(stale), step):
+        doc_ids = stale[first : first + step]
+        chunks = store.chunks_of(doc_ids)
+        store.set_analyses(doc_ids, chunks, analyser.analyse([c.text for c in chunks]), analyser.version)
+    return stale
 
 
 def _prune(

@@ -125,6 +125,10 @@ class SpanFinder:
                     self._cache.popitem(last=False)
         return [self._cache.get(s) or _candidates(self.nlp(s)) for s in sentences]
 
+    def candidates_batch(self, sentences: list[str], batch_size: int = 64) -> list[list[Candidate]]:
+        """Candidates of each sentence through ``nlp.pipe``, bypassing the cache (for ingest)."""
+        return [_candidates(doc) for doc in self.nlp.pipe(sentences, batch_size=batch_size)]
+
     def verbs(self, text: str) -> list[str]:
         """The content verbs of a question, as written ("open", "acquired"); not be/have/do."""
         with self._lock:

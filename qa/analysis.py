@@ -1,0 +1,170 @@
+"""Chunk analysis done once at ingest: what the extractive answerer would otherwise redo per question.
+
+For every sentence of a chunk (as ``split_passages`` finds them: ``sentence_spans`` of the chunk
+text, at least ``MIN_SENTENCE_CHARS`` long) the analysis holds its offsets in the chunk, its answer
+candidates (``SpanFinder``) and its embedding (the store's embedder). It travels as one compact
+JSON string in the chunk's own Chroma metadata (key ``analysis``), so it is written, replaced and
+deleted with its chunk, on an embedded store or a Chroma server alike. The string carries the
+analyser's version (this code's ``ANALYSIS_VERSION``, the embedding model, the spaCy pipeline):
+the answerer ignores an analysis of another version and analyses that chunk itself, as before.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+
+from qa.embedding import Embedder
+from qa.questions import AnswerType
+from qa.spans import SPACY_PACKAGE, Candidate, SpanFinder
+from qa.text import sentence_spans
+
+ANALYSIS_VERSION = 1  # bump whenever what is stored, or how it is computed, changes
+MIN_SENTENCE_CHARS = 12  # the answerer's (qa.extractive.sentences) shortest sentence
+VECTOR_DTYPE = np.float32  # float16 halves the size but moves cosines by ~1e-4 (see the README)
+SENTENCE_BATCH = 64  # sentences per embedding call at ingest
+
+
+@lru_cache(maxsize=1)
+def _spacy_version() -> str:
+    try:
+        return metadata.version(SPACY_PACKAGE)
+    except metadata.PackageNotFoundError:
+        return "missing"
+
+
+def analysis_version(embedder_name: str) -> str:
+    """The version an analysis made with this embedding model (and this code and spaCy) carries."""
+    dtype = np.dtype(VECTOR_DTYPE).name
+    return f"{ANALYSIS_VERSION}|{dtype}|{embedder_name}|{SPACY_PACKAGE}=={_spacy_version()}"
+
+
+@dataclass(frozen=True)
+class SentenceAnalysis:
+    """One sentence of a chunk: offsets in the chunk text, its candidates and its embedding."""
+
+    index: int  # of the sentence among all of the chunk's sentence spans (short ones included)
+    start: int
+    end: int
+    candidates: tuple[Candidate, ...]
+    vector: tuple[float, ...]
+
+
+def encode(version: str, text: str, sentences: Sequence[SentenceAnalysis]) -> str:
+    """The compact JSON form: candidates as lists (their text only when it is not the sentence's
+    own slice), every vector in one base64 matrix."""
+    rows: list[list[Any]] = []
+    for s in sentences:
+        sentence = text[s.start : s.end]
+        cands: list[list[Any]] = []
+        for c in s.candidates:
+            row: list[Any] = [c.start, c.end, c.label, c.answer_type.value, int(c.specific), c.role, c.verb]
+            if sentence[c.start : c.end] != c.text:
+                row.append(c.text)
+            cands.append(row)
+        rows.append([s.index, s.start, s.end, cands])
+    matrix = np.asarray([s.vector for s in sentences], dtype=VECTOR_DTYPE)
+    vectors = base64.b64encode(matrix.tobytes()).decode("ascii")
+    return json.dumps(
+        {"v": version, "n": len(text), "s": rows, "x": vectors}, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def decode(raw: str, text: str, version: str) -> list[SentenceAnalysis] | None:
+    """The sentences of an encoded analysis of ``text``; None when absent, of another version or
+    unreadable (the caller then analyses the chunk itself)."""
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+        if data.get("v") != version or data.get("n") != len(text):
+            return None
+        rows = data["s"]
+        matrix = np.frombuffer(base64.b64decode(data["x"]), dtype=VECTOR_DTYPE).reshape(len(rows), -1)
+        found = []
+        for (index, start, end, cands), vector in zip(rows, matrix.astype(np.float64).tolist(), strict=True):
+            sentence = text[start:end]
+            found.append(
+                SentenceAnalysis(
+                    index,
+                    start,
+                    end,
+                    tuple(
+                        Candidate(
+                            c[0],
+                            c[1],
+                            c[7] if len(c) > 7 else sentence[c[0] : c[1]],
+                            AnswerType(c[3]),
+                            c[2],
+                            bool(c[4]),
+                            c[5],
+                            c[6],
+                        )
+                        for c in cands
+                    ),
+                    tuple(vector),
+                )
+            )
+        return found
+    except (ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
+def stored_sentences(passages: Sequence[Any], version: str) -> dict[tuple[str, int, int], SentenceAnalysis]:
+    """The stored analyses of ``passages`` (Passages), by (chunk_id, start, end) in the chunk."""
+    found: dict[tuple[str, int, int], SentenceAnalysis] = {}
+    for passage in passages:
+        for s in decode(passage.analysis, passage.text, version) or ():
+            found[(passage.chunk_id, s.start, s.end)] = s
+    return found
+
+
+class Analyser:
+    """Analyses chunk texts in batches: spaCy's ``nlp.pipe`` and the embedder over all sentences."""
+
+    def __init__(self, embedder: Embedder, spans: SpanFinder, batch_size: int = SENTENCE_BATCH) -> None:
+        self.embedder = embedder
+        self.spans = spans
+        self.batch_size = batch_size
+
+    @property
+    def version(self) -> str:
+        return analysis_version(self.embedder.name)
+
+    def analyse(self, texts: Sequence[str]) -> list[str]:
+        """The encoded analysis of each chunk text, in order."""
+        found = [
+            [
+                (index, span.start, span.end)
+                for index, span in enumerate(sentence_spans(text))
+                if len(span.text) >= MIN_SENTENCE_CHARS
+            ]
+            for text in texts
+        ]
+        sentences = [
+            text[start:end] for text, spans in zip(texts, found, strict=True) for _, start, end in spans
+        ]
+        unique = list(dict.fromkeys(sentences))  # overlapping chunks repeat a sentence
+        candidates = dict(zip(unique, self.spans.candidates_batch(unique), strict=True))
+        vectors: dict[str, list[float]] = {}
+        for first in range(0, len(unique), self.batch_size):
+            batch = unique[first : first + self.batch_size]
+            vectors.update(zip(batch, self.embedder.embed(batch), strict=True))
+        version = self.version
+        encoded = []
+        for text, spans in zip(texts, found, strict=True):
+            rows = [
+                SentenceAnalysis(
+                    index, start, end, tuple(candidates[text[start:end]]), tuple(vectors[text[start:end]])
+                )
+                for index, start, end in spans
+            ]
+            encoded.append(encode(version, text, rows))
+        return encoded
