@@ -29,6 +29,7 @@ from qa.text import sentence_spans
 ANALYSIS_VERSION = 1  # bump whenever what is stored, or how it is computed, changes
 MIN_SENTENCE_CHARS = 12  # the answerer's (qa.extractive.sentences) shortest sentence
 VECTOR_DTYPE = np.float32  # float16 halves the size but moves cosines by ~1e-4 (see the README)
+VECTOR_BYTES = np.dtype(VECTOR_DTYPE).itemsize
 SENTENCE_BATCH = 64  # sentences per embedding call at ingest
 
 
@@ -77,53 +78,112 @@ def encode(version: str, text: str, sentences: Sequence[SentenceAnalysis]) -> st
     )
 
 
+Key = tuple[str, int, int]  # (chunk_id, start, end) of a sentence in its chunk
+
+
+class _Decoded:
+    """One chunk's analysis, read: its rows parsed, its vectors and candidates made when asked."""
+
+    def __init__(self, text: str, rows: list[list[Any]], vectors: str) -> None:
+        self.text, self.rows, self._vectors = text, rows, vectors
+        self._matrix: np.ndarray | None = None
+
+    @property
+    def matrix(self) -> np.ndarray:
+        if self._matrix is None:
+            raw = base64.b64decode(self._vectors)
+            self._matrix = np.frombuffer(raw, dtype=VECTOR_DTYPE).reshape(len(self.rows), -1)
+        return self._matrix
+
+    @classmethod
+    def read(cls, raw: str, text: str, version: str) -> _Decoded | None:
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+            if data.get("v") != version or data.get("n") != len(text):
+                return None
+            rows, vectors = data["s"], data["x"]
+            # Each row's vector is in the matrix: 4 base64 characters per 3 bytes.
+            per_row = (len(vectors) // 4 * 3 - vectors[-2:].count("=")) / max(len(rows), 1)
+            if not all(isinstance(r, list) and len(r) == 4 for r in rows) or per_row % VECTOR_BYTES:
+                return None
+            return cls(text, rows, vectors)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def vector(self, row: int) -> list[float]:
+        vector: list[float] = self.matrix[row].astype(np.float64).tolist()
+        return vector  # the embedder's own floats (float32 values), as Python floats
+
+    def candidates(self, row: int) -> list[Candidate]:
+        _, start, end, cands = self.rows[row]
+        sentence = self.text[start:end]
+        return [
+            Candidate(
+                c[0],
+                c[1],
+                c[7] if len(c) > 7 else sentence[c[0] : c[1]],
+                AnswerType(c[3]),
+                c[2],
+                bool(c[4]),
+                c[5],
+                c[6],
+            )
+            for c in cands
+        ]
+
+
+class StoredAnalyses:
+    """The stored analyses of a question's passages (Passages), by (chunk_id, start, end) of each
+    sentence in its chunk. Only what the answerer asks for is decoded: it reads the vectors of
+    up to 16 sentences and the candidates of 8, of the ~50 its passages hold."""
+
+    def __init__(self, passages: Sequence[Any] = (), version: str = "") -> None:
+        self._rows: dict[Key, tuple[_Decoded, int]] = {}
+        for passage in passages:
+            decoded = _Decoded.read(passage.analysis, passage.text, version)
+            if decoded is not None:
+                for row, (_, start, end, _) in enumerate(decoded.rows):
+                    self._rows[(passage.chunk_id, start, end)] = (decoded, row)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def vector(self, key: Key) -> list[float] | None:
+        """The sentence's embedding, or None when it has no (readable) stored analysis."""
+        found = self._rows.get(key)
+        if found is None:
+            return None
+        try:
+            return found[0].vector(found[1])
+        except (ValueError, IndexError):  # not base64, or not a whole matrix
+            return None
+
+    def candidates(self, key: Key) -> list[Candidate] | None:
+        """The sentence's span-finder candidates, or None when it has no (readable) stored analysis."""
+        found = self._rows.get(key)
+        if found is None:
+            return None
+        try:
+            return found[0].candidates(found[1])
+        except (ValueError, TypeError, IndexError):
+            return None
+
+
 def decode(raw: str, text: str, version: str) -> list[SentenceAnalysis] | None:
-    """The sentences of an encoded analysis of ``text``; None when absent, of another version or
-    unreadable (the caller then analyses the chunk itself)."""
-    if not raw:
+    """Every sentence of an encoded analysis of ``text``; None when absent, of another version or
+    unreadable (the answerer then analyses the chunk itself)."""
+    decoded = _Decoded.read(raw, text, version)
+    if decoded is None:
         return None
     try:
-        data = json.loads(raw)
-        if data.get("v") != version or data.get("n") != len(text):
-            return None
-        rows = data["s"]
-        matrix = np.frombuffer(base64.b64decode(data["x"]), dtype=VECTOR_DTYPE).reshape(len(rows), -1)
-        found = []
-        for (index, start, end, cands), vector in zip(rows, matrix.astype(np.float64).tolist(), strict=True):
-            sentence = text[start:end]
-            found.append(
-                SentenceAnalysis(
-                    index,
-                    start,
-                    end,
-                    tuple(
-                        Candidate(
-                            c[0],
-                            c[1],
-                            c[7] if len(c) > 7 else sentence[c[0] : c[1]],
-                            AnswerType(c[3]),
-                            c[2],
-                            bool(c[4]),
-                            c[5],
-                            c[6],
-                        )
-                        for c in cands
-                    ),
-                    tuple(vector),
-                )
-            )
-        return found
-    except (ValueError, KeyError, TypeError, IndexError):
+        return [
+            SentenceAnalysis(index, start, end, tuple(decoded.candidates(row)), tuple(decoded.vector(row)))
+            for row, (index, start, end, _) in enumerate(decoded.rows)
+        ]
+    except (ValueError, TypeError, IndexError):
         return None
-
-
-def stored_sentences(passages: Sequence[Any], version: str) -> dict[tuple[str, int, int], SentenceAnalysis]:
-    """The stored analyses of ``passages`` (Passages), by (chunk_id, start, end) in the chunk."""
-    found: dict[tuple[str, int, int], SentenceAnalysis] = {}
-    for passage in passages:
-        for s in decode(passage.analysis, passage.text, version) or ():
-            found[(passage.chunk_id, s.start, s.end)] = s
-    return found
 
 
 class Analyser:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.analysis import SentenceAnalysis, analysis_version, stored_sentences
+from qa.analysis import StoredAnalyses, analysis_version
 from qa.embedding import Embedder
 from qa.evidence import ABSTAIN_TEXT, vote_key
 from qa.extractive.candidates import Choice, QuestionWords, add_votes, choices_in
@@ -30,7 +30,6 @@ from qa.types import Answer, Citation, Passage, RelatedDocument
 
 SPAN, PASSAGE = "span", "passage"
 MARGIN_CAP = 5.0  # logits: a margin beyond this says nothing more
-Stored = Mapping[tuple[str, int, int], SentenceAnalysis]  # by (chunk_id, start, end) in the chunk
 
 
 @dataclass
@@ -91,7 +90,7 @@ class ExtractiveAnswerer:
         sentences = split_passages(passages)
         if not sentences:
             return Deliberation(q, [])
-        stored = stored_sentences(passages, analysis_version(self.embedder.name)) if self.use_stored else {}
+        stored = StoredAnalyses(passages, analysis_version(self.embedder.name) if self.use_stored else "")
         verbs = self.spans.verbs(q.text)
         add_lexical_features(q, sentences, verbs)
         qvec = list(query_embedding) or self.embedder.embed([q.text])[0]
@@ -101,7 +100,9 @@ class ExtractiveAnswerer:
             found.choices = self._choices(q, found.sentences[: self.max_sentences], verbs, stored)
         return found
 
-    def _score_sentences(self, sentences: list[Sentence], qvec: Sequence[float], stored: Stored) -> None:
+    def _score_sentences(
+        self, sentences: list[Sentence], qvec: Sequence[float], stored: StoredAnalyses
+    ) -> None:
         """Sentence logits; the cosine only for the sentences that could make the top.
 
         Embedding a sentence is most of a question's time, so the most promising ones (by every
@@ -124,16 +125,18 @@ class ExtractiveAnswerer:
             s.features["cosine_gap"] = s.features["cosine"] - best
             s.logit = model.logit(s.features)
 
-    def _add_cosines(self, sentences: list[Sentence], qvec: Sequence[float], stored: Stored) -> None:
+    def _add_cosines(self, sentences: list[Sentence], qvec: Sequence[float], stored: StoredAnalyses) -> None:
         model = self.weights["sentence"]
-        analysed = [stored.get(_key(s)) for s in sentences]
-        fresh = iter(self._embed([s.text for s, a in zip(sentences, analysed, strict=True) if a is None]))
-        vectors = [a.vector if a is not None else next(fresh) for a in analysed]
+        analysed = [stored.vector(_key(s)) for s in sentences]
+        fresh = iter(self._embed([s.text for s, v in zip(sentences, analysed, strict=True) if v is None]))
+        vectors = [v if v is not None else next(fresh) for v in analysed]
         for s, vec in zip(sentences, vectors, strict=True):
             s.features["cosine"] = sum(a * b for a, b in zip(qvec, vec, strict=True))
             s.logit = model.logit(s.features)
 
-    def _choices(self, q: Question, top: list[Sentence], verbs: list[str], stored: Stored) -> list[Choice]:
+    def _choices(
+        self, q: Question, top: list[Sentence], verbs: list[str], stored: StoredAnalyses
+    ) -> list[Choice]:
         qw = QuestionWords.of(q, verbs)
         found = self._candidates(top, stored)
         choices = [c for s, cands in zip(top, found, strict=True) for c in choices_in(q, qw, s, cands)]
@@ -143,12 +146,12 @@ class ExtractiveAnswerer:
             choice.logit = model.logit(choice.features)
         return sorted(choices, key=lambda c: -c.logit)
 
-    def _candidates(self, sentences: list[Sentence], stored: Stored) -> list[list[Candidate]]:
+    def _candidates(self, sentences: list[Sentence], stored: StoredAnalyses) -> list[list[Candidate]]:
         """Each sentence's candidates: stored at ingest, else found now (spaCy, cached by text)."""
-        analysed = [stored.get(_key(s)) for s in sentences]
-        todo = [s.text for s, a in zip(sentences, analysed, strict=True) if a is None]
+        analysed = [stored.candidates(_key(s)) for s in sentences]
+        todo = [s.text for s, c in zip(sentences, analysed, strict=True) if c is None]
         fresh = iter(self.spans.candidates_many(todo) if todo else [])
-        return [list(a.candidates) if a is not None else next(fresh) for a in analysed]
+        return [c if c is not None else next(fresh) for c in analysed]
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
         if not texts:

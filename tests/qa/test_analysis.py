@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from qa import analysis
-from qa.analysis import Analyser, SentenceAnalysis, analysis_version, decode, encode, stored_sentences
+from qa.analysis import Analyser, SentenceAnalysis, StoredAnalyses, analysis_version, decode, encode
 from qa.extractive import ExtractiveAnswerer
 from qa.extractive import sentences as extractive_sentences
 from qa.extractive.sentences import split_passages
@@ -105,6 +105,9 @@ def test_an_analysis_of_another_version_or_text_or_garbage_is_ignored() -> None:
     assert decode("", TEXT, VERSION) is None
     assert decode("{not json", TEXT, VERSION) is None
     assert decode(json.dumps({"v": VERSION, "n": len(TEXT), "s": [[0]]}), TEXT, VERSION) is None
+    cut = json.loads(raw)
+    cut["x"] = cut["x"][:-8]  # a matrix short of whole vectors
+    assert decode(json.dumps(cut), TEXT, VERSION) is None
 
 
 def test_the_version_names_the_code_version_the_embedder_and_the_spacy_pipeline() -> None:
@@ -120,12 +123,12 @@ def test_the_analyser_finds_the_sentences_the_answerer_splits() -> None:
     embedder = Float32Embedder()
     [raw] = Analyser(embedder, spans).analyse([TEXT])  # type: ignore[arg-type]
     p = passage(TEXT).model_copy(update={"analysis": raw})
-    stored = stored_sentences([p], VERSION)
+    stored = decode(raw, TEXT, VERSION) or []
     split = split_passages([p])
-    assert [(s.local_start, s.local_start + len(s.text)) for s in split] == [(k[1], k[2]) for k in stored]
-    assert [s.index for s in split] == [a.index for a in stored.values()]
-    for s in split:
-        found = stored[(p.chunk_id, s.local_start, s.local_start + len(s.text))]
+    assert [(s.index, s.local_start, s.local_start + len(s.text)) for s in split] == [
+        (a.index, a.start, a.end) for a in stored
+    ]
+    for s, found in zip(split, stored, strict=True):
         assert list(found.candidates) == spans.candidates(s.text)
         assert list(found.vector) == embedder.embed([s.text])[0]
 
@@ -164,6 +167,21 @@ def test_a_stale_analysis_is_redone_at_question_time() -> None:
     answer = answerer.answer(question, [passage(TEXT).model_copy(update={"analysis": stale})])
     assert answer.text == "over 200 technical positions"
     assert answerer.spans.asked  # type: ignore[attr-defined]
+
+
+def test_stored_analyses_are_looked_up_by_chunk_and_offsets_and_read_as_asked() -> None:
+    [raw] = Analyser(Float32Embedder(), BatchFakeSpanFinder(ENTITIES)).analyse([TEXT])  # type: ignore[arg-type]
+    p = passage(TEXT).model_copy(update={"analysis": raw})
+    full = decode(raw, TEXT, VERSION) or []
+    stored = StoredAnalyses([p], VERSION)
+    assert len(stored) == len(full) == 3
+    for s in full:
+        assert stored.vector((p.chunk_id, s.start, s.end)) == list(s.vector)
+        assert stored.candidates((p.chunk_id, s.start, s.end)) == list(s.candidates)
+    assert stored.vector(("another:0", full[0].start, full[0].end)) is None
+    assert stored.candidates((p.chunk_id, full[0].start, full[0].end + 1)) is None
+    assert len(StoredAnalyses([p], analysis_version("another-model"))) == 0
+    assert len(StoredAnalyses([p], "")) == 0  # the answerer's way of not reading them
 
 
 def test_the_analysis_is_never_part_of_a_passage_sent_out() -> None:
