@@ -6,6 +6,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -138,8 +139,11 @@ def _write(
     analyser = store.analyser
     for group in _batches(todo, batch_chunks, chunk_size, overlap):
         texts = [c.text for _, _, chunks in group for c in chunks]
-        embeddings = iter(store.embedder.embed(texts))
-        analyses = iter(analyser.analyse(texts) if analyser is not None else [""] * len(texts))
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-analysis") as pool:
+            # The analysis (spaCy and sentence vectors) beside the chunks' embeddings.
+            analysing = pool.submit(analyser.analyse, texts) if analyser is not None else None
+            embeddings = iter(store.embedder.embed(texts))
+            analyses = iter(analysing.result() if analysing is not None else [""] * len(texts))
         version = analyser.version if analyser is not None else ""
         writes = [
             DocumentWrite(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -212,11 +213,15 @@ class Analyser:
             text[start:end] for text, spans in zip(texts, found, strict=True) for _, start, end in spans
         ]
         unique = list(dict.fromkeys(sentences))  # overlapping chunks repeat a sentence
-        candidates = dict(zip(unique, self.spans.candidates_batch(unique), strict=True))
-        vectors: dict[str, list[float]] = {}
-        for first in range(0, len(unique), self.batch_size):
-            batch = unique[first : first + self.batch_size]
-            vectors.update(zip(batch, self.embedder.embed(batch), strict=True))
+        # spaCy holds the GIL for much of its time and the embedder mostly not: side by side they
+        # share the two cores better than one after the other.
+        with ThreadPoolExecutor(1, thread_name_prefix="analysis-spacy") as pool:
+            parsing = pool.submit(self.spans.candidates_batch, unique)
+            vectors: dict[str, list[float]] = {}
+            for first in range(0, len(unique), self.batch_size):
+                batch = unique[first : first + self.batch_size]
+                vectors.update(zip(batch, self.embedder.embed(batch), strict=True))
+            candidates = dict(zip(unique, parsing.result(), strict=True))
         version = self.version
         encoded = []
         for text, spans in zip(texts, found, strict=True):
