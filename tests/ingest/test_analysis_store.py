@@ -11,12 +11,16 @@ import pytest
 
 from ingest.pipeline import ingest_paths
 from qa.analysis import Analyser, analysis_version
+from qa.chunking import chunk_article
 from qa.embedding import SentenceTransformerEmbedder
 from qa.extractive import ExtractiveAnswerer
 from qa.retrieval import HybridRetriever
 from qa.service import build_store
 from qa.spans import Candidate, SpanFinder
+from qa.store import ChromaStore, DocumentWrite
+from qa.types import Article
 from tests.conftest import make_settings
+from tests.fakes import FakeEmbedder
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 FILES = [
@@ -123,3 +127,30 @@ def test_ingest_redoes_an_analysis_of_another_version_without_re_embedding_chunk
     again = {c.chunk_id: c for c in store.chunks_of([doc_id])}
     assert all(again[c.chunk_id].metadata["analysis"] for c in chunks)
     assert ingest_paths(paths, store, lexical).reanalysed == []
+
+
+def test_the_analysis_lives_and_goes_with_its_chunk(tmp_path: Path) -> None:
+    store = ChromaStore(FakeEmbedder(), tmp_path / "data")
+    article = Article(
+        doc_id="lab", title="Acme opens a lab", text="Acme opens a lab. It will hire 200 people."
+    )
+    chunks = chunk_article(article, 900, 0)
+    vectors = store.embedder.embed([c.text for c in chunks])
+    store.write_documents([DocumentWrite(article, chunks, vectors, "h1", ["analysis-1"], "v1")])
+    [passage] = store.get_chunks([chunks[0].chunk_id])
+    assert passage.analysis == "analysis-1"
+    assert store.stale_analyses("v1") == [] and store.stale_analyses("v2") == ["lab"]
+
+    # Written again without an analysis, the chunk must not keep its old one.
+    store.write_documents([DocumentWrite(article, chunks, vectors, "h2")])
+    assert store.get_chunks([chunks[0].chunk_id])[0].analysis == ""
+    assert store.stale_analyses("v1") == ["lab"]
+
+    store.set_analyses(["lab"], store.chunks_of(["lab"]), ["analysis-2"], "v2")
+    [passage] = store.get_chunks([chunks[0].chunk_id])
+    assert passage.analysis == "analysis-2" and passage.text == chunks[0].text
+    assert store.document_hashes() == {"lab": "h2"}  # nothing else of the document changed
+    assert store.stale_analyses("v2") == []
+
+    store.delete_document("lab")
+    assert store.chunks_of(["lab"]) == [] and store.counts() == (0, 0)
