@@ -114,7 +114,8 @@ def ask_both(stored_dir: Path, plain_dir: Path, embedder: Any, questions: list[s
     setattr(answerer_module, "StoredAnalyses", stored_analyses)  # noqa: B010
     a, b = (m["answers"] for m in modes.values())
     result: dict[str, Any] = {
-        "same_answers": sum(x == y for x, y in zip(a, b, strict=True)),
+        "same_answers": sum(x[:2] == y[:2] for x, y in zip(a, b, strict=True)),
+        "same_confidences": sum(x == y for x, y in zip(a, b, strict=True)),
         "questions": len(a),
         "decode_ms_mean": round(statistics.fmean(decode_seconds) * 1000, 3) if decode_seconds else 0.0,
     }
@@ -205,7 +206,8 @@ def _print_set(name: str, result: dict[str, Any]) -> None:
     ask = result["ask"]
     modes = [m for m in ask if isinstance(ask[m], dict)]
     print(
-        f"\nQAService.ask, {ask['questions']} questions ({ask['same_answers']} answered the same both ways)"
+        f"\nQAService.ask, {ask['questions']} questions: {ask['same_answers']} the same answer both ways, "
+        f"{ask['same_confidences']} with the same confidence too"
     )
     print(f"{'':28}" + "".join(f"{m:>24}" for m in modes))
     for key in ("p50_ms", "p95_ms", "max_ms"):
