@@ -122,6 +122,7 @@ def ingest(
             ("changed", len(report.changed)),
             ("unchanged", len(report.unchanged)),
             ("pruned", len(report.pruned)),
+            ("re-analysed", len(report.reanalysed)),
             ("failed", len(report.failures)),
             ("chunks written", report.chunks_written),
             ("documents in store", docs),

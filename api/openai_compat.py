@@ -31,7 +31,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.deps import ServiceDep, SettingsDep
+from api.deps import ServiceDep, SettingsDep, run_answering
 from api.errors import HTTPError
 from api.markdown import answer_markdown, answer_text
 from api.openai_schemas import (
@@ -51,6 +51,7 @@ from api.openai_schemas import (
 from api.routes import choose_answerer, to_filters
 from qa.conversation import ConversationTooLarge, Turn, is_follow_up, standalone_question
 from qa.errors import InvalidRequest
+from qa.followup import ask_in_conversation
 from qa.service import MAX_QUESTION_CHARS
 from qa.settings import Settings
 
@@ -147,16 +148,26 @@ async def chat_completions(
         raise InvalidRequest(f"n must be 1: this server gives one answer per question, got {body.n}")
     answerer = answerer_for_model(body.model, settings)
     turns = conversation_turns(body.messages)
-    try:
-        question = standalone_question(turns)
+    filters = to_filters(body.filters)
+    try:  # as /v1/chat: off the event loop, from the conversation's documents first
+        if answerer == "llm":
+            standalone = await run_in_threadpool(standalone_question, turns)
+        else:
+            standalone, answer = await run_answering(
+                request, ask_in_conversation, service, turns, body.top_k, filters, answerer
+            )
     except ConversationTooLarge as exc:
         raise HTTPError(413, exc.code, str(exc)) from None
-    if answerer == "llm" and settings.llm_rewrite and len(turns) > 1 and is_follow_up(turns[-1].content):
-        generative = service.generative_for(answerer)
-        assert generative is not None  # generative_for raises when llm is not configured
-        pairs = [(t.role, t.content) for t in turns]
-        question = await run_in_threadpool(generative.rewrite, pairs, question, MAX_QUESTION_CHARS)
-    answer = await run_in_threadpool(service.ask, question, body.top_k, to_filters(body.filters), answerer)
+    question = standalone.question
+    if answerer == "llm":
+        if settings.llm_rewrite and len(turns) > 1 and is_follow_up(turns[-1].content):
+            generative = service.generative_for(answerer)
+            assert generative is not None  # generative_for raises when llm is not configured
+            pairs = [(t.role, t.content) for t in turns]
+            question = await run_in_threadpool(generative.rewrite, pairs, question, MAX_QUESTION_CHARS)
+        answer = await run_answering(
+            request, service.ask, question, body.top_k, filters, answerer, standalone.context
+        )
     content = answer_markdown(answer)
     extras = AnswerExtras(
         citations=answer.citations,

@@ -6,6 +6,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -29,6 +30,7 @@ class IngestReport:
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+    reanalysed: list[str] = field(default_factory=list)  # unchanged documents whose analysis was redone
     failures: list[ArticleError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # ingested, but something was dropped
     chunks_written: int = 0
@@ -72,6 +74,7 @@ def ingest_paths(
     if reset:
         store.reset()
     write_changed(loaded.articles, store, report, chunk_size, overlap, batch_chunks, progress)
+    report.reanalysed = _reanalyse(store, batch_chunks)
     if prune:
         report.pruned = _prune(store, paths, loaded.articles, report.failures)
     refresh_lexical(store, lexical, report, reset)
@@ -160,11 +163,24 @@ def _write(
         # lexical index out of date, or the next run (finding nothing to do) would keep it.
         store.bump_revision()
     done = 0
+    analyser = store.analyser
     for group in _batches(todo, batch_chunks, chunk_size, overlap):
         texts = [c.text for _, _, chunks in group for c in chunks]
-        embeddings = iter(store.embedder.embed(texts))
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-analysis") as pool:
+            # The analysis (spaCy and sentence vectors) beside the chunks' embeddings.
+            analysing = pool.submit(analyser.analyse, texts) if analyser is not None else None
+            embeddings = iter(store.embedder.embed(texts))
+            analyses = iter(analysing.result() if analysing is not None else [""] * len(texts))
+        version = analyser.version if analyser is not None else ""
         writes = [
-            DocumentWrite(article, chunks, [next(embeddings) for _ in chunks], digest)
+            DocumentWrite(
+                article,
+                chunks,
+                [next(embeddings) for _ in chunks],
+                digest,
+                [next(analyses) for _ in chunks] if analyser is not None else (),
+                version,
+            )
             for article, digest, chunks in group
         ]
         # A few documents per write: each Chroma call costs milliseconds however small, and
@@ -175,6 +191,21 @@ def _write(
         done += len(group)
         if progress is not None:
             progress(done, len(todo))
+
+
+def _reanalyse(store: ChromaStore, batch_chunks: int) -> list[str]:
+    """Analyse again the chunks of stored documents whose analysis is missing or of another
+    version (a new spaCy or embedding model, or analysis code); the chunks are not re-embedded."""
+    analyser = store.analyser
+    if analyser is None:
+        return []
+    stale = store.stale_analyses(analyser.version)
+    step = max(1, batch_chunks // 8)  # documents per round: about ``batch_chunks`` chunks
+    for first in range(0, len(stale), step):
+        doc_ids = stale[first : first + step]
+        chunks = store.chunks_of(doc_ids)
+        store.set_analyses(doc_ids, chunks, analyser.analyse([c.text for c in chunks]), analyser.version)
+    return stale
 
 
 def _prune(

@@ -6,6 +6,7 @@ import time
 from collections.abc import Generator
 from dataclasses import dataclass
 
+from qa.analysis import Analyser
 from qa.embedding import Embedder, SentenceTransformerEmbedder
 from qa.errors import InvalidRequest
 from qa.extractive import ExtractiveAnswerer
@@ -167,12 +168,19 @@ def build_embedder(settings: Settings) -> Embedder:
 
 def build_store(settings: Settings, embedder: Embedder | None = None) -> tuple[ChromaStore, LexicalIndex]:
     """The configured store and its lexical index (nothing is opened yet)."""
+    embedder = embedder or build_embedder(settings)
+    analyser = (
+        Analyser(embedder, SpanFinder(settings.verify_model_checksums))
+        if settings.analyse_at_ingest
+        else None
+    )
     store = ChromaStore(
-        embedder or build_embedder(settings),
+        embedder,
         settings.data_dir,
         settings.chroma_url,
         settings.collection,
         timeout=settings.store_timeout_seconds,
+        analyser=analyser,
     )
     lexical = LexicalIndex(settings.data_dir / "lexical" / settings.collection)
     return store, lexical
@@ -184,8 +192,8 @@ def build_service(settings: Settings, embedder: Embedder | None = None) -> QASer
     retriever = HybridRetriever(
         store, store.embedder, lexical, settings.rrf_k, rerank_depth=settings.rerank_depth
     )
-    answerer = ExtractiveAnswerer(
-        store.embedder, SpanFinder(settings.verify_model_checksums), settings.min_confidence
-    )
+    # One spaCy pipeline for the answerer and the analysis of uploads.
+    spans = store.analyser.spans if store.analyser else SpanFinder(settings.verify_model_checksums)
+    answerer = ExtractiveAnswerer(store.embedder, spans, settings.min_confidence)
     generative = build_generative(settings, answerer)
     return QAService(store, lexical, retriever, answerer, settings.top_k, generative, settings.answerer)

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     verify_model_checksums: bool = Field(
         True, description="Check SHA-256 of the packaged model files on load."
     )
+    analyse_at_ingest: bool = Field(
+        True,
+        description="Store each chunk's sentences, answer candidates and sentence vectors at ingest, so "
+        "a question parses and embeds only itself.",
+    )
     chunk_size: int = Field(
         900, ge=200, le=4000, description="Target chunk size in characters (sentence-aligned)."
     )

@@ -17,7 +17,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -38,6 +38,9 @@ from qa.filters import date_range as date_range
 from qa.filters import where_clause
 from qa.types import Article, Chunk, Passage
 
+if TYPE_CHECKING:  # qa.analysis imports qa.questions, which imports the store's lexical index
+    from qa.analysis import Analyser
+
 P = ParamSpec("P")
 R = TypeVar("R")
 _PAGE = 1000
@@ -51,6 +54,8 @@ class DocumentWrite:
     chunks: Sequence[Chunk]
     embeddings: Sequence[Sequence[float]]
     content_hash: str
+    analyses: Sequence[str] = ()  # each chunk's encoded analysis (qa.analysis), or none at all
+    analysis_version: str = ""
 
 
 class StoredChunk(BaseModel):
@@ -99,8 +104,10 @@ class ChromaStore:
         url: str = "",
         name: str = "announcements",
         timeout: float = 30.0,
+        analyser: Analyser | None = None,
     ) -> None:
         self.embedder = embedder
+        self.analyser = analyser  # ingest analyses chunks with it (None: not at all)
         self.data_dir = Path(data_dir)
         self.url = url
         self.name = name
@@ -248,11 +255,21 @@ class ChromaStore:
         bases = [self._document_metadata(w.article) for w in writes]
         ids, vectors, texts, metas = [], [], [], []
         for write, base in zip(writes, bases, strict=True):
-            for chunk, vector in zip(write.chunks, write.embeddings, strict=True):
+            analyses = write.analyses or [""] * len(write.chunks)
+            for chunk, vector, analysis in zip(write.chunks, write.embeddings, analyses, strict=True):
                 ids.append(chunk.chunk_id)
                 vectors.append(vector)
                 texts.append(chunk.text)
-                metas.append({**base, "index": chunk.index, "start": chunk.start, "end": chunk.end})
+                # Always the key, even empty: an upsert must not keep a replaced chunk's analysis.
+                metas.append(
+                    {
+                        **base,
+                        "index": chunk.index,
+                        "start": chunk.start,
+                        "end": chunk.end,
+                        "analysis": analysis,
+                    }
+                )
         step = chunks_per_call or len(ids) or 1
         for at in range(0, len(ids), step):
             part = slice(at, at + step)
@@ -273,10 +290,52 @@ class ChromaStore:
             embeddings=np.ones((len(writes), 1), dtype=np.float32),
             documents=[w.article.text for w in writes],
             metadatas=[
-                {**base, "path": w.article.path, "content_hash": w.content_hash, "chunks": len(w.chunks)}
+                {
+                    **base,
+                    "path": w.article.path,
+                    "content_hash": w.content_hash,
+                    "chunks": len(w.chunks),
+                    "analysis": w.analysis_version if w.analyses else "",
+                }
                 for w, base in zip(writes, bases, strict=True)
             ],
         )
+
+    @_translate_errors
+    def stale_analyses(self, version: str) -> list[str]:
+        """doc_ids of the stored documents whose chunks carry no analysis of ``version``."""
+        _, docs = self._collections()
+        return [
+            doc_id
+            for ids, metas in self._pages(docs, include=["metadatas"])
+            for doc_id, meta in zip(ids, metas, strict=True)
+            if meta.get("analysis", "") != version
+        ]
+
+    @_translate_errors
+    def chunks_of(self, doc_ids: Sequence[str]) -> list[StoredChunk]:
+        """Every stored chunk of these documents, with its text and metadata."""
+        chunks, _ = self._collections()
+        got = chunks.get(where={"doc_id": {"$in": list(doc_ids)}}, include=["documents", "metadatas"])
+        return [
+            StoredChunk(chunk_id=cid, doc_id=str(meta["doc_id"]), text=text, metadata=dict(meta))
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        ]
+
+    @_translate_errors
+    def set_analyses(
+        self, doc_ids: Sequence[str], chunks: Sequence[StoredChunk], analyses: Sequence[str], version: str
+    ) -> None:
+        """Replace the analyses of these documents' ``chunks`` (nothing else of them changes)."""
+        chunk_col, docs = self._collections()
+        if chunks:
+            chunk_col.update(
+                ids=[c.chunk_id for c in chunks],
+                metadatas=[{**c.metadata, "analysis": a} for c, a in zip(chunks, analyses, strict=True)],
+            )
+        got = docs.get(ids=list(doc_ids), include=["metadatas"])
+        if got["ids"]:
+            docs.update(ids=got["ids"], metadatas=[{**m, "analysis": version} for m in got["metadatas"]])
 
     @staticmethod
     def _document_metadata(article: Article) -> dict[str, Any]:
@@ -417,4 +476,5 @@ def passage_from(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Passage:
         source=str(meta.get("source", "")),
         date=str(meta.get("date", "")),
         url=str(meta.get("url", "")),
+        analysis=str(meta.get("analysis") or ""),
     )

@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from qa.analysis import StoredAnalyses, analysis_version
 from qa.embedding import Embedder
 from qa.evidence import ABSTAIN_TEXT, vote_key
 from qa.extractive.candidates import Choice, QuestionWords, add_votes, choices_in
@@ -24,7 +25,7 @@ from qa.extractive.model import Weights, load_weights, sigmoid
 from qa.extractive.sentences import Sentence, add_lexical_features, split_passages
 from qa.extractive.wording import place_missing
 from qa.questions import AnswerType, Question, QuestionKind, analyse
-from qa.spans import SpanFinder
+from qa.spans import Candidate, SpanFinder
 from qa.types import Answer, Citation, Passage, RelatedDocument
 
 SPAN, PASSAGE = "span", "passage"
@@ -60,6 +61,7 @@ class ExtractiveAnswerer:
         max_sentences: int = 8,
         weights: Weights | None = None,
         cache_size: int = 8192,
+        use_stored: bool = True,
     ) -> None:
         self.embedder = embedder
         self.spans = spans
@@ -69,6 +71,8 @@ class ExtractiveAnswerer:
         self._vectors: OrderedDict[str, list[float]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        # Use the analyses made at ingest (qa.analysis) the passages carry, when of this version.
+        self.use_stored = use_stored
 
     def answer(
         self, question: str, passages: Sequence[Passage], query_embedding: Sequence[float] = ()
@@ -86,16 +90,19 @@ class ExtractiveAnswerer:
         sentences = split_passages(passages)
         if not sentences:
             return Deliberation(q, [])
+        stored = StoredAnalyses(passages, analysis_version(self.embedder.name) if self.use_stored else "")
         verbs = self.spans.verbs(q.text)
         add_lexical_features(q, sentences, verbs)
         qvec = list(query_embedding) or self.embedder.embed([q.text])[0]
-        self._score_sentences(sentences, qvec)
+        self._score_sentences(sentences, qvec, stored)
         found = Deliberation(q, sorted(sentences, key=lambda s: -s.logit))
         if q.kind is QuestionKind.FACTOID:
-            found.choices = self._choices(q, found.sentences[: self.max_sentences], verbs)
+            found.choices = self._choices(q, found.sentences[: self.max_sentences], verbs, stored)
         return found
 
-    def _score_sentences(self, sentences: list[Sentence], qvec: Sequence[float]) -> None:
+    def _score_sentences(
+        self, sentences: list[Sentence], qvec: Sequence[float], stored: StoredAnalyses
+    ) -> None:
         """Sentence logits; the cosine only for the sentences that could make the top.
 
         Embedding a sentence is most of a question's time, so the most promising ones (by every
@@ -108,26 +115,31 @@ class ExtractiveAnswerer:
         lift = max(model.weights["cosine"], 0.0) + max(model.weights["open_cosine"], 0.0)
         ranked = sorted(sentences, key=lambda s: -s.logit)
         first = ranked[: self.max_sentences]
-        self._add_cosines(first, qvec)
+        self._add_cosines(first, qvec, stored)
         floor = min(s.logit for s in first)
         rest = [s for s in ranked[self.max_sentences :] if s.logit + lift >= floor]
-        self._add_cosines(rest[: self.max_sentences], qvec)
+        self._add_cosines(rest[: self.max_sentences], qvec, stored)
         embedded = [s for s in sentences if s.features["cosine"] != 0.0]
         best = max((s.features["cosine"] for s in embedded), default=0.0)
         for s in embedded:
             s.features["cosine_gap"] = s.features["cosine"] - best
             s.logit = model.logit(s.features)
 
-    def _add_cosines(self, sentences: list[Sentence], qvec: Sequence[float]) -> None:
+    def _add_cosines(self, sentences: list[Sentence], qvec: Sequence[float], stored: StoredAnalyses) -> None:
         model = self.weights["sentence"]
-        for s, vec in zip(sentences, self._embed([s.text for s in sentences]), strict=True):
+        analysed = [stored.vector(_key(s)) for s in sentences]
+        fresh = iter(self._embed([s.text for s, v in zip(sentences, analysed, strict=True) if v is None]))
+        vectors = [v if v is not None else next(fresh) for v in analysed]
+        for s, vec in zip(sentences, vectors, strict=True):
             s.features["cosine"] = sum(a * b for a, b in zip(qvec, vec, strict=True))
             s.features["open_cosine"] = s.features["open"] * s.features["cosine"]
             s.logit = model.logit(s.features)
 
-    def _choices(self, q: Question, top: list[Sentence], verbs: list[str]) -> list[Choice]:
+    def _choices(
+        self, q: Question, top: list[Sentence], verbs: list[str], stored: StoredAnalyses
+    ) -> list[Choice]:
         qw = QuestionWords.of(q, verbs)
-        found = self.spans.candidates_many([s.text for s in top])
+        found = self._candidates(top, stored)
         choices = [c for s, cands in zip(top, found, strict=True) for c in choices_in(q, qw, s, cands)]
         add_votes(choices, q.wants)
         model = self.weights["candidate"]
@@ -135,7 +147,16 @@ class ExtractiveAnswerer:
             choice.logit = model.logit(choice.features)
         return sorted(choices, key=lambda c: -c.logit)
 
+    def _candidates(self, sentences: list[Sentence], stored: StoredAnalyses) -> list[list[Candidate]]:
+        """Each sentence's candidates: stored at ingest, else found now (spaCy, cached by text)."""
+        analysed = [stored.candidates(_key(s)) for s in sentences]
+        todo = [s.text for s, c in zip(sentences, analysed, strict=True) if c is None]
+        fresh = iter(self.spans.candidates_many(todo) if todo else [])
+        return [c if c is not None else next(fresh) for c in analysed]
+
     def _embed(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         fresh = dict(zip(missing, self.embedder.embed(missing), strict=True)) if missing else {}
@@ -224,6 +245,10 @@ class ExtractiveAnswerer:
             form=decision.form,
             note=decision.note,
         )
+
+
+def _key(s: Sentence) -> tuple[str, int, int]:
+    return (s.passage.chunk_id, s.local_start, s.local_start + len(s.text))
 
 
 def _same_answer(key: str, text: str) -> bool:
