@@ -77,7 +77,7 @@ class ModelChoice:
 def available_models(settings: Settings) -> list[ModelChoice]:
     """The model ids this server answers to, with the answerer each one means."""
     models = [ModelChoice(MODEL_ID, None, f"answers with the server's answerer ({settings.answerer})")]
-    if settings.allow_answerer_override:
+    if settings.answerer_override_allowed:
         models.append(ModelChoice(f"{MODEL_ID}-extractive", "extractive", "extractive answers, offline"))
         if settings.llm_configured:
             models.append(ModelChoice(f"{MODEL_ID}-llm", "llm", "generated answers, citations verified"))

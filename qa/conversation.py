@@ -30,9 +30,8 @@ from typing import Protocol
 
 from qa.errors import InvalidRequest
 from qa.evidence import ABSTAIN_TEXT
-from qa.lexical import STOPWORDS
 from qa.service import MAX_QUESTION_CHARS
-from qa.text import Span, word_spans
+from qa.text import STOPWORDS, Span, word_spans
 
 MAX_MESSAGES = 20
 MAX_CONVERSATION_CHARS = 8000

@@ -8,9 +8,8 @@ import unicodedata
 
 import snowballstemmer
 
-from qa.lexical import STOPWORDS
 from qa.questions import AnswerType
-from qa.text import words
+from qa.text import STOPWORDS, words
 
 ABSTAIN_TEXT = "The announcements don't say."
 SUPERSEDED = re.compile(

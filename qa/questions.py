@@ -6,8 +6,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from qa.lexical import STOPWORDS
-from qa.text import sentence_spans, word_spans, words
+from qa.text import STOPWORDS, sentence_spans, word_spans, words
 
 
 class QuestionKind(StrEnum):

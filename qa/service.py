@@ -193,7 +193,11 @@ def build_service(settings: Settings, embedder: Embedder | None = None) -> QASer
         store, store.embedder, lexical, settings.rrf_k, rerank_depth=settings.rerank_depth
     )
     # One spaCy pipeline for the answerer and the analysis of uploads.
-    spans = store.analyser.spans if store.analyser else SpanFinder(settings.verify_model_checksums)
+    spans = (
+        store.analyser.spans
+        if isinstance(store.analyser, Analyser)
+        else SpanFinder(settings.verify_model_checksums)
+    )
     answerer = ExtractiveAnswerer(store.embedder, spans, settings.min_confidence)
     generative = build_generative(settings, answerer)
     return QAService(store, lexical, retriever, answerer, settings.top_k, generative, settings.answerer)

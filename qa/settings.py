@@ -152,6 +152,11 @@ class Settings(BaseSettings):
         500, ge=1, description="qa ingest --feed/--sitemap: most article links taken from one run."
     )
 
+    @field_validator("min_confidence", "allow_answerer_override", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
     @field_validator("chroma_url")
     @classmethod
     def _check_url(cls, value: str) -> str:

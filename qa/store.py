@@ -17,7 +17,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -38,8 +38,15 @@ from qa.filters import date_range as date_range
 from qa.filters import where_clause
 from qa.types import Article, Chunk, Passage
 
-if TYPE_CHECKING:  # qa.analysis imports qa.questions, which imports the store's lexical index
-    from qa.analysis import Analyser
+
+class Analyser(Protocol):
+    """What the store needs of ``qa.analysis.Analyser`` (which sits above the store)."""
+
+    @property
+    def version(self) -> str: ...
+
+    def analyse(self, texts: Sequence[str]) -> list[str]: ...
+
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -31,9 +31,8 @@ from qa.facts import (
     quoted_phrases,
     without_possessive,
 )
-from qa.lexical import STOPWORDS
 from qa.prompting import restore
-from qa.text import Span, sentence_spans, words
+from qa.text import STOPWORDS, Span, sentence_spans, words
 from qa.types import Citation, DroppedClaim, Passage
 
 _MARKERS = r"(?:\s*\[(?:passages?\s*)?\d+(?:\s*,\s*\d+)*\])+"

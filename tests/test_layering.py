@@ -27,13 +27,15 @@ QA_CLUSTERS = {
     "foundation": {"qa", "qa.errors", "qa.types", "qa.settings", "qa.text", "qa.filters"},
     "embedding": {"qa.embedding", "qa.onnx_embedding"},
     "store": {"qa.store", "qa.lexical"},
-    "language": {"qa.questions", "qa.spans", "qa.evidence", "qa.chunking"},
+    "language": {"qa.questions", "qa.spans", "qa.evidence", "qa.chunking", "qa.analysis"},
     "retrieval": {"qa.rerank", "qa.retrieval"},
-    "answering": {"qa.answering"},
+    "answering": {"qa.extractive"},
     "generative": {"qa.prompting", "qa.facts", "qa.verification", "qa.generative"},
     "service": {"qa.service"},
-    "conversation": {"qa.conversation"},
+    "conversation": {"qa.conversation", "qa.followup"},
+    "integrations": {"qa.integrations"},
     "evaluation": {"qa.evaluation"},
+    "fitting": {"qa.evaluation.fitting"},
 }
 # The clusters each cluster may import (besides itself).
 QA_ALLOWED = {
@@ -42,11 +44,13 @@ QA_ALLOWED = {
     "store": {"foundation", "embedding"},
     "language": {"foundation", "embedding", "store"},
     "retrieval": {"foundation", "embedding", "store", "language"},
-    "answering": {"foundation", "embedding", "store", "language"},
+    "answering": {"foundation", "embedding", "store", "language", "retrieval"},
     "generative": {"foundation", "store", "language", "answering"},
     "service": {"foundation", "embedding", "store", "language", "retrieval", "answering", "generative"},
     "conversation": {"foundation", "store", "language", "service"},
+    "integrations": {"foundation", "store", "service"},
     "evaluation": {"foundation"},
+    "fitting": {"foundation", "language", "answering", "evaluation"},
 }
 # Libraries that take seconds or hundreds of MB to import: loaded on first use, never at import.
 HEAVY = ("torch", "spacy", "chromadb", "sentence_transformers", "transformers", "onnxruntime", "bm25s")

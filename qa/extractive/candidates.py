@@ -25,10 +25,9 @@ from qa.evidence import (
     vote_key,
 )
 from qa.extractive.sentences import Sentence
-from qa.lexical import STOPWORDS
 from qa.questions import RUNNER_UP, AnswerType, Question
 from qa.spans import NAMED, VERSION_HEADS, Candidate, dateline_end, head_candidates, version_candidates
-from qa.text import word_spans, words
+from qa.text import STOPWORDS, word_spans, words
 
 _OWNER = re.compile(r"([A-Z][\w-]*)['’]s\s+(?=\S)")
 _FLIPPED = {"agent": "patient", "patient": "agent"}

@@ -3,27 +3,30 @@ talking to a scripted OpenAI-compatible server on loopback (tests/helpers/llm_se
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from api.app import create_app
-from qa.generative import build_generative
 from qa.service import QAService
 from qa.settings import Settings
 from tests.helpers.http import chat_events
-from tests.helpers.llm_server import Reply, ScriptedLLM, scripted_llm_server
+from tests.helpers.llm_server import (
+    KEY,
+    LAB,
+    Reply,
+    ScriptedLLM,
+    lab_answer,
+    llm_app,
+    number_of,
+    scripted_llm_server,
+)
 
 pytestmark = pytest.mark.slow
 
-KEY = "sk-test-secret-0815"
 JOBS = "How many jobs will the lab create?"
-LAB = "200 technical positions"
 
 
 @pytest.fixture(scope="module")
@@ -38,43 +41,10 @@ def fresh_script(llm: ScriptedLLM) -> None:
     llm.requests.clear()
 
 
-def llm_app(corpus_settings: Settings, corpus_service: QAService, url: str, **overrides: Any) -> TestClient:
-    """The app with the llm answerer on the scripted server (and any other settings)."""
-    settings = corpus_settings.model_copy(
-        update={
-            "llm_base_url": url,
-            "llm_model": "scripted",
-            "llm_api_key": SecretStr(KEY),
-            "llm_timeout": 1.0,
-            "allow_answerer_override": True,  # off by default when an llm is configured
-            **overrides,
-        }
-    )
-    generative = build_generative(settings, corpus_service.answerer)
-    service = dataclasses.replace(corpus_service, generative=generative, default_answerer=settings.answerer)
-    return TestClient(create_app(settings, service))
-
-
 @pytest.fixture(scope="module")
 def client(corpus_settings: Settings, corpus_service: QAService, llm: ScriptedLLM) -> Iterator[TestClient]:
     with llm_app(corpus_settings, corpus_service, llm.url) as test_client:
         yield test_client
-
-
-def number_of(body: dict[str, Any], needle: str) -> str:
-    """The id of the passage in the prompt that contains ``needle``."""
-    user = body["messages"][-1]["content"]
-    blocks = re.findall(r'<passage id="(\d+)"[^>]*>(.*?)</passage>', user, re.DOTALL)
-    return next(number for number, text in blocks if needle in text)
-
-
-def lab_answer(body: dict[str, Any]) -> Reply:
-    """A fluent answer: one claim the cited passage supports, one with an invented figure."""
-    n = number_of(body, LAB)
-    return Reply(
-        f"OpenAI's Applied AI Lab in Singapore plans to create over 200 technical positions [{n}]. "
-        f"The lab will be funded with S$500 million [{n}]."
-    )
 
 
 def chat(*contents: str, **extra: Any) -> dict[str, Any]:

@@ -21,9 +21,8 @@ from qa.service import QAService
 from qa.settings import Settings
 from qa.store import Filters
 from qa.types import Answer, Citation
-from tests.api.test_llm_api import lab_answer, llm_app
 from tests.helpers.corpus import make_settings
-from tests.helpers.llm_server import scripted_llm_server
+from tests.helpers.llm_server import lab_answer, llm_app, scripted_llm_server
 from tests.helpers.servers import ready_qa_serve as qa_serve
 
 JOBS = "How many jobs will the lab create?"
@@ -44,6 +43,7 @@ class RecordingService:
     """Answers every question with one cited sentence and records what it was asked."""
 
     asked: list[tuple[str, int | None, Filters | None, str | None]] = field(default_factory=list)
+    contexts: list[str] = field(default_factory=list)
 
     def warm_up(self) -> None:
         pass
@@ -54,8 +54,10 @@ class RecordingService:
         top_k: int | None = None,
         filters: Filters | None = None,
         answerer: str | None = None,
+        context: str = "",
     ) -> Answer:
         self.asked.append((question, top_k, filters, answerer))
+        self.contexts.append(context)
         return Answer(
             text="over 200 technical positions", abstained=False, confidence=0.9, citations=[CITATION]
         )
@@ -126,7 +128,8 @@ def test_an_answer_sent_back_is_context_without_its_sources(
         ],
     )
     rewritten = fake.asked[-1][0]
-    assert rewritten.startswith("Where will") and "200" in rewritten
+    # The earlier turn travels as context beside the readable question, not inside it.
+    assert rewritten.startswith("Where will") and "200" in fake.contexts[-1]
     assert "Sources" not in rewritten and "example" not in rewritten and "[1]" not in rewritten
 
 
@@ -162,7 +165,9 @@ def test_models_lists_the_answerers_this_server_offers(settings: Settings, fake:
     with in_process(settings, fake) as http:
         models = openai.OpenAI(base_url="http://testserver/v1", api_key="x", http_client=http).models.list()
         assert [m.id for m in models.data] == ["announcements-qa", "announcements-qa-extractive"]
-    llm = make_settings(settings.data_dir, llm_base_url="http://127.0.0.1:9/v1", llm_model="m")
+    llm = make_settings(
+        settings.data_dir, llm_base_url="http://127.0.0.1:9/v1", llm_model="m", allow_answerer_override=True
+    )
     with in_process(llm, fake) as http:
         assert "announcements-qa-llm" in [m["id"] for m in http.get("/v1/models").json()["data"]]
     fixed = make_settings(settings.data_dir, allow_answerer_override=False)

@@ -7,7 +7,9 @@ JSON completion otherwise, and records every request (body and headers) for asse
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +17,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from api.app import create_app
+from qa.generative import build_generative
+from qa.service import QAService
+from qa.settings import Settings
 
 
 @dataclass
@@ -165,3 +175,40 @@ def scripted_llm_server() -> Iterator[ScriptedLLM]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+KEY = "sk-test-secret-0815"
+LAB = "200 technical positions"
+
+
+def llm_app(corpus_settings: Settings, corpus_service: QAService, url: str, **overrides: Any) -> TestClient:
+    """The app with the llm answerer on the scripted server (and any other settings)."""
+    settings = corpus_settings.model_copy(
+        update={
+            "llm_base_url": url,
+            "llm_model": "scripted",
+            "llm_api_key": SecretStr(KEY),
+            "llm_timeout": 1.0,
+            "allow_answerer_override": True,  # off by default when an llm is configured
+            **overrides,
+        }
+    )
+    generative = build_generative(settings, corpus_service.answerer)
+    service = dataclasses.replace(corpus_service, generative=generative, default_answerer=settings.answerer)
+    return TestClient(create_app(settings, service))
+
+
+def number_of(body: dict[str, Any], needle: str) -> str:
+    """The id of the passage in the prompt that contains ``needle``."""
+    user = body["messages"][-1]["content"]
+    blocks = re.findall(r'<passage id="(\d+)"[^>]*>(.*?)</passage>', user, re.DOTALL)
+    return next(number for number, text in blocks if needle in text)
+
+
+def lab_answer(body: dict[str, Any]) -> Reply:
+    """A fluent answer: one claim the cited passage supports, one with an invented figure."""
+    n = number_of(body, LAB)
+    return Reply(
+        f"OpenAI's Applied AI Lab in Singapore plans to create over 200 technical positions [{n}]. "
+        f"The lab will be funded with S$500 million [{n}]."
+    )

@@ -19,8 +19,8 @@ from qa.service import build_store
 from qa.spans import Candidate, SpanFinder
 from qa.store import ChromaStore, DocumentWrite
 from qa.types import Article
-from tests.conftest import make_settings
-from tests.fakes import FakeEmbedder
+from tests.helpers.corpus import make_settings
+from tests.helpers.fakes import FakeEmbedder
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 FILES = [

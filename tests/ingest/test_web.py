@@ -19,8 +19,8 @@ from ingest.web import WebIngestReport, WebSources, ingest_web, url_doc_id
 from qa.lexical import LexicalIndex
 from qa.store import ChromaStore
 from tests.helpers.fakes import FakeEmbedder
+from tests.helpers.newsroom import LAB, Newsroom, newsroom, rss
 from tests.helpers.servers import serve_env
-from tests.ingest.newsroom import LAB, Newsroom, newsroom, rss
 
 AGENT = "announcements-qa-test/1.0 (feed ingest)"
 MAX_BYTES = 1_000_000

@@ -15,7 +15,7 @@ from qa.extractive import sentences as extractive_sentences
 from qa.extractive.sentences import split_passages
 from qa.questions import AnswerType
 from qa.spans import Candidate
-from tests.qa.extractive.fakes import BagOfWordsEmbedder, Entity, FakeSpanFinder, hand_weights, passage
+from tests.helpers.extractive import BagOfWordsEmbedder, Entity, FakeSpanFinder, hand_weights, passage
 
 TEXT = (
     "Acme Robotics will open a research centre in Lyon.\n"

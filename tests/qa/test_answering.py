@@ -11,7 +11,7 @@ from qa.evidence import ABSTAIN_TEXT
 from qa.extractive import PASSAGE, SPAN, ExtractiveAnswerer
 from qa.spans import SpanFinder
 from qa.types import Answer, Passage
-from tests.qa.extractive.fakes import ACME as DOC
+from tests.helpers.extractive import ACME as DOC
 
 pytestmark = pytest.mark.slow
 

@@ -28,9 +28,9 @@ from qa.evaluation.testset import TestCase, document_split
 from qa.extractive import ExtractiveAnswerer
 from qa.extractive.model import MODELS, THRESHOLDS
 from qa.types import Answer, Citation, Passage
-from tests.qa.extractive.fakes import ACME as DOC
-from tests.qa.extractive.fakes import ACME_ENTITIES as ENTITIES
-from tests.qa.extractive.fakes import BagOfWordsEmbedder, hand_weights, make_answerer, passage
+from tests.helpers.extractive import ACME as DOC
+from tests.helpers.extractive import ACME_ENTITIES as ENTITIES
+from tests.helpers.extractive import BagOfWordsEmbedder, hand_weights, make_answerer, passage
 
 
 def case(case_id: str, question: str, answers: list[str], doc_ids: list[str], kind: str = "") -> TestCase:

@@ -9,9 +9,9 @@ from qa.evidence import ABSTAIN_TEXT
 from qa.extractive import PASSAGE, SPAN, ExtractiveAnswerer
 from qa.questions import AnswerType
 from qa.types import Answer, Passage
-from tests.qa.extractive.fakes import ACME as DOC
-from tests.qa.extractive.fakes import ACME_ENTITIES as ENTITIES
-from tests.qa.extractive.fakes import (
+from tests.helpers.extractive import ACME as DOC
+from tests.helpers.extractive import ACME_ENTITIES as ENTITIES
+from tests.helpers.extractive import (
     BagOfWordsEmbedder,
     Entity,
     FakeSpanFinder,

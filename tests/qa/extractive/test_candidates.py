@@ -8,7 +8,7 @@ from qa.extractive.candidates import Choice, QuestionWords, add_votes, choices_i
 from qa.extractive.model import MODELS
 from qa.extractive.sentences import Sentence, add_lexical_features, split_passages
 from qa.questions import AnswerType, analyse
-from tests.qa.extractive.fakes import Entity, FakeSpanFinder, passage
+from tests.helpers.extractive import Entity, FakeSpanFinder, passage
 
 T = AnswerType
 

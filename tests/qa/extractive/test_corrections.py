@@ -10,7 +10,7 @@ from qa.extractive.sentences import split_passages
 from qa.extractive.wording import locatives, place_missing
 from qa.questions import AnswerType, analyse
 from qa.spans import Candidate
-from tests.qa.extractive.fakes import passage
+from tests.helpers.extractive import passage
 
 OLD = "Halden Penang Design Centre\n\nThe Halden design centre in Penang will create 300 engineering jobs."
 NEW = "Halden Penang Design Centre (correction)\n\nThe Halden design centre in Penang will create 250 jobs."

@@ -11,7 +11,7 @@ import pytest
 
 from qa.errors import ModelError
 from qa.extractive.model import MODELS, THRESHOLDS, WEIGHTS_FILE, LinearModel, load_weights, sigmoid
-from tests.qa.extractive.fakes import hand_weights
+from tests.helpers.extractive import hand_weights
 
 
 def weights_data() -> dict[str, Any]:

@@ -6,7 +6,7 @@ import pytest
 
 from qa.extractive.sentences import Sentence, add_lexical_features, split_passages
 from qa.questions import analyse
-from tests.qa.extractive.fakes import passage
+from tests.helpers.extractive import passage
 
 RELEASE = (
     "Acme Opens Lab in Lyon\n"
