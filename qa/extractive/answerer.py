@@ -280,8 +280,8 @@ def _with_neighbour(best: Sentence, ranked: list[Sentence], threshold: float) ->
 def _abstain(found: Deliberation, passages: Sequence[Passage], decision: Decision) -> Answer:
     """The abstention, offering the documents on the question's topic (its best guess's first)."""
     on_topic = [s for s in found.sentences if _on_topic(found.question, s)]
-    if decision.choice is not None:
-        on_topic.insert(0, decision.choice.sentence)
+    if decision.choice is not None and _on_topic(found.question, decision.choice.sentence):
+        on_topic.insert(0, decision.choice.sentence)  # its best (too weak) guess's document first
     related: dict[str, RelatedDocument] = {}
     by_doc = {p.doc_id: p for p in reversed(passages)}
     for s in on_topic:
