@@ -25,7 +25,7 @@ from qa.extractive.model import MODELS, THRESHOLDS, LinearModel
 from qa.questions import QuestionKind
 from qa.types import Passage
 
-WRONG_COST = 1.5  # a wrong answer costs more than a right one gains: abstaining is the safer error
+WRONG_COST = 1.0  # a wrong answer costs what a right one gains: answer when more likely right than wrong
 # A factoid answered by the sentence that holds the fact is right, but worth less than the fact itself.
 PASSAGE_VALUE = 0.7
 GRID = tuple(round(0.05 * i, 2) for i in range(1, 20))

@@ -212,11 +212,6 @@ def test_an_abstention_offers_only_documents_on_the_questions_topic() -> None:
     assert related_ids("Why did the Wyvern Pro headset launch slip?", *docs) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="qa/extractive/answerer.py _abstain puts the best guess's sentence first among the related "
-    "ones without asking _on_topic: a guess of the asked type from an unrelated document is offered",
-)
 def test_a_best_guess_off_the_questions_topic_is_not_offered() -> None:
     docs = (passage(WEATHER, "weather"), passage(RIVAL, "globex"), passage(DOC, "acme"))
     # "€75 million" is of the asked type, but the Acme release says nothing of the Wyvern Pro.
