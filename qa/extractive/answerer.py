@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from qa.analysis import StoredAnalyses, analysis_version
 from qa.embedding import Embedder
-from qa.evidence import ABSTAIN_TEXT, vote_key
+from qa.evidence import ABSTAIN_TEXT, same_answer, vote_key
 from qa.extractive.candidates import Choice, QuestionWords, add_votes, choices_in
 from qa.extractive.corrections import prefer_newer
 from qa.extractive.model import Weights, load_weights, sigmoid
@@ -195,7 +195,7 @@ class ExtractiveAnswerer:
     def confidence_features(found: Deliberation, best: Choice) -> dict[str, float]:
         key = vote_key(best.candidate.text)
         rival = next(
-            (c.logit for c in found.choices if c is not best and not _same_answer(key, c.candidate.text)),
+            (c.logit for c in found.choices if c is not best and not same_answer(key, c.candidate.text)),
             best.logit - MARGIN_CAP,
         )
         return {
@@ -249,11 +249,6 @@ class ExtractiveAnswerer:
 
 def _key(s: Sentence) -> tuple[str, int, int]:
     return (s.passage.chunk_id, s.local_start, s.local_start + len(s.text))
-
-
-def _same_answer(key: str, text: str) -> bool:
-    other = vote_key(text)
-    return other == key or f" {other} " in f" {key} " or f" {key} " in f" {other} "
 
 
 def _with_neighbour(best: Sentence, ranked: list[Sentence], threshold: float) -> tuple[Sentence, ...]:

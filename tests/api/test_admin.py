@@ -57,6 +57,7 @@ def fake_writable(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Q
         admin_key=KEY,
         rate_limit_per_minute=0,
         max_upload_bytes=20_000,
+        analyse_at_ingest=False,  # the analysis would load spaCy
     )
     return settings, build_service(settings, FakeEmbedder())
 
