@@ -36,7 +36,7 @@ def answering_client(corpus_service: QAService, corpus_settings: Settings) -> It
 def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     """The app over corpus/ ingested with a fake embedder, without its lifespan (which would load
     the models): for every route and error that needs no answer."""
-    settings = make_settings(tmp_path_factory.mktemp("app") / "data")
+    settings = make_settings(tmp_path_factory.mktemp("app") / "data", analyse_at_ingest=False)
     service = build_service(settings, FakeEmbedder())
     assert not ingest_paths([CORPUS_DIR], service.store, service.lexical).failures
     return TestClient(create_app(settings, service=service))

@@ -28,7 +28,7 @@ CHUNK_SIZE = 900
 def hostile_service(tmp_path_factory: pytest.TempPathFactory) -> QAService:
     """A store (fake embeddings, real spaCy) holding only the hostile battery."""
     tmp = tmp_path_factory.mktemp("hostile")
-    service = build_service(make_settings(tmp / "data"), FakeEmbedder())
+    service = build_service(make_settings(tmp / "data", analyse_at_ingest=False), FakeEmbedder())
     report = ingest_paths(write_battery(tmp / "files"), service.store, service.lexical, chunk_size=CHUNK_SIZE)
     assert not report.failures, [str(f) for f in report.failures]
     return service

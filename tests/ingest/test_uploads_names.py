@@ -41,7 +41,7 @@ def test_a_stored_name_is_safe_and_a_safe_id_is_kept(doc_id: str) -> None:
 
 # -- writes across processes ------------------------------------------------------------------------
 def test_an_upload_waits_for_the_data_dirs_write_lock(tmp_path: Path) -> None:
-    service = build_service(make_settings(tmp_path / "data"), FakeEmbedder())
+    service = build_service(make_settings(tmp_path / "data", analyse_at_ingest=False), FakeEmbedder())
     folder = UploadFolder(tmp_path / "data" / "uploads", service.store, service.lexical, max_bytes=100_000)
     other_process = FileLock(str(tmp_path / "data" / "writes.lock"))  # what another worker holds
     other_process.acquire()
@@ -67,7 +67,7 @@ def test_a_writer_that_keeps_the_lock_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_the_lexical_index_is_read_under_the_lock_its_swap_takes(tmp_path: Path) -> None:
-    service = build_service(make_settings(tmp_path / "data"), FakeEmbedder())
+    service = build_service(make_settings(tmp_path / "data", analyse_at_ingest=False), FakeEmbedder())
     folder = UploadFolder(tmp_path / "data" / "uploads", service.store, service.lexical, max_bytes=100_000)
     folder.add_document(title="Indexed", text="A document for the index.")
     reader = LexicalIndex(service.lexical.folder)  # another process's view of the same files
