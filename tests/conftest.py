@@ -104,6 +104,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 # -- no network -------------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def no_analysis_in_fast_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fast tests ingest without the at-ingest analysis: it loads spaCy and the real embedder."""
+    if request.node.get_closest_marker("slow") is None:
+        monkeypatch.setenv("QA_ANALYSE_AT_INGEST", "false")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def block_network() -> Iterator[None]:
     """Refuse every outbound connection except loopback and unix sockets, for the whole session."""

@@ -83,7 +83,8 @@ def test_a_feed_ingests_its_pages_and_reports_each_failure(site: Newsroom, run: 
     assert "/private/memo.html" not in site.paths()  # robots.txt obeyed: never requested
     assert site.paths().count("/robots.txt") == 1
     assert {agent for _, agent, _ in site.requests} == {AGENT}
-    assert site.most_in_flight == 1  # one request at a time
+    # One request at a time; the server may still hold the slow page the client gave up on.
+    assert site.most_in_flight <= 2
 
 
 def test_a_second_run_downloads_nothing_new_and_a_changed_page_replaces_its_chunks(
