@@ -7,8 +7,8 @@ rewrite is offline and rule-based:
 1. A user message is a *follow-up* when it starts with a connective ("and", "but", "also", ...),
    refers back with a pronoun ("it", "they", "its", "he", ...), or is short and names nothing.
    Anything else (e.g. "Who won the 2022 World Cup?") starts a new topic and is kept as asked.
-2. "What about Kestrel Labs?" (or "And Kestrel Labs?") re-asks the previous question about the
-   new name: "How many jobs will the lab create?" becomes "How many jobs will Kestrel Labs create?".
+2. "What about Acme Labs?" (or "And Acme Labs?") re-asks the previous question about the
+   new name: "How many jobs will the lab create?" becomes "How many jobs will Acme Labs create?".
 3. Otherwise "it/they/its/their" is replaced by the previous question's subject (its first name
    phrase, else its definite noun phrase: "the lab"): "Where will the lab be based?". The salient
    terms of the previous question, of the previous answer (unless it abstained) and of earlier
@@ -61,7 +61,7 @@ _AUXILIARIES = frozenset(
 )
 _DETERMINERS = frozenset(["the", "this", "that", "these", "those"])
 _TITLES = frozenset(["ceo", "cfo", "cto", "coo", "cmo", "ai"])  # capitalised but no name of anything
-# Imperative first words, capitalised but no name: "Tell me about Kestrel".
+# Imperative first words, capitalised but no name: "Tell me about Acme".
 _NOT_NAMES = frozenset(["tell", "show", "give", "list", "name", "explain", "describe"])
 _JOINERS = frozenset(["of", "for", "and", "de", "&"])
 _PRONOUN = re.compile(r"\b(?:it|they|them|its|their)\b", re.IGNORECASE)
@@ -207,7 +207,7 @@ def rewrite_follow_up(question: str, previous: Standalone, answer: str = "") -> 
     stripped = _strip_connective(question)
     topic = _new_topic(question, stripped)
     if topic and _names(topic) and previous.subject and previous.subject in previous.question:
-        # "What about Kestrel Labs?": the same question about another subject, no carried terms,
+        # "What about Acme Labs?": the same question about another subject, no carried terms,
         # asked over every document.
         return Standalone(previous.question.replace(previous.subject, topic, 1), _bounded(topic))
     if not word_spans(stripped):  # "And?": the previous question again
@@ -259,7 +259,7 @@ def salient_terms(text: str) -> list[str]:
 
 def subject_of(question: str) -> str:
     """What the question is about, for "it" in the next turn: the phrase right after its
-    auxiliary ("will the lab create" -> "the lab", "will Meridian Cognition create"), else its
+    auxiliary ("will the lab create" -> "the lab", "will Acme Robotics create"), else its
     first name phrase, else its first definite noun phrase, else ""."""
     spans = word_spans(question)
     after_aux = {i + 1 for i, s in enumerate(spans) if s.text.lower() in _AUXILIARIES}
@@ -282,7 +282,7 @@ def _bounded(subject: str) -> str:
 
 
 def _names(text: str) -> list[str]:
-    """Capitalised phrases and numbers: "OpenAI for Singapore", "2022" (not "What", not "CEO")."""
+    """Capitalised phrases and numbers: "Acme for Schools", "2022" (not "What", not "CEO")."""
     return [name for _, name in _name_phrases(text)]
 
 
@@ -297,7 +297,7 @@ def _name_phrases(text: str) -> list[tuple[int, str]]:
             run.append(index)
             joiner = False
         elif run and span.text.lower() in _JOINERS and not joiner:
-            joiner = True  # "OpenAI for Singapore": keep going if a name follows
+            joiner = True  # "Acme for Schools": keep going if a name follows
         else:
             if run:
                 found.append((run[0], text[spans[run[0]].start : spans[run[-1]].end]))

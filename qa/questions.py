@@ -220,7 +220,7 @@ def generic_head(question: str) -> str:
                         break
                     continue
                 if nxt.endswith(("'s", "’s")):
-                    run = []  # "the name of Microsoft's AR headset": the head follows the owner
+                    run = []  # "the name of Acme's VR headset": the head follows the owner
                     continue
                 if run and (nxt in _PAST_FORMS or (nxt.endswith("ed") and len(nxt) > 4)):
                     break  # "What movie won ...", "What company acquired ...": the verb follows the noun
@@ -321,7 +321,7 @@ def question_kind(text: str, answer_type: AnswerType) -> QuestionKind:
         return QuestionKind.FACTOID if typed_head else QuestionKind.OPEN
     if _YES_NO.search(lowered) or re.search(r"^\W*what (?:kind|sort|type)s? of\b", lowered):
         return QuestionKind.OPEN
-    # "Who are the Frontline Engineers?" asks what they are; "Who is the CEO?" names a role.
+    # "Who are the Field Fellows?" asks what they are; "Who is the CEO?" names a role.
     if (
         answer_type is AnswerType.PERSON
         and _WHO_IS_NAME.search(text.rstrip("?").strip() + "?")

@@ -89,7 +89,7 @@ class QuestionWords:
 
 def asked_phrase(q: Question) -> set[str]:
     """Stems of the phrase a which/what question asks about, up to its head ("national programme"
-    in "Which national programme ...?"): an answer may repeat them ("National AI Impact Program")."""
+    in "Which national programme ...?"): an answer may repeat them ("National Robotics Skills Programme")."""
     if not q.head:
         return set()
     tokens = [span.text for span in word_spans(q.text)]
