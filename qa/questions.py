@@ -281,6 +281,31 @@ def analyse(raw: str, context: str = "") -> Question:
     )
 
 
+_AUXILIARIES = frozenset(
+    "will would does do did is are was were has have had can could should may might".split()
+)
+_SUBJECT_ENDS = frozenset("be been being based located called known".split())
+
+
+def subject_words(text: str, verbs: list[str]) -> list[str]:
+    """The content words of what a question asks about: between its first auxiliary and its
+    main verb. "How many jobs will the lab create?" -> ["lab"]; "When did the firm open its
+    office?" -> ["firm"]; "What is the Kestrel hub?" -> ["kestrel", "hub"]. Empty when the
+    wh-word itself is the subject ("Who founded the firm?")."""
+    tokens = words(text)
+    verb_set = {v.lower() for v in verbs}
+    start = next((i for i, w in enumerate(tokens) if w in _AUXILIARIES), None)
+    if start is None:
+        return []
+    found = []
+    for word in tokens[start + 1 :]:
+        if word in verb_set or word in _SUBJECT_ENDS:
+            break
+        if word not in STOPWORDS and word not in QUESTION_WORDS:
+            found.append(word)
+    return found
+
+
 # Nouns of "what X ...?" that ask for a named thing (a title, a model, an award), not a statement.
 _NAMED_THINGS = frozenset(
     """film films movie movies song songs album albums book books novel game games show shows series

@@ -37,6 +37,7 @@ SENTENCE_FEATURES = (
     "headline",  # the sentence is the document's title
     "lead",  # among the first sentences of its document
     "verbs",  # share of the question's verbs (or their opposites) the sentence uses
+    "subject",  # share of what the question asks about (its words before the verb) the sentence names
     "typed",  # the sentence holds something of the asked type (a number, an amount, a date, a name)
     "short",  # fewer than six words
     "heading",  # no closing punctuation: a section heading or a caption

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from qa.evidence import OPPOSITE_VERBS, name_words, names_support, stem, text_stems
-from qa.questions import AnswerType, Question, QuestionKind
+from qa.questions import AnswerType, Question, QuestionKind, subject_words
 from qa.rerank import TYPE_PATTERNS
 from qa.spans import dateline_end
 from qa.text import sentence_spans, words
@@ -83,13 +83,19 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
     boosted = {
         t: w * (1.6 if t in name_stems or any(c.isdigit() for c in t) else 1.0) for t, w in weights.items()
     }
-    if q.head and stem(q.head) in boosted and q.kind is QuestionKind.FACTOID:
-        boosted[stem(q.head)] *= 0.3  # "which company": the answering sentence rarely says "company"
-    total = sum(boosted.values()) or 1.0
     content = {t: w for t, w in weights.items() if t not in name_stems}
+    if q.head and q.kind is QuestionKind.FACTOID:
+        # "which company", "how many jobs": the answering sentence rarely says "company", and
+        # often gives the count in other words ("technical positions").
+        for table in (boosted, content):
+            if stem(q.head) in table:
+                table[stem(q.head)] *= 0.3
+    total = sum(boosted.values()) or 1.0
     content_total = sum(content.values()) or 1.0
     names = name_words(q.names)
     verb_stems = {stem(v) for v in verbs}
+    subject = {stem(w): weights.get(stem(w), 0.2) for w in subject_words(q.text, list(verbs))}
+    subject_total = sum(subject.values())
     question_words = {w.lower() for w in words(q.text)}
     pattern = TYPE_PATTERNS.get(q.answer_type)
     asks_said = bool(_ASKS_SAID.search(q.text.lower()))
@@ -130,6 +136,7 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
             "headline": float(s.text.strip() == passage.title.strip()),
             "lead": float(s.start < LEAD_CHARS),
             "verbs": len(verb_stems & said) / len(verb_stems) if verb_stems else 1.0,
+            "subject": sum(w for t, w in subject.items() if t in stems) / subject_total if subject else 1.0,
             "typed": _typed(q, s.text, pattern, question_words),
             "short": float(len(words(s.text)) < 6),
             "heading": float(not _CLOSED.search(s.text)),

@@ -22,7 +22,7 @@ from tests.helpers.fakes import FakeEmbedder
 from tests.helpers.http import error_of
 from tests.helpers.servers import qa_serve
 
-QUESTION = "How many jobs will the lab create?"
+QUESTION = "How many jobs will the lab in Singapore create?"
 
 
 @pytest.fixture(scope="module")

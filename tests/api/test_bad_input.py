@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 KEY = "bad-input-key"
 AUTH = {"X-Admin-Key": KEY}
 JSON = {"content-type": "application/json"}
-QUESTION = "How many jobs will the lab create?"
+QUESTION = "How many jobs will the lab in Singapore create?"
 MB = 1024 * 1024
 
 

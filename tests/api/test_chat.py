@@ -21,7 +21,7 @@ from qa.types import Answer
 from tests.helpers.fakes import FakeService
 from tests.helpers.http import chat_events, error_of
 
-JOBS = "How many jobs will the lab create?"
+JOBS = "How many jobs will the lab in Singapore create?"
 JOBS_ANSWER = "over 200 technical positions"
 
 
@@ -134,11 +134,18 @@ def test_streamed_events_come_as_citations_deltas_done(client: TestClient) -> No
 
 @pytest.mark.slow
 def test_a_streamed_abstention_says_so_and_offers_related_articles(client: TestClient) -> None:
-    events = chat_events(client, chat("Who won the 2022 World Cup?"))
-    assert events[0] == ("citations", {"citations": [], "rewritten_question": "Who won the 2022 World Cup?"})
+    unsaid = "Who will lead OpenAI's lab in Singapore?"  # on the seed article's topic; it names no head
+    events = chat_events(client, chat(unsaid))
+    assert events[0] == ("citations", {"citations": [], "rewritten_question": unsaid})
     done = events[-1][1]
     assert done["abstained"] and done["text"] == "The announcements don't say."
-    assert done["related"]
+    assert [r["doc_id"] for r in done["related"]][:1] == ["openai-for-singapore"]
+
+
+@pytest.mark.slow
+def test_a_streamed_abstention_off_every_topic_offers_no_related_articles(client: TestClient) -> None:
+    done = chat_events(client, chat("Who won the 2022 World Cup?"))[-1][1]
+    assert done["abstained"] and done["related"] == []
 
 
 class LongAnswers(FakeService):

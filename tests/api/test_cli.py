@@ -118,7 +118,7 @@ def test_stats(qa: Invoke, corpus_env: dict[str, str], corpus_service: QAService
 
 
 def test_ask_prints_the_answer_and_its_citations(qa: Invoke, corpus_env: dict[str, str]) -> None:
-    result = qa("ask", "How many jobs will the lab create?", **corpus_env)
+    result = qa("ask", "How many jobs will the lab in Singapore create?", **corpus_env)
     assert result.exit_code == 0, result.output
     out = flat(result.stdout)
     first_line = result.stdout.splitlines()[0]
@@ -129,7 +129,9 @@ def test_ask_prints_the_answer_and_its_citations(qa: Invoke, corpus_env: dict[st
 
 
 def test_ask_json_is_an_answer(qa: Invoke, corpus_env: dict[str, str]) -> None:
-    result = qa("ask", "How many jobs will the lab create?", "--json", "--top-k", "4", **corpus_env)
+    result = qa(
+        "ask", "How many jobs will the lab in Singapore create?", "--json", "--top-k", "4", **corpus_env
+    )
     assert result.exit_code == 0, result.output
     answer = Answer.model_validate(json.loads(result.stdout))
     assert not answer.abstained and "200" in answer.text

@@ -27,7 +27,7 @@ from tests.helpers.servers import ChromaServer, qa_serve
 
 pytestmark = pytest.mark.slow
 
-QUESTION = "How many jobs will the lab create?"
+QUESTION = "How many jobs will the lab in Singapore create?"
 KEY = "faults-key"
 IN_FLIGHT = 8
 

@@ -26,7 +26,7 @@ from tests.helpers.llm_server import (
 
 pytestmark = pytest.mark.slow
 
-JOBS = "How many jobs will the lab create?"
+JOBS = "How many jobs will the lab in Singapore create?"
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from tests.helpers.servers import free_port, serve_env
 pytestmark = pytest.mark.slow
 
 QA = str(Path(sys.executable).parent / "qa")
-JOBS = "How many jobs will the lab create?"
+JOBS = "How many jobs will the lab in Singapore create?"
 
 
 @asynccontextmanager

@@ -25,7 +25,7 @@ from tests.helpers.corpus import make_settings
 from tests.helpers.llm_server import lab_answer, llm_app, scripted_llm_server
 from tests.helpers.servers import ready_qa_serve as qa_serve
 
-JOBS = "How many jobs will the lab create?"
+JOBS = "How many jobs will the lab in Singapore create?"
 CITATION = Citation(
     doc_id="lab",
     title="Lab opens",

@@ -25,7 +25,7 @@ from tests.helpers.http import sse_events
 from tests.helpers.servers import free_port, serve_directory, wait_until_ready
 
 pytestmark = [pytest.mark.slow, needs_chromium]
-JOBS = "How many jobs will the lab create?"
+JOBS = "How many jobs will the lab in Singapore create?"
 OPENAI_TITLE = "OpenAI and Singapore: A Strategic Partnership in AI"
 IMG_PAYLOAD = "<img src=x onerror=alert('xss')>"
 SCRIPT_PAYLOAD = "<script>alert(1)</script>"

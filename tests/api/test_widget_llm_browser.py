@@ -29,7 +29,7 @@ from tests.helpers.llm_server import Reply, ScriptedLLM, scripted_llm_server
 from tests.helpers.servers import free_port, serve_directory
 
 pytestmark = [pytest.mark.slow, needs_chromium]
-JOBS = "How many jobs will the lab create?"
+JOBS = "How many jobs will the lab in Singapore create?"
 
 
 def lab_answer(body: dict[str, Any]) -> Reply:

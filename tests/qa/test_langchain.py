@@ -21,7 +21,7 @@ from qa.settings import Settings
 from qa.types import Answer
 from tests.helpers.servers import ready_qa_serve as qa_serve
 
-JOBS = "How many jobs will the lab create?"
+JOBS = "How many jobs will the lab in Singapore create?"
 LAB = "openai-for-singapore"
 
 

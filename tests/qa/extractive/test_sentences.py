@@ -163,3 +163,18 @@ def test_every_sentence_has_every_feature_the_sentence_model_reads() -> None:
     for s in featured("How many jobs will the lab create?", RELEASE).values():
         assert set(MODELS["sentence"]) <= set(s.features)
         assert s.features["cosine"] == 0.0  # filled in by the answerer, only for sentences it embeds
+
+
+def test_a_sentence_naming_what_the_question_asks_about_has_the_subject() -> None:
+    hub = "The hub will create about 900 jobs over three years."
+    found = featured(
+        "How many jobs will the lab create?",
+        RELEASE,
+        "Beta Labs opened a hub in Lyon. " + hub,
+        verbs=("create",),
+    )
+    assert found["The lab will create up to 400 engineering jobs by 2028."].features["subject"] == 1.0
+    # "Labs" in a company's name is elsewhere in the passage: the sentence's own words decide.
+    assert found[hub].features["subject"] == 0.0
+    # No subject to look for (the wh-word is the subject): every sentence has it.
+    assert all(s.features["subject"] == 1.0 for s in featured("Who founded Acme?", RELEASE).values())
