@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import unicodedata
 
 import snowballstemmer
@@ -225,7 +226,9 @@ def lemma(word: str) -> str:
     return IRREGULAR.get(word, word)
 
 
-_STEMMER = snowballstemmer.stemmer("english")
+# A Snowball stemmer keeps the word it works on in the object: one per thread (questions are
+# answered on several threads at once).
+_STEMMERS = threading.local()
 # Agent nouns and nominalisations a question uses for the verb the text uses ("the director of X"
 # is who directed it; "the acquisition of X" is who acquired it). Snowball keeps them apart.
 _SAME_AS_VERB = {"director": "direct", "acquisit": "acquir", "acquirer": "acquir", "founder": "found"}
@@ -237,7 +240,10 @@ def stem(word: str) -> str:
     word = lemma(word)
     if any(c.isdigit() for c in word):
         return word.replace(",", "")
-    stemmed = str(_STEMMER.stemWord(word))
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    stemmed = str(stemmer.stemWord(word))
     return _SAME_AS_VERB.get(stemmed, stemmed)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from qa.evidence import name_words, names_support, same_answer, stem, text_stems, vote_key
@@ -74,3 +76,15 @@ def test_spellings_with_and_without_accents_are_one_answer() -> None:
     assert vote_key("Tadej Pogačar") == vote_key("Tadej Pogacar")
     assert same_answer(vote_key("Beijing, China"), "Beijing")
     assert not same_answer(vote_key("Beijing"), "Shanghai")
+
+
+
+def test_stemming_is_safe_on_many_threads_at_once() -> None:
+    # The Snowball stemmer keeps its word in the object: shared by threads, one thread's word
+    # was cut short under another's (IndexError, a 500 under concurrent questions).
+    vocabulary = ["rationalisations", "organizational", "hopefulness", "effectiveness", "sensibilities"]
+    uncached = stem.__wrapped__  # type: ignore[attr-defined]
+    expected = [uncached(w) for w in vocabulary]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(uncached, vocabulary * 4000))
+    assert results == expected * 4000

@@ -264,3 +264,13 @@ def test_fit_weights_fits_every_model_and_threshold_and_leaves_them_with_the_ans
         "How many jobs will the lab create?", [passage(DOC, "acme")]
     )
     assert not answer.abstained and "400" in answer.text
+
+
+def test_the_fit_keeps_the_round_of_the_best_dev_utility() -> None:
+    answerer = make_answerer(ENTITIES, hand_weights(thresholds={"span": 0.95, "passage": 0.95, "open": 0.95}))
+    samples = training_samples()
+    weights = fit_weights(samples, answerer, {"split": "dev"}, rounds=3)
+    by_round = weights.fitted_on["utility_by_round"]
+    assert len(by_round) == 3 and weights.fitted_on["round_kept"] == by_round.index(max(by_round)) + 1
+    # The answerer and its samples are left with the round kept.
+    assert round(utility(samples, answerer), 2) == max(by_round)
