@@ -58,7 +58,7 @@ def fit_weights(
 ) -> Weights:
     """Fit every model and threshold on ``samples``, ``rounds`` times over, and keep the round of
     the best utility; returns new weights (``answerer`` ends with them)."""
-    fits = []
+    fits: list[tuple[float, int, Weights]] = []
     for _ in range(rounds):
         weights = _fit_round(samples, answerer)
         fits.append((utility(samples, answerer), len(fits), weights))

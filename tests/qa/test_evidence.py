@@ -78,7 +78,6 @@ def test_spellings_with_and_without_accents_are_one_answer() -> None:
     assert not same_answer(vote_key("Beijing"), "Shanghai")
 
 
-
 def test_stemming_is_safe_on_many_threads_at_once() -> None:
     # The Snowball stemmer keeps its word in the object: shared by threads, one thread's word
     # was cut short under another's (IndexError, a 500 under concurrent questions).
