@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 QUESTION = "How many jobs will the lab in Singapore create?"
 KEY = "faults-key"
-IN_FLIGHT = 8
+IN_FLIGHT = 48  # well under QA_MAX_QUESTIONS_IN_FLIGHT (64); enough to outlast the 0.5 s before SIGTERM
 
 
 def test_a_chroma_server_outage_is_a_503_that_heals_itself(
