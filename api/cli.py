@@ -362,10 +362,16 @@ def evaluate_command(
     )
     from qa.service import build_service
 
-    minimums, maximums = _parse_limits(list(ctx.args))
+    # Past the test sets, --min-METRIC X / --max-METRIC X land in the list of test sets too.
+    cut = next((i for i, t in enumerate(testsets) if str(t).startswith("--")), len(testsets))
+    limits = [str(t) for t in testsets[cut:]] + list(ctx.args)
+    testsets = testsets[:cut]
+    minimums, maximums = _parse_limits(limits)
     settings = _settings()
 
     def body() -> list[str]:
+        if not testsets:
+            _fail("give at least one JSONL test set before the thresholds")
         cases = []
         for testset in testsets:
             found, problems = load_testset(testset, strict=strict)

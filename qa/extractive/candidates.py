@@ -196,6 +196,7 @@ def _features(
     unit_free = _CURRENCY_NAME.sub("", cand.text)
     features = {
         "sentence": sentence.logit,
+        "in_heading": sentence.features["heading"],
         "compat": compat,
         "guessed_name": float(cand.label == "PROPN"),
         "specific": float(cand.specific),

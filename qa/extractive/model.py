@@ -27,6 +27,7 @@ SENTENCE_FEATURES = (
     "coverage",  # share of the question's terms (rarity-weighted) the sentence holds
     "coverage_gap",  # its coverage minus the best sentence's
     "passage_coverage",  # share of the question's terms its passage (with the title) holds
+    "context_coverage",  # coverage, with the sentence before when this one refers back to it ("This ...")
     "content_coverage",  # share of the question's terms outside its names (what is asked about them)
     "cosine",  # embedding similarity of question and sentence
     "cosine_gap",  # its cosine minus the best embedded sentence's
@@ -55,6 +56,7 @@ SENTENCE_FEATURES = (
 )
 CANDIDATE_FEATURES = (
     "sentence",  # the sentence model's logit
+    "in_heading",  # its sentence is a heading (title case: capitals that are no names)
     "compat",  # how well the candidate's type answers the asked type
     "guessed_name",  # a proper noun the entity tagger missed
     "specific",  # not a vague span ("three", "the coming years")

@@ -28,6 +28,9 @@ _PURPOSE = re.compile(
     r"thanks to)\b",
     re.IGNORECASE,
 )
+# A sentence opening with one of these continues the one before it ("This partnership with ...",
+# "It will create ..."): what it is about was named there.
+_REFERS_BACK = frozenset("this these that those it its they their he she his her such".split())
 _ASKS_SAID = re.compile(r"\b(?:say|said|says|describe[sd]?|call(?:ed|s)?|quoted?)\b")
 
 
@@ -111,15 +114,20 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
         else None
     )
     per_passage: dict[str, tuple[set[str], set[str], str]] = {}
+    by_position = {(s.passage.chunk_id, s.index): text_stems(s.text) for s in sentences}
     for s in sentences:
-        stems = text_stems(s.text)
+        stems = by_position[(s.passage.chunk_id, s.index)]
+        before = by_position.get((s.passage.chunk_id, s.index - 1), set())
+        opening = words(s.text[:20])
+        context = stems | before if opening and opening[0] in _REFERS_BACK else stems
         if s.passage.chunk_id not in per_passage:
             title = text_stems(s.passage.title)
             haystack = " ".join(words(s.passage.title + " " + s.passage.text))
             per_passage[s.passage.chunk_id] = (title, title | text_stems(s.passage.text), haystack)
         title, passage_stems, haystack = per_passage[s.passage.chunk_id]
-        coverage = sum(w * (1.0 if t in stems else 0.35 if t in title else 0.0) for t, w in boosted.items())
+        coverage = _covered(boosted, stems, title)
         in_passage = sum(w for t, w in boosted.items() if t in passage_stems)
+        in_context = _covered(boosted, context, title)
         mean_name, least = names_support(names, haystack, stems | passage_stems)
         said = stems | {OPPOSITE_VERBS[w] for w in stems if w in OPPOSITE_VERBS}
         passage = s.passage
@@ -127,6 +135,7 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
         s.features = {
             "coverage": coverage / total,
             "passage_coverage": in_passage / total,
+            "context_coverage": in_context / total,
             "content_coverage": sum(w for t, w in content.items() if t in stems) / content_total,
             "cosine": 0.0,
             "names": mean_name,
@@ -155,6 +164,11 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
         s.features["open_cosine"] = 0.0
         s.features["coverage_gap"] = s.features["coverage"] - best
         s.features["cosine_gap"] = 0.0
+
+
+def _covered(weights: dict[str, float], stems: set[str], title: set[str]) -> float:
+    """Weight of the terms ``stems`` holds; a term only in the title counts about a third."""
+    return sum(w * (1.0 if t in stems else 0.35 if t in title else 0.0) for t, w in weights.items())
 
 
 def _typed(q: Question, text: str, pattern: re.Pattern[str] | None, question_words: set[str]) -> float:

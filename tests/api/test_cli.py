@@ -23,6 +23,9 @@ from tests.helpers.corpus import CORPUS_DIR, CORPUS_DOCS
 
 pytestmark = pytest.mark.slow
 
+JOBS_IN_SINGAPORE = "How many jobs will the lab in Singapore create?"
+SEED = "openai-for-singapore"
+
 QA = str(Path(sys.executable).parent / "qa")
 Invoke = Callable[..., Result]
 
@@ -193,3 +196,33 @@ def test_serve_with_an_unreachable_store_fails_with_one_line(tmp_path: Path) -> 
     assert done.returncode == 1, done.stderr
     assert done.stderr.startswith("Error: the Chroma store cannot be reached")
     assert "Traceback" not in done.stderr
+
+
+def test_eval_scores_several_test_sets_and_gates_on_thresholds(
+    qa: Invoke, corpus_env: dict[str, str], tmp_path: Path
+) -> None:
+    jobs = {
+        "id": "a1",
+        "question": JOBS_IN_SINGAPORE,
+        "answers": ["over 200"],
+        "doc_ids": [SEED],
+        "answerable": True,
+    }
+    funding = {
+        "id": "b1",
+        "question": "How much funding is behind OpenAI for Singapore?",
+        "answers": ["300 million"],
+        "doc_ids": [SEED],
+        "answerable": True,
+    }
+    sets = []
+    for name, case in (("a.jsonl", jobs), ("b.jsonl", funding)):
+        (tmp_path / name).write_text(json.dumps(case) + "\n", encoding="utf-8")
+        sets.append(str(tmp_path / name))
+    passed = qa("eval", *sets, "--min-hit-at-k", "0.5", "--max-wrong-answer-rate=1", **corpus_env)
+    assert passed.exit_code == 0, passed.output
+    assert "Evaluation of 2 questions" in flat(passed.stdout)  # one from each set
+    failed = qa("eval", *sets, "--min-hit-at-k", "1.01", **corpus_env)
+    assert failed.exit_code == 1 and "below threshold" in failed.stderr and "hit" in failed.stderr
+    unknown = qa("eval", *sets, "--most-accurate", "1", **corpus_env)
+    assert unknown.exit_code != 0 and "unknown option --most-accurate" in flat(unknown.output)

@@ -225,3 +225,14 @@ def test_a_candidate_near_the_questions_words_is_closer_than_one_far_away() -> N
     entities = [Entity("400 jobs", T.QUANTITY), Entity("30 goats", T.QUANTITY)]
     found = {c.candidate.text: c.features for c in choices("How many jobs will Acme create?", text, entities)}
     assert found["400 jobs"]["proximity"] > found["30 goats"]["proximity"]
+
+
+def test_a_candidate_from_a_heading_says_so() -> None:
+    text = "Northgate Buys Acme Robotics\n\nNorthgate Holdings acquired Acme Robotics in 2021."
+    entities = [Entity("Northgate", T.ORGANISATION)]
+    found = choices("Which company bought Acme Robotics?", text, entities)
+    by_sentence = {c.sentence.text: c.features["in_heading"] for c in found}
+    assert by_sentence == {
+        "Northgate Buys Acme Robotics": 1.0,
+        "Northgate Holdings acquired Acme Robotics in 2021.": 0.0,
+    }

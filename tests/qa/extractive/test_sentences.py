@@ -178,3 +178,16 @@ def test_a_sentence_naming_what_the_question_asks_about_has_the_subject() -> Non
     assert found[hub].features["subject"] == 0.0
     # No subject to look for (the wh-word is the subject): every sentence has it.
     assert all(s.features["subject"] == 1.0 for s in featured("Who founded Acme?", RELEASE).values())
+
+
+def test_a_sentence_that_refers_back_is_covered_with_the_one_before() -> None:
+    text = "Acme signed a partnership with the Harbour Authority. This deal will fund 12 new cranes by 2027."
+    found = featured("How many cranes will Acme's partnership fund?", text)
+    refers_back = found["This deal will fund 12 new cranes by 2027."].features
+    # "Acme" and "partnership" are in the sentence before, which "This deal" continues.
+    assert refers_back["context_coverage"] > refers_back["coverage"] + 0.3
+    opening = found["Acme signed a partnership with the Harbour Authority."].features
+    assert opening["context_coverage"] == opening["coverage"]  # refers to nothing before it
+    plain = featured("How many cranes will Acme fund?", text.replace("This deal", "The port"))
+    port = plain["The port will fund 12 new cranes by 2027."].features
+    assert port["context_coverage"] == port["coverage"]  # no referring word: its own words only
