@@ -282,7 +282,8 @@ def test_the_openai_client_against_qa_serve(server: str) -> None:
 def test_an_abstention_is_an_ordinary_message_with_related_articles(server: str) -> None:
     client = openai.OpenAI(base_url=f"{server}/v1", api_key="unused", timeout=120)
     completion = client.chat.completions.create(
-        model="announcements-qa", messages=[{"role": "user", "content": "Who will lead OpenAI's lab in Singapore?"}]
+        model="announcements-qa",
+        messages=[{"role": "user", "content": "Who will lead OpenAI's lab in Singapore?"}],
     )
     content = completion.choices[0].message.content or ""
     assert content.startswith("The announcements don't say.\n\nRelated articles:\n1. ")
