@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.embedding import Embedder
+from qa.index.embedding import Embedder
 from qa.questions import AnswerType
 from qa.spans import SPACY_PACKAGE, Candidate, SpanFinder
 from qa.text import sentence_spans

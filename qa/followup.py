@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from qa.conversation import MAX_SCOPE_DOCS, Message, Standalone, cited_doc_ids, standalone_question
+from qa.index.store import Filters
 from qa.service import QAService
-from qa.store import Filters
 from qa.types import Answer
 
 

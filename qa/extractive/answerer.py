@@ -17,13 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from qa.analysis import StoredAnalyses, analysis_version
-from qa.embedding import Embedder
 from qa.evidence import ABSTAIN_TEXT, same_answer, vote_key
 from qa.extractive.candidates import Choice, QuestionWords, add_votes, choices_in
 from qa.extractive.corrections import prefer_newer
 from qa.extractive.model import Weights, load_weights, sigmoid
 from qa.extractive.sentences import Sentence, add_lexical_features, split_passages
 from qa.extractive.wording import place_missing
+from qa.index.embedding import Embedder
 from qa.questions import AnswerType, Question, QuestionKind, analyse
 from qa.spans import Candidate, SpanFinder
 from qa.types import Answer, Citation, Passage, RelatedDocument

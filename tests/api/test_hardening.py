@@ -25,8 +25,8 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.cli import app as cli
+from qa.index.store import Filters
 from qa.service import QAService
-from qa.store import Filters
 from qa.types import Answer, Article
 from tests.helpers.corpus import make_settings
 

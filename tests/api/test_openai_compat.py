@@ -17,9 +17,9 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_openai import ChatOpenAI
 
 from api.app import create_app
+from qa.index.store import Filters
 from qa.service import QAService
 from qa.settings import Settings
-from qa.store import Filters
 from qa.types import Answer, Citation
 from tests.helpers.corpus import make_settings
 from tests.helpers.llm_server import lab_answer, llm_app, scripted_llm_server

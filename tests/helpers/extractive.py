@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from qa.extractive import ExtractiveAnswerer, Weights
 from qa.extractive.model import MODELS, THRESHOLDS, LinearModel
-from qa.lexical import STOPWORDS
+from qa.index.lexical import STOPWORDS
 from qa.questions import AnswerType
 from qa.spans import Candidate
 from qa.text import words

@@ -7,10 +7,10 @@ import hashlib
 import time
 from collections.abc import Sequence
 
-from qa.chunking import chunk_article
 from qa.errors import NotFound, StoreUnavailable
+from qa.index.chunking import chunk_article
+from qa.index.store import ChromaStore
 from qa.service import validate_question
-from qa.store import ChromaStore
 from qa.types import Answer, Article, Passage
 
 

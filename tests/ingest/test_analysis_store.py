@@ -11,13 +11,13 @@ import pytest
 
 from ingest.pipeline import ingest_paths
 from qa.analysis import Analyser, analysis_version
-from qa.chunking import chunk_article
-from qa.embedding import SentenceTransformerEmbedder
 from qa.extractive import ExtractiveAnswerer
+from qa.index.chunking import chunk_article
+from qa.index.embedding import SentenceTransformerEmbedder
+from qa.index.store import ChromaStore, DocumentWrite
 from qa.retrieval import HybridRetriever
 from qa.service import build_store
 from qa.spans import Candidate, SpanFinder
-from qa.store import ChromaStore, DocumentWrite
 from qa.types import Article
 from tests.helpers.corpus import make_settings
 from tests.helpers.fakes import FakeEmbedder

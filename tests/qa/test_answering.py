@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.embedding import SentenceTransformerEmbedder
 from qa.evidence import ABSTAIN_TEXT
 from qa.extractive import PASSAGE, SPAN, ExtractiveAnswerer
+from qa.index.embedding import SentenceTransformerEmbedder
 from qa.spans import SpanFinder
 from qa.types import Answer, Passage
 from tests.helpers.extractive import ACME as DOC

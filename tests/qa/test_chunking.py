@@ -8,7 +8,7 @@ from functools import cache
 import pytest
 
 from ingest.loading import load_articles
-from qa.chunking import chunk_article, chunk_id
+from qa.index.chunking import chunk_article, chunk_id
 from qa.text import sentence_spans
 from qa.types import Article, Chunk
 from tests.helpers.corpus import CORPUS_DIR, CORPUS_DOCS

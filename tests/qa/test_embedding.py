@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from qa import embedding
-from qa.embedding import (
+from qa.errors import ChecksumError, ModelError
+from qa.index import embedding
+from qa.index.embedding import (
     DEFAULT_MODEL_NAME,
     DEFAULT_MODEL_PACKAGE,
     DEFAULT_MODEL_SHA256,
@@ -18,7 +19,6 @@ from qa.embedding import (
     packaged_model_path,
     verify_files,
 )
-from qa.errors import ChecksumError, ModelError
 
 
 def mirror(source: Path, target: Path, tamper: str = "", drop: str = "") -> Path:

@@ -6,8 +6,8 @@ from typing import Any, cast
 
 from qa.conversation import Turn
 from qa.followup import ask_in_conversation, scoped_filters
+from qa.index.store import Filters
 from qa.service import QAService
-from qa.store import Filters
 from qa.types import Answer, Citation
 
 JOBS = "How many jobs will the lab create?"

@@ -13,11 +13,11 @@ from typing import Any, cast
 
 import pytest
 
-from qa.embedding import SentenceTransformerEmbedder
 from qa.errors import ConfigError, LLMError, LLMTimeout
 from qa.evidence import ABSTAIN_TEXT
 from qa.extractive import ExtractiveAnswerer
 from qa.generative import GenerativeAnswerer, build_generative
+from qa.index.embedding import SentenceTransformerEmbedder
 from qa.service import QAService
 from qa.spans import SpanFinder
 from qa.types import Answer, Passage

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.lexical import LexicalIndex, lexical_tokens
+from qa.index.lexical import LexicalIndex, lexical_tokens
+from qa.index.store import ChromaStore, Filters, StoredChunk
 from qa.retrieval import HybridRetriever
 from qa.service import QAService
-from qa.store import ChromaStore, Filters, StoredChunk
 from qa.types import Article
 from tests.helpers.fakes import FakeEmbedder, write_article
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from qa import onnx_embedding
-from qa.embedding import DEFAULT_MODEL_NAME, SentenceTransformerEmbedder, packaged_model_path
 from qa.errors import ModelError, ModelMismatch
-from qa.onnx_embedding import OnnxInt8Embedder, cached_int8_model, source_key
+from qa.index import onnx_embedding
+from qa.index.embedding import DEFAULT_MODEL_NAME, SentenceTransformerEmbedder, packaged_model_path
+from qa.index.onnx_embedding import OnnxInt8Embedder, cached_int8_model, source_key
+from qa.index.store import ChromaStore
 from qa.service import build_embedder
-from qa.store import ChromaStore
 from tests.helpers.corpus import make_settings
 
 TEXTS = [

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from qa.lexical import LexicalIndex
+from qa.index.lexical import LexicalIndex
+from qa.index.store import ChromaStore, Filters
 from qa.retrieval import HybridRetriever
 from qa.service import QAService
-from qa.store import ChromaStore, Filters
 from qa.types import Article, Passage
 from tests.helpers.fakes import FakeEmbedder, passage, write_article
 

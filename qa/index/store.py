@@ -23,7 +23,6 @@ from urllib.parse import urlparse
 import numpy as np
 from pydantic import BaseModel
 
-from qa.embedding import Embedder, force_offline
 from qa.errors import (
     ModelMismatch,
     NotFound,
@@ -36,6 +35,7 @@ from qa.filters import Filters as Filters
 from qa.filters import date_ordinal as date_ordinal
 from qa.filters import date_range as date_range
 from qa.filters import where_clause
+from qa.index.embedding import Embedder, force_offline
 from qa.types import Article, Chunk, Passage
 
 

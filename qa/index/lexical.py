@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from filelock import FileLock, Timeout
 
-from qa.store import ChromaStore, Filters, date_range
+from qa.index.store import ChromaStore, Filters, date_range
 from qa.text import STOPWORDS, words
 
 _CURRENCY = re.compile(r"^([a-z]*[$€£¥])(\d.*)$")

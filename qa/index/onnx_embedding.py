@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from qa.embedding import DEFAULT_MODEL_NAME, DEFAULT_MODEL_SHA256, force_offline, resolve_model_folder
 from qa.errors import ModelError
+from qa.index.embedding import DEFAULT_MODEL_NAME, DEFAULT_MODEL_SHA256, force_offline, resolve_model_folder
 
 BACKEND = "onnx-int8"
 RECIPE = "torchscript-opset17-meanpool-norm/matmul-qint8-per-channel/v1"
