@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from qa.errors import InvalidRequest
-from qa.evidence import ABSTAIN_TEXT
+from qa.language.evidence import ABSTAIN_TEXT
 from qa.service import MAX_QUESTION_CHARS
 from qa.text import STOPWORDS, Span, word_spans
 

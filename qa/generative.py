@@ -22,8 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import SecretStr
 
 from qa.errors import ConfigError, LLMError, LLMTimeout
-from qa.evidence import ABSTAIN_TEXT
 from qa.extractive import ExtractiveAnswerer
+from qa.language.evidence import ABSTAIN_TEXT
 from qa.prompting import format_passages, load_prompt, neutralise, restore
 from qa.settings import Settings
 from qa.types import Answer, Passage

@@ -13,8 +13,8 @@ import math
 import re
 from collections.abc import Sequence
 
-from qa.evidence import name_words, names_support, stem, text_stems
-from qa.questions import AnswerType, Question
+from qa.language.evidence import name_words, names_support, stem, text_stems
+from qa.language.questions import AnswerType, Question
 from qa.text import words
 from qa.types import Passage
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from qa.index.embedding import Embedder
 from qa.index.lexical import LexicalIndex
 from qa.index.store import ChromaStore, Filters
-from qa.questions import analyse
+from qa.language.questions import analyse
 from qa.rerank import rerank
 from qa.types import Passage
 

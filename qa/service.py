@@ -6,7 +6,6 @@ import time
 from collections.abc import Generator
 from dataclasses import dataclass
 
-from qa.analysis import Analyser
 from qa.errors import InvalidRequest
 from qa.extractive import ExtractiveAnswerer
 from qa.generative import GenerativeAnswerer, build_generative
@@ -14,9 +13,10 @@ from qa.index.embedding import Embedder, SentenceTransformerEmbedder
 from qa.index.lexical import LexicalIndex
 from qa.index.onnx_embedding import OnnxInt8Embedder
 from qa.index.store import ChromaStore, Filters
+from qa.language.analysis import Analyser
+from qa.language.spans import SpanFinder
 from qa.retrieval import HybridRetriever, Retrieval
 from qa.settings import Settings
-from qa.spans import SpanFinder
 from qa.types import Answer, Passage
 
 MAX_QUESTION_CHARS = 2000

@@ -27,7 +27,7 @@ QA_CLUSTERS = {
     "foundation": {"qa", "qa.errors", "qa.types", "qa.settings", "qa.text", "qa.filters"},
     "embedding": {"qa.index.embedding", "qa.index.onnx_embedding"},
     "index": {"qa.index"},
-    "language": {"qa.questions", "qa.spans", "qa.evidence", "qa.analysis"},
+    "language": {"qa.language"},
     "retrieval": {"qa.rerank", "qa.retrieval"},
     "answering": {"qa.extractive"},
     "generative": {"qa.prompting", "qa.facts", "qa.verification", "qa.generative"},

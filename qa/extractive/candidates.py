@@ -13,7 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from qa.evidence import (
+from qa.extractive.sentences import Sentence
+from qa.language.evidence import (
     ALIASES,
     COMPATIBLE,
     HEAD_TYPED,
@@ -24,9 +25,15 @@ from qa.evidence import (
     stem,
     vote_key,
 )
-from qa.extractive.sentences import Sentence
-from qa.questions import RUNNER_UP, AnswerType, Question
-from qa.spans import NAMED, VERSION_HEADS, Candidate, dateline_end, head_candidates, version_candidates
+from qa.language.questions import RUNNER_UP, AnswerType, Question
+from qa.language.spans import (
+    NAMED,
+    VERSION_HEADS,
+    Candidate,
+    dateline_end,
+    head_candidates,
+    version_candidates,
+)
 from qa.text import STOPWORDS, word_spans, words
 
 _OWNER = re.compile(r"([A-Z][\w-]*)['’]s\s+(?=\S)")

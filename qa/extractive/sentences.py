@@ -8,10 +8,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.evidence import OPPOSITE_VERBS, name_words, names_support, stem, text_stems
-from qa.questions import AnswerType, Question, QuestionKind, subject_words
+from qa.language.evidence import OPPOSITE_VERBS, name_words, names_support, stem, text_stems
+from qa.language.questions import AnswerType, Question, QuestionKind, subject_words
+from qa.language.spans import dateline_end
 from qa.rerank import TYPE_PATTERNS
-from qa.spans import dateline_end
 from qa.text import sentence_spans, words
 from qa.types import Passage
 

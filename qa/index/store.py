@@ -40,7 +40,7 @@ from qa.types import Article, Chunk, Passage
 
 
 class Analyser(Protocol):
-    """What the store needs of ``qa.analysis.Analyser`` (which sits above the store)."""
+    """What the store needs of ``qa.language.analysis.Analyser`` (which sits above the store)."""
 
     @property
     def version(self) -> str: ...
@@ -61,7 +61,7 @@ class DocumentWrite:
     chunks: Sequence[Chunk]
     embeddings: Sequence[Sequence[float]]
     content_hash: str
-    analyses: Sequence[str] = ()  # each chunk's encoded analysis (qa.analysis), or none at all
+    analyses: Sequence[str] = ()  # each chunk's encoded analysis (qa.language.analysis), or none at all
     analysis_version: str = ""
 
 

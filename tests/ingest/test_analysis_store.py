@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest_paths
-from qa.analysis import Analyser, analysis_version
 from qa.extractive import ExtractiveAnswerer
 from qa.index.chunking import chunk_article
 from qa.index.embedding import SentenceTransformerEmbedder
 from qa.index.store import ChromaStore, DocumentWrite
+from qa.language.analysis import Analyser, analysis_version
+from qa.language.spans import Candidate, SpanFinder
 from qa.retrieval import HybridRetriever
 from qa.service import build_store
-from qa.spans import Candidate, SpanFinder
 from qa.types import Article
 from tests.helpers.corpus import make_settings
 from tests.helpers.fakes import FakeEmbedder

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qa import analysis
-from qa.analysis import Analyser, SentenceAnalysis, StoredAnalyses, analysis_version, decode, encode
 from qa.extractive import ExtractiveAnswerer
 from qa.extractive import sentences as extractive_sentences
 from qa.extractive.sentences import split_passages
-from qa.questions import AnswerType
-from qa.spans import Candidate
+from qa.language import analysis
+from qa.language.analysis import Analyser, SentenceAnalysis, StoredAnalyses, analysis_version, decode, encode
+from qa.language.questions import AnswerType
+from qa.language.spans import Candidate
 from tests.helpers.extractive import BagOfWordsEmbedder, Entity, FakeSpanFinder, hand_weights, passage
 
 TEXT = (

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from qa.evidence import ABSTAIN_TEXT
 from qa.extractive import PASSAGE, SPAN, ExtractiveAnswerer
 from qa.index.embedding import SentenceTransformerEmbedder
-from qa.spans import SpanFinder
+from qa.language.evidence import ABSTAIN_TEXT
+from qa.language.spans import SpanFinder
 from qa.types import Answer, Passage
 from tests.helpers.extractive import ACME as DOC
 

@@ -11,8 +11,8 @@ import dataclasses
 
 import pytest
 
-from qa.evidence import ABSTAIN_TEXT
 from qa.extractive import PASSAGE, SPAN, ExtractiveAnswerer
+from qa.language.evidence import ABSTAIN_TEXT
 from qa.service import QAService
 from qa.types import Answer
 
@@ -196,7 +196,7 @@ WRONG: dict[str, str] = {
         "answers 'Corvane' cited from kestrel-labs-appoints-ceo, not the acquisition's own article"
     ),
     "Which Singapore ministry is Auralis partnering with?": (
-        "answers the whole title-case headline: head_candidates in qa/spans.py takes every capitalised "
+        "answers the whole title-case headline: head_candidates in qa/language/spans.py takes every capitalised "
         "word before 'Ministry' in 'Auralis and Singapore's Ministry of Health Launch ...'"
     ),
 }

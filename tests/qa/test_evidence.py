@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.evidence import name_words, names_support, same_answer, stem, text_stems, vote_key
-from qa.questions import analyse
+from qa.language.evidence import name_words, names_support, same_answer, stem, text_stems, vote_key
+from qa.language.questions import analyse
 from qa.text import words
 
 

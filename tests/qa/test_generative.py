@@ -14,12 +14,12 @@ from typing import Any, cast
 import pytest
 
 from qa.errors import ConfigError, LLMError, LLMTimeout
-from qa.evidence import ABSTAIN_TEXT
 from qa.extractive import ExtractiveAnswerer
 from qa.generative import GenerativeAnswerer, build_generative
 from qa.index.embedding import SentenceTransformerEmbedder
+from qa.language.evidence import ABSTAIN_TEXT
+from qa.language.spans import SpanFinder
 from qa.service import QAService
-from qa.spans import SpanFinder
 from qa.types import Answer, Passage
 from tests.helpers.corpus import make_settings
 from tests.helpers.fakes import passage

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.questions import AnswerType, QuestionKind, analyse, question_kind, subject_words
+from qa.language.questions import AnswerType, QuestionKind, analyse, question_kind, subject_words
 
 
 def test_a_quarter_in_words_is_a_name_like_q2() -> None:
@@ -175,9 +175,7 @@ def test_who_is_a_name_is_open_but_who_is_a_role_is_a_factoid() -> None:
     assert question_kind("Who is Acme's CEO?", AnswerType.PERSON) is QuestionKind.FACTOID
 
 
-_MISROUTED = (
-    "qa/questions.py question_kind checks 'what will/did/does' (_WHAT_DO) before the answer type and "
-)
+_MISROUTED = "qa/language/questions.py question_kind checks 'what will/did/does' (_WHAT_DO) before the answer type and "
 
 
 @pytest.mark.parametrize(
@@ -201,7 +199,7 @@ _MISROUTED = (
             "What tool will engineers use in the programme?",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="qa/questions.py: 'Which tool ...' is a factoid but 'What tool ...' is open",
+                reason="qa/language/questions.py: 'Which tool ...' is a factoid but 'What tool ...' is open",
             ),
         ),
     ],
@@ -212,7 +210,7 @@ def test_a_what_question_asking_for_an_amount_or_a_name_is_a_factoid(question: s
 
 @pytest.mark.xfail(
     strict=True,
-    reason="qa/questions.py analyse drops a name that follows a capitalised question word at the start "
+    reason="qa/language/questions.py analyse drops a name that follows a capitalised question word at the start "
     "('Which Tokyo district', 'Is Acme hiring?'): the _NAME match starts at the question word",
 )
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.questions import analyse
+from qa.language.questions import analyse
 from qa.rerank import rerank
 from tests.helpers.fakes import passage
 

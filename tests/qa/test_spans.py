@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.questions import AnswerType
-from qa.spans import SpanFinder, dateline_end, head_candidates, version_candidates
+from qa.language.questions import AnswerType
+from qa.language.spans import SpanFinder, dateline_end, head_candidates, version_candidates
 
 # Tests taking the ``spans`` fixture load the real English pipeline and carry the slow marker;
 # the pattern-only ones run with the fast suite.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.evidence import ABSTAIN_TEXT
+from qa.language.evidence import ABSTAIN_TEXT
 from qa.types import Passage
 from qa.verification import amounts_in, split_claims, verify_answer
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.extractive.sentences import Sentence, add_lexical_features, split_passages
-from qa.questions import analyse
+from qa.language.questions import analyse
 from tests.helpers.extractive import passage
 
 RELEASE = (

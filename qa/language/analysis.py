@@ -5,7 +5,7 @@ text, at least ``MIN_SENTENCE_CHARS`` long) the analysis holds its offsets in th
 candidates (``SpanFinder``) and its embedding (the store's embedder). It travels as one compact
 JSON string in the chunk's own Chroma metadata (key ``analysis``), so it is written, replaced and
 deleted with its chunk, on an embedded store or a Chroma server alike. The string carries the
-analyser's version (this code's ``ANALYSIS_VERSION``, a fingerprint of qa/spans.py, the embedding
+analyser's version (this code's ``ANALYSIS_VERSION``, a fingerprint of qa/language/spans.py, the embedding
 model, the spaCy pipeline): the answerer ignores an analysis of another version and analyses that
 chunk itself, as before. Sentence offsets need no version: a sentence the answerer splits
 differently is simply not found among the stored ones.
@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from qa.index.embedding import Embedder
-from qa.questions import AnswerType
-from qa.spans import SPACY_PACKAGE, Candidate, SpanFinder
+from qa.language.questions import AnswerType
+from qa.language.spans import SPACY_PACKAGE, Candidate, SpanFinder
 from qa.text import sentence_spans
 
 ANALYSIS_VERSION = 1  # bump whenever what is stored, or how it is computed, changes
@@ -41,11 +41,11 @@ SENTENCE_BATCH = 64  # sentences per embedding call at ingest
 
 @lru_cache(maxsize=1)
 def _candidates_code() -> str:
-    """A fingerprint of the code that turns a parse into candidates (qa/spans.py, comments aside):
+    """A fingerprint of the code that turns a parse into candidates (qa/language/spans.py, comments aside):
     a change there makes every stored analysis stale, with nobody having to remember a constant."""
-    import qa.spans
+    import qa.language.spans
 
-    tree = ast.parse(Path(qa.spans.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(qa.language.spans.__file__).read_text(encoding="utf-8"))
     return hashlib.sha256(ast.dump(tree).encode()).hexdigest()[:12]
 
 
