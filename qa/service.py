@@ -15,7 +15,7 @@ from qa.index.onnx_embedding import OnnxInt8Embedder
 from qa.index.store import ChromaStore, Filters
 from qa.language.analysis import Analyser
 from qa.language.spans import SpanFinder
-from qa.retrieval import HybridRetriever, Retrieval
+from qa.retrieval.hybrid import HybridRetriever, Retrieval
 from qa.settings import Settings
 from qa.types import Answer, Passage
 

@@ -28,7 +28,7 @@ QA_CLUSTERS = {
     "embedding": {"qa.index.embedding", "qa.index.onnx_embedding"},
     "index": {"qa.index"},
     "language": {"qa.language"},
-    "retrieval": {"qa.rerank", "qa.retrieval"},
+    "retrieval": {"qa.retrieval"},
     "answering": {"qa.extractive"},
     "generative": {"qa.prompting", "qa.facts", "qa.verification", "qa.generative"},
     "service": {"qa.service"},

@@ -16,7 +16,7 @@ from qa.index.embedding import SentenceTransformerEmbedder
 from qa.index.store import ChromaStore, DocumentWrite
 from qa.language.analysis import Analyser, analysis_version
 from qa.language.spans import Candidate, SpanFinder
-from qa.retrieval import HybridRetriever
+from qa.retrieval.hybrid import HybridRetriever
 from qa.service import build_store
 from qa.types import Article
 from tests.helpers.corpus import make_settings

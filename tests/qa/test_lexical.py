@@ -13,7 +13,7 @@ import pytest
 
 from qa.index.lexical import LexicalIndex, lexical_tokens
 from qa.index.store import ChromaStore, Filters, StoredChunk
-from qa.retrieval import HybridRetriever
+from qa.retrieval.hybrid import HybridRetriever
 from qa.service import QAService
 from qa.types import Article
 from tests.helpers.fakes import FakeEmbedder, write_article

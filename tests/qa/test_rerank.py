@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa.language.questions import analyse
-from qa.rerank import rerank
+from qa.retrieval.rerank import rerank
 from tests.helpers.fakes import passage
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from qa.index.lexical import LexicalIndex
 from qa.index.store import ChromaStore, Filters
-from qa.retrieval import HybridRetriever
+from qa.retrieval.hybrid import HybridRetriever
 from qa.service import QAService
 from qa.types import Article, Passage
 from tests.helpers.fakes import FakeEmbedder, passage, write_article

@@ -8,7 +8,7 @@ from qa.index.embedding import Embedder
 from qa.index.lexical import LexicalIndex
 from qa.index.store import ChromaStore, Filters
 from qa.language.questions import analyse
-from qa.rerank import rerank
+from qa.retrieval.rerank import rerank
 from qa.types import Passage
 
 
