@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from qa.errors import InvalidRequest
 from qa.extractive import ExtractiveAnswerer
-from qa.generative import GenerativeAnswerer, build_generative
+from qa.generative.answerer import GenerativeAnswerer, build_generative
 from qa.index.embedding import Embedder, SentenceTransformerEmbedder
 from qa.index.lexical import LexicalIndex
 from qa.index.onnx_embedding import OnnxInt8Embedder

@@ -30,7 +30,7 @@ QA_CLUSTERS = {
     "language": {"qa.language"},
     "retrieval": {"qa.retrieval"},
     "answering": {"qa.extractive"},
-    "generative": {"qa.prompting", "qa.facts", "qa.verification", "qa.generative"},
+    "generative": {"qa.generative"},
     "service": {"qa.service"},
     "conversation": {"qa.conversation", "qa.followup"},
     "integrations": {"qa.integrations"},

@@ -15,7 +15,7 @@ import pytest
 
 from qa.errors import ConfigError, LLMError, LLMTimeout
 from qa.extractive import ExtractiveAnswerer
-from qa.generative import GenerativeAnswerer, build_generative
+from qa.generative.answerer import GenerativeAnswerer, build_generative
 from qa.index.embedding import SentenceTransformerEmbedder
 from qa.language.evidence import ABSTAIN_TEXT
 from qa.language.spans import SpanFinder

@@ -7,7 +7,7 @@ from typing import Any, cast
 import httpx
 import openai
 
-from qa.generative import GenerativeAnswerer, display_url
+from qa.generative.answerer import GenerativeAnswerer, display_url
 
 BASE = "http://qa-user:s3cret-pass@127.0.0.1:8080/v1?api_key=query-secret#frag"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.errors import ConfigError
-from qa.prompting import format_passages, load_prompt, parse_prompt
+from qa.generative.prompting import format_passages, load_prompt, parse_prompt
 from qa.types import Passage
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from qa.generative.verification import amounts_in, split_claims, verify_answer
 from qa.language.evidence import ABSTAIN_TEXT
 from qa.types import Passage
-from qa.verification import amounts_in, split_claims, verify_answer
 
 TEXT = (
     "Halden Opens Penang Design Centre\n"

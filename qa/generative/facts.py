@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.prompting import restore
+from qa.generative.prompting import restore
 from qa.text import words
 
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{2,}?)[\"”]")

@@ -1,6 +1,6 @@
 """Prompt templates for the generative answerer, and passages rendered as delimited data.
 
-A template is a text file in ``qa/prompts/`` with a ``[system]`` and a ``[user]`` section and
+A template is a text file in ``qa/generative/prompts/`` with a ``[system]`` and a ``[user]`` section and
 ``{name}`` placeholders (``{{`` / ``}}`` for literal braces). Loading checks that the file has
 both sections and exactly the placeholders its caller fills in, so a broken template is a
 ConfigError at start-up rather than a KeyError on the first question.
@@ -74,9 +74,9 @@ def parse_prompt(name: str, text: str, required: Sequence[str]) -> PromptTemplat
 
 
 def load_prompt(name: str, required: Sequence[str]) -> PromptTemplate:
-    """The packaged template ``qa/prompts/{name}.txt``, checked by ``parse_prompt``."""
+    """The packaged template ``qa/generative/prompts/{name}.txt``, checked by ``parse_prompt``."""
     try:
-        text = resources.files("qa").joinpath("prompts", f"{name}.txt").read_text(encoding="utf-8")
+        text = resources.files("qa.generative").joinpath("prompts", f"{name}.txt").read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"prompt {name!r} cannot be read: {exc}") from exc
     return parse_prompt(name, text, required)

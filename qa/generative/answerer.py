@@ -1,6 +1,6 @@
 """The optional generative answerer: any OpenAI-compatible chat server, its citations verified.
 
-    question + passages ─> prompt (qa/prompts/answer.txt) ─> model ─> qa.verification
+    question + passages ─> prompt (qa/generative/prompts/answer.txt) ─> model ─> qa.generative.verification
         ├─ some claims verified: Answer(answerer="llm", citations, dropped_claims)
         └─ none verified:        the extractive answer, fallback="extractive", dropped_claims
 
@@ -23,11 +23,11 @@ from pydantic import SecretStr
 
 from qa.errors import ConfigError, LLMError, LLMTimeout
 from qa.extractive import ExtractiveAnswerer
+from qa.generative.prompting import format_passages, load_prompt, neutralise, restore
+from qa.generative.verification import MODEL_ABSTAINED, verify_answer
 from qa.language.evidence import ABSTAIN_TEXT
-from qa.prompting import format_passages, load_prompt, neutralise, restore
 from qa.settings import Settings
 from qa.types import Answer, Passage
-from qa.verification import MODEL_ABSTAINED, verify_answer
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

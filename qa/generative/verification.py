@@ -7,7 +7,7 @@ Each sentence of the model's answer is a *claim*. A claim is kept only when
    removed, and a claim left with none is dropped;
 2. every number, money amount, month of a date, quoted phrase and capitalised name in it
    occurs in one of the passages it cites (their title and date included), compared as
-   ``qa.facts`` normalises them; an amount's scale word must match ("300 million" ≠ "300
+   ``qa.generative.facts`` normalises them; an amount's scale word must match ("300 million" ≠ "300
    billion"), and so must its currency when both name one.
 
 Kept claims get their citation markers renumbered to the answer's citations (``[1]`` is
@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.facts import (
+from qa.generative.facts import (
     Amount,
     amounts_in,
     month_phrase,
@@ -31,7 +31,7 @@ from qa.facts import (
     quoted_phrases,
     without_possessive,
 )
-from qa.prompting import restore
+from qa.generative.prompting import restore
 from qa.text import STOPWORDS, Span, sentence_spans, words
 from qa.types import Citation, DroppedClaim, Passage
 
