@@ -32,7 +32,7 @@ QA_CLUSTERS = {
     "answering": {"qa.extractive"},
     "generative": {"qa.generative"},
     "service": {"qa.service"},
-    "conversation": {"qa.conversation", "qa.followup"},
+    "conversation": {"qa.conversation"},
     "integrations": {"qa.integrations"},
     "evaluation": {"qa.evaluation"},
     "fitting": {"qa.evaluation.fitting"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.conversation import (
+from qa.conversation.standalone import (
     MAX_CONVERSATION_CHARS,
     MAX_MESSAGES,
     MAX_REPLACEMENTS,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from qa.conversation import Turn
-from qa.followup import ask_in_conversation, scoped_filters
+from qa.conversation.followup import ask_in_conversation, scoped_filters
+from qa.conversation.standalone import Turn
 from qa.index.store import Filters
 from qa.service import QAService
 from qa.types import Answer, Citation

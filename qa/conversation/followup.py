@@ -1,6 +1,6 @@
 """Answer a conversation's last question: a follow-up from the conversation's documents first.
 
-    standalone = standalone_question(messages)             (qa.conversation)
+    standalone = standalone_question(messages)             (qa.conversation.standalone)
     follow-up naming nothing new?  ask it over the conversation's documents
         answered (not abstained)?  that is the answer
     ask it over every document (the request's own filters still apply)
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qa.conversation import MAX_SCOPE_DOCS, Message, Standalone, cited_doc_ids, standalone_question
+from qa.conversation.standalone import MAX_SCOPE_DOCS, Message, Standalone, cited_doc_ids, standalone_question
 from qa.index.store import Filters
 from qa.service import QAService
 from qa.types import Answer
