@@ -34,7 +34,8 @@ from api.errors import error_response
 from api.routes import ERRORS, choose_answerer, to_filters
 from api.schemas import ChatRequest, ChatResponse, ErrorBody
 from qa.conversation.followup import ask_in_conversation
-from qa.conversation.standalone import ConversationTooLarge, is_follow_up, standalone_question
+from qa.conversation.messages import ConversationTooLarge
+from qa.conversation.standalone import is_follow_up, standalone_question
 from qa.errors import QAError
 from qa.service import MAX_QUESTION_CHARS
 from qa.types import Answer

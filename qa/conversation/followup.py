@@ -14,10 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from qa.conversation.standalone import MAX_SCOPE_DOCS, Message, Standalone, cited_doc_ids, standalone_question
+from qa.conversation.messages import Message, cited_doc_ids
+from qa.conversation.standalone import Standalone, standalone_question
 from qa.index.store import Filters
 from qa.service import QAService
 from qa.types import Answer
+
+MAX_SCOPE_DOCS = 20  # conversation documents a follow-up is asked over first
 
 
 def ask_in_conversation(

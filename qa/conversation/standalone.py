@@ -1,5 +1,5 @@
-"""Conversations: check their limits, make the last user message a standalone question, and
-answer it from the conversation's documents first.
+"""The last user message of a conversation made a standalone question (its limits are checked
+in ``qa.conversation.messages``, the answering is ``qa.conversation.followup``).
 
 A chat turn such as "And where will it be based?" means nothing to retrieval on its own. The
 rewrite is offline and rule-based:
@@ -15,10 +15,8 @@ rewrite is offline and rule-based:
    context that the follow-up lacks are the *context*, a separate field: they help retrieval find
    the article, and are no part of the question (which stays readable English).
 
-A follow-up that names nothing new is answered first from the conversation's documents: those
-the last answer cited (an assistant message may carry their ``doc_ids``; the widget sends them),
-else those cited when the previous question is asked again. Only when that answer abstains is
-the follow-up asked over every document.
+A follow-up that names nothing new is marked (``Standalone.follow_up``): it is answered first
+from the conversation's documents (``qa.conversation.followup``).
 """
 
 from __future__ import annotations
@@ -26,15 +24,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
 
+from qa.conversation.messages import Message, validate_conversation
 from qa.errors import InvalidRequest
 from qa.language.evidence import ABSTAIN_TEXT
 from qa.service import MAX_QUESTION_CHARS
 from qa.text import STOPWORDS, Span, word_spans
 
-MAX_MESSAGES = 20
-MAX_CONVERSATION_CHARS = 8000
 MAX_CARRIED_TERMS = 12
 # What pronoun substitution may insert: a subject of a few words, put in a few times. Without a
 # bound, "it it" follow-ups double the question at every turn (the next subject is taken from
@@ -42,7 +38,6 @@ MAX_CARRIED_TERMS = 12
 MAX_SUBJECT_WORDS = 6
 MAX_SUBJECT_CHARS = 80
 MAX_REPLACEMENTS = 3
-ROLES = ("user", "assistant")
 
 _CONNECTIVE = re.compile(
     r"^(?:(?:and|but|also|so|then|plus|ok|okay|now|what about|how about)\b[\s,]*)+", re.IGNORECASE
@@ -68,41 +63,6 @@ _PRONOUN = re.compile(r"\b(?:it|they|them|its|their)\b", re.IGNORECASE)
 _SHORT = 3  # a question with at most this many content words and no name is a follow-up
 
 
-MAX_SCOPE_DOCS = 20  # conversation documents a follow-up is asked over first
-
-
-class Message(Protocol):
-    """What a conversation turn needs: ``api.schemas.ChatMessage`` is one (assistant turns may
-    also carry ``doc_ids``, read with ``cited_doc_ids``)."""
-
-    @property
-    def role(self) -> str: ...
-
-    @property
-    def content(self) -> str: ...
-
-
-def cited_doc_ids(message: Message) -> list[str] | None:
-    """An assistant message's ``doc_ids`` (the documents its answer cited), when it has them."""
-    doc_ids: list[str] | None = getattr(message, "doc_ids", None)
-    return doc_ids
-
-
-class ConversationTooLarge(InvalidRequest):
-    """More messages or characters than a conversation may have (the API answers 413)."""
-
-    code = "conversation_too_large"
-
-
-@dataclass(frozen=True)
-class Turn:
-    """A plain conversation turn (for callers without a schema object)."""
-
-    role: str
-    content: str
-    doc_ids: list[str] | None = None  # an assistant turn: the documents its answer cited
-
-
 @dataclass(frozen=True)
 class Standalone:
     """A user question made standalone: the resolved question and the terms carried into it."""
@@ -117,44 +77,6 @@ class Standalone:
     def context(self) -> str:
         """The carried terms as one string: retrieval context, not part of the question."""
         return " ".join(self.carried)
-
-
-def validate_conversation(messages: Sequence[Message]) -> None:
-    """Raise ConversationTooLarge beyond 20 messages or 8,000 characters, InvalidRequest for
-    an empty conversation, an empty message, an unknown role or a last message not from the user."""
-    if not messages:
-        raise InvalidRequest("messages must not be empty: send at least one message with role 'user'")
-    if len(messages) > MAX_MESSAGES:
-        raise ConversationTooLarge(
-            f"a conversation may have at most {MAX_MESSAGES} messages, got {len(messages)}: "
-            "drop the oldest messages or start a new conversation"
-        )
-    total = sum(len(m.content) for m in messages)
-    if total > MAX_CONVERSATION_CHARS:
-        raise ConversationTooLarge(
-            f"a conversation may have at most {MAX_CONVERSATION_CHARS:,} characters in total, got {total:,}: "
-            "drop the oldest messages or start a new conversation"
-        )
-    for number, message in enumerate(messages, 1):
-        if message.role not in ROLES:
-            raise InvalidRequest(
-                f"message {number}: role must be 'user' or 'assistant', got {message.role!r}"
-            )
-        if not message.content.strip():
-            raise InvalidRequest(f"message {number} ({message.role}) is empty: every message needs content")
-    for number, message in enumerate(messages, 1):
-        if message.role == "user" and cited_doc_ids(message) is not None:
-            raise InvalidRequest(
-                f"message {number}: only assistant messages carry doc_ids (the documents their answer cited)"
-            )
-    last = messages[-1]
-    if last.role != "user":
-        raise InvalidRequest(f"the last message must be from the user (role 'user'), got {last.role!r}")
-    if len(last.content.strip()) > MAX_QUESTION_CHARS:
-        raise InvalidRequest(
-            f"the last message is the question: at most {MAX_QUESTION_CHARS} characters, "
-            f"got {len(last.content.strip())}"
-        )
 
 
 def standalone_question(messages: Sequence[Message]) -> Standalone:

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from qa.conversation.standalone import (
+from qa.conversation.messages import (
     MAX_CONVERSATION_CHARS,
     MAX_MESSAGES,
+    ConversationTooLarge,
+    Turn,
+    validate_conversation,
+)
+from qa.conversation.standalone import (
     MAX_REPLACEMENTS,
     MAX_SUBJECT_CHARS,
     MAX_SUBJECT_WORDS,
-    ConversationTooLarge,
     Standalone,
-    Turn,
     is_follow_up,
     resolve_new,
     rewrite_follow_up,
     salient_terms,
     standalone_question,
     subject_of,
-    validate_conversation,
 )
 from qa.errors import InvalidRequest
 from qa.service import MAX_QUESTION_CHARS

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from qa.conversation.followup import ask_in_conversation, scoped_filters
-from qa.conversation.standalone import Turn
+from qa.conversation.messages import Turn
 from qa.index.store import Filters
 from qa.service import QAService
 from qa.types import Answer, Citation
