@@ -14,7 +14,8 @@ from ingest.loading import load_articles
 from qa.errors import ArticleError
 from qa.index.chunking import chunk_article
 from qa.index.lexical import LexicalIndex
-from qa.index.store import ChromaStore, DocumentWrite
+from qa.index.records import DocumentWrite
+from qa.index.store import ChromaStore
 from qa.types import Article, Chunk
 
 Progress = Callable[[int, int], None]  # (documents done, documents to embed)

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 from filelock import FileLock, Timeout
 
-from qa.index.store import ChromaStore, Filters, date_range
+from qa.filters import Filters, date_range
+from qa.index.store import ChromaStore
 from qa.text import STOPWORDS, words
 
 _CURRENCY = re.compile(r"^([a-z]*[$€£¥])(\d.*)$")

@@ -10,32 +10,28 @@ and the next run redoes exactly that document.
 from __future__ import annotations
 
 import bisect
-import errno
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
-from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, Protocol, TypeVar
-from urllib.parse import urlparse
+from typing import Any, Protocol
 
 import numpy as np
-from pydantic import BaseModel
 
-from qa.errors import (
-    ModelMismatch,
-    NotFound,
-    QAError,
-    StorageFull,
-    StoreError,
-    StoreUnavailable,
-)
+from qa.errors import ModelMismatch, NotFound
 from qa.filters import Filters as Filters
-from qa.filters import date_ordinal as date_ordinal
-from qa.filters import date_range as date_range
 from qa.filters import where_clause
-from qa.index.embedding import Embedder, force_offline
+from qa.index.chroma import connect, translate_errors
+from qa.index.embedding import Embedder
+from qa.index.records import (
+    DocumentWrite,
+    StoredChunk,
+    article_from,
+    chunk_metadata,
+    document_metadata,
+    passage_from,
+    written_metadata,
+)
 from qa.types import Article, Chunk, Passage
 
 
@@ -48,57 +44,7 @@ class Analyser(Protocol):
     def analyse(self, texts: Sequence[str]) -> list[str]: ...
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
 _PAGE = 1000
-
-
-@dataclass
-class DocumentWrite:
-    """One document to write: its chunks, their vectors (same order) and its content hash."""
-
-    article: Article
-    chunks: Sequence[Chunk]
-    embeddings: Sequence[Sequence[float]]
-    content_hash: str
-    analyses: Sequence[str] = ()  # each chunk's encoded analysis (qa.language.analysis), or none at all
-    analysis_version: str = ""
-
-
-class StoredChunk(BaseModel):
-    chunk_id: str
-    doc_id: str
-    text: str
-    metadata: dict[str, Any]
-
-
-def _translate_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn connection failures into StoreUnavailable and other Chroma errors into StoreError."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except QAError:  # ours already (e.g. ModelMismatch, or a ModelError while opening)
-            raise
-        except Exception as exc:
-            detail = " ".join(str(exc).split())  # Chroma's messages span lines; ours are one line
-            text = f"{type(exc).__name__}: {detail}"
-            if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or any(
-                s in text for s in ("No space left", "disk is full")
-            ):
-                raise StorageFull(
-                    f"the disk under the store is full ({detail}); free some space and run the ingest "
-                    "again (documents already written are kept)"
-                ) from exc
-            if any(s in text for s in ("Connect", "connect", "Timeout", "timed out", "Could not connect")):
-                raise StoreUnavailable(
-                    f"the Chroma store cannot be reached ({detail or type(exc).__name__}); "
-                    "check that the Chroma server at QA_CHROMA_URL is running"
-                ) from exc
-            raise StoreError(f"Chroma error: {text}") from exc
-
-    return wrapper
 
 
 class ChromaStore:
@@ -128,7 +74,7 @@ class ChromaStore:
         return self.url or str((self.data_dir / "chroma").resolve())
 
     # -- opening -------------------------------------------------------------------------
-    @_translate_errors
+    @translate_errors
     def open(self) -> None:
         """Connect and check that the collection was built with this store's embedding model."""
         if self._chunks is not None:
@@ -154,40 +100,14 @@ class ChromaStore:
 
     def _connect(self) -> None:
         """Create the Chroma client without touching any collection."""
-        if self._client is not None:
-            return
-        force_offline()
-        import chromadb
-        import httpx
-        from chromadb.config import Settings as ChromaSettings
-
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
-        if self.url:
-            parsed = urlparse(self.url)
-            client = chromadb.HttpClient(
-                host=parsed.hostname or "localhost",
-                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                ssl=parsed.scheme == "https",
-                settings=chroma_settings,
-            )
-            # Chroma's HTTP client waits forever by default: a hung server would hang every
-            # request. Its session is private, hence the guard; every call then times out.
-            session = getattr(getattr(client, "_server", None), "_session", None)
-            if session is not None:
-                session.timeout = httpx.Timeout(self.timeout)
-            client.heartbeat()
-            self._client = client
-        else:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            self._client = chromadb.PersistentClient(
-                path=str(self.data_dir / "chroma"), settings=chroma_settings
-            )
+        if self._client is None:
+            self._client = connect(self.url, self.data_dir, self.timeout)
 
     def _collections(self) -> tuple[Any, Any]:
         self.open()
         return self._chunks, self._docs
 
-    @_translate_errors
+    @translate_errors
     def reset(self) -> None:
         """Delete both collections (everything ingested) and start empty, whatever model built them."""
         from chromadb.errors import NotFoundError
@@ -200,7 +120,7 @@ class ChromaStore:
         self.open()
 
     # -- revision: lets lexical indexes in any process notice store changes ---------------
-    @_translate_errors
+    @translate_errors
     def revision(self) -> str:
         """The store's revision (checked before every search); notices a reset made elsewhere."""
         from chromadb.errors import NotFoundError
@@ -217,7 +137,7 @@ class ChromaStore:
             fresh, _ = self._collections()
         return str((fresh.metadata or {}).get("revision", ""))
 
-    @_translate_errors
+    @translate_errors
     def bump_revision(self) -> str:
         chunks, _ = self._collections()
         revision = uuid.uuid4().hex
@@ -226,7 +146,7 @@ class ChromaStore:
         return revision
 
     # -- writing -------------------------------------------------------------------------
-    @_translate_errors
+    @translate_errors
     def document_hashes(self) -> dict[str, str]:
         """content hash of every stored document, by doc_id."""
         _, docs = self._collections()
@@ -246,7 +166,7 @@ class ChromaStore:
         """Replace the document's chunks, then record the document itself (see module doc)."""
         self.write_documents([DocumentWrite(article, chunks, embeddings, content_hash)])
 
-    @_translate_errors
+    @translate_errors
     def write_documents(self, writes: Sequence[DocumentWrite], chunks_per_call: int = 0) -> None:
         """`write_document` for several documents, in three or four Chroma calls for all of them
         (or slices of ``chunks_per_call`` chunks: each Chroma call holds Python's GIL throughout,
@@ -259,7 +179,7 @@ class ChromaStore:
         chunk_col, docs = self._collections()
         if not writes:
             return
-        bases = [self._document_metadata(w.article) for w in writes]
+        bases = [document_metadata(w.article) for w in writes]
         ids, vectors, texts, metas = [], [], [], []
         for write, base in zip(writes, bases, strict=True):
             analyses = write.analyses or [""] * len(write.chunks)
@@ -267,16 +187,7 @@ class ChromaStore:
                 ids.append(chunk.chunk_id)
                 vectors.append(vector)
                 texts.append(chunk.text)
-                # Always the key, even empty: an upsert must not keep a replaced chunk's analysis.
-                metas.append(
-                    {
-                        **base,
-                        "index": chunk.index,
-                        "start": chunk.start,
-                        "end": chunk.end,
-                        "analysis": analysis,
-                    }
-                )
+                metas.append(chunk_metadata(base, chunk, analysis))
         step = chunks_per_call or len(ids) or 1
         for at in range(0, len(ids), step):
             part = slice(at, at + step)
@@ -296,19 +207,10 @@ class ChromaStore:
             ids=doc_ids,
             embeddings=np.ones((len(writes), 1), dtype=np.float32),
             documents=[w.article.text for w in writes],
-            metadatas=[
-                {
-                    **base,
-                    "path": w.article.path,
-                    "content_hash": w.content_hash,
-                    "chunks": len(w.chunks),
-                    "analysis": w.analysis_version if w.analyses else "",
-                }
-                for w, base in zip(writes, bases, strict=True)
-            ],
+            metadatas=[written_metadata(w, base) for w, base in zip(writes, bases, strict=True)],
         )
 
-    @_translate_errors
+    @translate_errors
     def stale_analyses(self, version: str) -> list[str]:
         """doc_ids of the stored documents whose chunks carry no analysis of ``version``."""
         _, docs = self._collections()
@@ -319,7 +221,7 @@ class ChromaStore:
             if meta.get("analysis", "") != version
         ]
 
-    @_translate_errors
+    @translate_errors
     def chunks_of(self, doc_ids: Sequence[str]) -> list[StoredChunk]:
         """Every stored chunk of these documents, with its text and metadata."""
         chunks, _ = self._collections()
@@ -329,7 +231,7 @@ class ChromaStore:
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         ]
 
-    @_translate_errors
+    @translate_errors
     def set_analyses(
         self, doc_ids: Sequence[str], chunks: Sequence[StoredChunk], analyses: Sequence[str], version: str
     ) -> None:
@@ -344,18 +246,7 @@ class ChromaStore:
         if got["ids"]:
             docs.update(ids=got["ids"], metadatas=[{**m, "analysis": version} for m in got["metadatas"]])
 
-    @staticmethod
-    def _document_metadata(article: Article) -> dict[str, Any]:
-        return {
-            "doc_id": article.doc_id,
-            "title": article.title,
-            "source": article.source,
-            "date": article.date,
-            "date_ts": date_ordinal(article.date),
-            "url": article.url,
-        }
-
-    @_translate_errors
+    @translate_errors
     def delete_document(self, doc_id: str) -> None:
         """Remove a document and all of its chunks (NotFound when absent)."""
         chunks, docs = self._collections()
@@ -365,28 +256,16 @@ class ChromaStore:
         docs.delete(ids=[doc_id])
 
     # -- reading -------------------------------------------------------------------------
-    @_translate_errors
+    @translate_errors
     def get_document(self, doc_id: str) -> Article:
         """The stored cleaned text and metadata of one document (NotFound when absent)."""
         _, docs = self._collections()
         got = docs.get(ids=[doc_id], include=["documents", "metadatas"])
         if not got["ids"]:
             raise NotFound(f"no document with doc_id {doc_id!r}; list them with GET /v1/documents")
-        return self._article(doc_id, got["documents"][0], got["metadatas"][0])
+        return article_from(doc_id, got["documents"][0], got["metadatas"][0])
 
-    @staticmethod
-    def _article(doc_id: str, text: str, meta: Mapping[str, Any]) -> Article:
-        return Article(
-            doc_id=doc_id,
-            title=str(meta.get("title", "")),
-            text=text,
-            source=str(meta.get("source", "")),
-            date=str(meta.get("date", "")),
-            url=str(meta.get("url", "")),
-            path=str(meta.get("path", "")),
-        )
-
-    @_translate_errors
+    @translate_errors
     def list_documents(self, limit: int = 100, offset: int = 0, after: str | None = None) -> list[Article]:
         """Documents sorted by doc_id, from the ``offset``-th one after the doc_id ``after`` (a
         cursor: the last one of the previous page); ``text`` left empty (fetch one for its text).
@@ -407,15 +286,15 @@ class ChromaStore:
             return []
         got = docs.get(ids=page, include=["metadatas"])
         metas = dict(zip(got["ids"], got["metadatas"], strict=True))
-        return [self._article(i, "", metas[i]) for i in page if i in metas]
+        return [article_from(i, "", metas[i]) for i in page if i in metas]
 
-    @_translate_errors
+    @translate_errors
     def counts(self) -> tuple[int, int]:
         """(documents, chunks)."""
         chunks, docs = self._collections()
         return int(docs.count()), int(chunks.count())
 
-    @_translate_errors
+    @translate_errors
     def iter_chunks(self) -> Iterator[StoredChunk]:
         """Every stored chunk with its text and metadata, page by page."""
         chunks, _ = self._collections()
@@ -436,7 +315,7 @@ class ChromaStore:
                 yield got["ids"], got["metadatas"]
             offset += len(got["ids"])
 
-    @_translate_errors
+    @translate_errors
     def nearest(
         self, embedding: Sequence[float], k: int, filters: Filters | None = None
     ) -> list[tuple[str, float]]:
@@ -457,7 +336,7 @@ class ChromaStore:
             (cid, 1.0 - float(dist)) for cid, dist in zip(got["ids"][0], got["distances"][0], strict=True)
         ]
 
-    @_translate_errors
+    @translate_errors
     def get_chunks(self, chunk_ids: Sequence[str]) -> list[Passage]:
         """Stored chunks by id, in the order asked (missing ids are left out)."""
         if not chunk_ids:
@@ -469,19 +348,3 @@ class ChromaStore:
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
         return [found[c] for c in chunk_ids if c in found]
-
-
-def passage_from(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Passage:
-    """A Passage built from a stored chunk's text and metadata."""
-    return Passage(
-        chunk_id=chunk_id,
-        doc_id=str(meta["doc_id"]),
-        title=str(meta.get("title", "")),
-        text=text,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        source=str(meta.get("source", "")),
-        date=str(meta.get("date", "")),
-        url=str(meta.get("url", "")),
-        analysis=str(meta.get("analysis") or ""),
-    )

@@ -13,7 +13,8 @@ from ingest.pipeline import ingest_paths
 from qa.extractive import ExtractiveAnswerer
 from qa.index.chunking import chunk_article
 from qa.index.embedding import SentenceTransformerEmbedder
-from qa.index.store import ChromaStore, DocumentWrite
+from qa.index.records import DocumentWrite
+from qa.index.store import ChromaStore
 from qa.language.analysis import Analyser, analysis_version
 from qa.language.spans import Candidate, SpanFinder
 from qa.retrieval.hybrid import HybridRetriever

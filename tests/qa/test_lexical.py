@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from qa.index.lexical import LexicalIndex, lexical_tokens
-from qa.index.store import ChromaStore, Filters, StoredChunk
+from qa.index.records import StoredChunk
+from qa.index.store import ChromaStore, Filters
 from qa.retrieval.hybrid import HybridRetriever
 from qa.service import QAService
 from qa.types import Article

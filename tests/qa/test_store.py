@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from qa.errors import InvalidRequest, ModelMismatch, NotFound, StoreUnavailable
+from qa.filters import date_ordinal, where_clause
 from qa.index import store as store_module
 from qa.index.chunking import chunk_article
-from qa.index.store import ChromaStore, Filters, date_ordinal, where_clause
+from qa.index.store import ChromaStore, Filters
 from qa.types import Article
 from tests.helpers.fakes import FakeEmbedder, write_article
 
