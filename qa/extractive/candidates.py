@@ -25,15 +25,9 @@ from qa.language.evidence import (
     stem,
     vote_key,
 )
+from qa.language.patterns import VERSION_HEADS, dateline_end, head_candidates, version_candidates
 from qa.language.questions import RUNNER_UP, AnswerType, Question
-from qa.language.spans import (
-    NAMED,
-    VERSION_HEADS,
-    Candidate,
-    dateline_end,
-    head_candidates,
-    version_candidates,
-)
+from qa.language.spans import NAMED, Candidate
 from qa.text import STOPWORDS, word_spans, words
 
 _OWNER = re.compile(r"([A-Z][\w-]*)['’]s\s+(?=\S)")

@@ -196,7 +196,7 @@ WRONG: dict[str, str] = {
         "answers 'Corvane' cited from kestrel-labs-appoints-ceo, not the acquisition's own article"
     ),
     "Which Singapore ministry is Auralis partnering with?": (
-        "answers the whole title-case headline: head_candidates in qa/language/spans.py takes every capitalised "
+        "answers the whole title-case headline: head_candidates in qa/language/patterns.py takes every capitalised "
         "word before 'Ministry' in 'Auralis and Singapore's Ministry of Health Launch ...'"
     ),
 }

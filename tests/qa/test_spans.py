@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from qa.language.patterns import dateline_end, head_candidates, version_candidates
 from qa.language.questions import AnswerType
-from qa.language.spans import SpanFinder, dateline_end, head_candidates, version_candidates
+from qa.language.spans import SpanFinder
 
 # Tests taking the ``spans`` fixture load the real English pipeline and carry the slow marker;
 # the pattern-only ones run with the fast suite.
