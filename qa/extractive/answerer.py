@@ -23,8 +23,9 @@ from qa.extractive.sentences import Sentence, add_lexical_features, split_passag
 from qa.extractive.wording import place_missing
 from qa.index.embedding import Embedder
 from qa.language.analysis import StoredAnalyses, analysis_version
+from qa.language.answer_types import AnswerType
 from qa.language.evidence import ABSTAIN_TEXT, same_answer, vote_key
-from qa.language.questions import AnswerType, Question, QuestionKind, analyse
+from qa.language.questions import Question, QuestionKind, analyse
 from qa.language.spans import Candidate, SpanFinder
 from qa.types import Answer, Citation, Passage, RelatedDocument
 

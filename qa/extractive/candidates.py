@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from qa.extractive.sentences import Sentence
+from qa.language.answer_types import AnswerType
 from qa.language.evidence import (
     ALIASES,
     COMPATIBLE,
@@ -26,7 +27,7 @@ from qa.language.evidence import (
     vote_key,
 )
 from qa.language.patterns import VERSION_HEADS, dateline_end, head_candidates, version_candidates
-from qa.language.questions import RUNNER_UP, AnswerType, Question
+from qa.language.questions import RUNNER_UP, Question
 from qa.language.spans import NAMED, Candidate
 from qa.text import STOPWORDS, word_spans, words
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from qa.index.embedding import Embedder
-from qa.language.questions import AnswerType
+from qa.language.answer_types import AnswerType
 from qa.language.spans import SPACY_PACKAGE, Candidate, SpanFinder
 from qa.text import sentence_spans
 

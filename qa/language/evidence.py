@@ -8,7 +8,7 @@ import unicodedata
 
 import snowballstemmer
 
-from qa.language.questions import AnswerType
+from qa.language.answer_types import AnswerType
 from qa.text import STOPWORDS, words
 
 ABSTAIN_TEXT = "The announcements don't say."

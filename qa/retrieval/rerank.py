@@ -13,8 +13,9 @@ import math
 import re
 from collections.abc import Sequence
 
+from qa.language.answer_types import AnswerType
 from qa.language.evidence import name_words, names_support, stem, text_stems
-from qa.language.questions import AnswerType, Question
+from qa.language.questions import Question
 from qa.text import words
 from qa.types import Passage
 

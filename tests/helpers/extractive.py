@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from qa.extractive import ExtractiveAnswerer, Weights
 from qa.extractive.model import MODELS, THRESHOLDS, LinearModel
 from qa.index.lexical import STOPWORDS
-from qa.language.questions import AnswerType
+from qa.language.answer_types import AnswerType
 from qa.language.spans import Candidate
 from qa.text import words
 from qa.types import Passage

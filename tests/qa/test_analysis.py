@@ -13,7 +13,7 @@ from qa.extractive import sentences as extractive_sentences
 from qa.extractive.sentences import split_passages
 from qa.language import analysis
 from qa.language.analysis import Analyser, SentenceAnalysis, StoredAnalyses, analysis_version, decode, encode
-from qa.language.questions import AnswerType
+from qa.language.answer_types import AnswerType
 from qa.language.spans import Candidate
 from tests.helpers.extractive import BagOfWordsEmbedder, Entity, FakeSpanFinder, hand_weights, passage
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qa.language.questions import AnswerType, QuestionKind, analyse, question_kind, subject_words
+from qa.language.answer_types import AnswerType
+from qa.language.questions import QuestionKind, analyse, question_kind, subject_words
 
 
 def test_a_quarter_in_words_is_a_name_like_q2() -> None:

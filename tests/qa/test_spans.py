@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from qa.language.answer_types import AnswerType
 from qa.language.patterns import dateline_end, head_candidates, version_candidates
-from qa.language.questions import AnswerType
 from qa.language.spans import SpanFinder
 
 # Tests taking the ``spans`` fixture load the real English pipeline and carry the slow marker;

@@ -7,7 +7,8 @@ import pytest
 from qa.extractive.candidates import Choice, QuestionWords, add_votes, choices_in
 from qa.extractive.model import MODELS
 from qa.extractive.sentences import Sentence, add_lexical_features, split_passages
-from qa.language.questions import AnswerType, analyse
+from qa.language.answer_types import AnswerType
+from qa.language.questions import analyse
 from tests.helpers.extractive import Entity, FakeSpanFinder, passage
 
 T = AnswerType

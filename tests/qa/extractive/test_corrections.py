@@ -8,7 +8,8 @@ from qa.extractive.candidates import Choice
 from qa.extractive.corrections import prefer_newer
 from qa.extractive.sentences import split_passages
 from qa.extractive.wording import locatives, place_missing
-from qa.language.questions import AnswerType, analyse
+from qa.language.answer_types import AnswerType
+from qa.language.questions import analyse
 from qa.language.spans import Candidate
 from tests.helpers.extractive import passage
 
