@@ -1,7 +1,7 @@
 """POST /v1/chat: answer the last user message in the context of the conversation.
 
-The follow-up is rewritten into a standalone question (``qa.conversation``), answered in a
-worker thread from the conversation's documents first (``qa.followup``; assistant messages may
+The follow-up is rewritten into a standalone question (``qa.conversation.standalone``), answered in a
+worker thread from the conversation's documents first (``qa.conversation.followup``; assistant messages may
 carry the ``doc_ids`` their answer cited), then returned as JSON or, with ``"stream": true``, as
 server-sent events:
 
@@ -33,9 +33,10 @@ from api.deps import ServiceDep, SettingsDep, run_answering
 from api.errors import error_response
 from api.routes import ERRORS, choose_answerer, to_filters
 from api.schemas import ChatRequest, ChatResponse, ErrorBody
-from qa.conversation import ConversationTooLarge, is_follow_up, standalone_question
+from qa.conversation.followup import ask_in_conversation
+from qa.conversation.messages import ConversationTooLarge
+from qa.conversation.standalone import is_follow_up, standalone_question
 from qa.errors import QAError
-from qa.followup import ask_in_conversation
 from qa.service import MAX_QUESTION_CHARS
 from qa.types import Answer
 

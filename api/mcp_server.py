@@ -30,8 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.markdown import answer_markdown
 from api.search import passage_citations
 from qa.errors import NotFound, QAError
+from qa.index.store import Filters
 from qa.service import QAService
-from qa.store import Filters
 from qa.types import Citation, RelatedDocument
 
 DOCUMENT_SCHEME = "document://"

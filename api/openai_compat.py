@@ -49,9 +49,10 @@ from api.openai_schemas import (
     OpenAIErrorBody,
 )
 from api.routes import choose_answerer, to_filters
-from qa.conversation import ConversationTooLarge, Turn, is_follow_up, standalone_question
+from qa.conversation.followup import ask_in_conversation
+from qa.conversation.messages import ConversationTooLarge, Turn
+from qa.conversation.standalone import is_follow_up, standalone_question
 from qa.errors import InvalidRequest
-from qa.followup import ask_in_conversation
 from qa.service import MAX_QUESTION_CHARS
 from qa.settings import Settings
 

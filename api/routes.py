@@ -12,8 +12,8 @@ from api.metrics import count_answer
 from api.schemas import AskRequest, DocumentDetail, DocumentList, DocumentSummary, ErrorBody, FiltersBody
 from ingest.uploads import check_doc_id
 from qa.errors import InvalidRequest
+from qa.index.store import Filters
 from qa.settings import Settings
-from qa.store import Filters
 from qa.types import Answer
 
 router = APIRouter()

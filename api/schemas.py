@@ -68,7 +68,7 @@ class ChatMessage(Strict):
 
 
 class ChatRequest(AnswerOptions):
-    # The 20-message / 8,000-character limits are checked by qa.conversation (413 with a clear
+    # The 20-message / 8,000-character limits are checked by qa.conversation.messages (413 with a clear
     # message); the bounds here only stop absurd bodies before parsing them further.
     messages: list[ChatMessage] = Field(
         ...,

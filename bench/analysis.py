@@ -160,8 +160,8 @@ def main() -> None:
 
     from make_corpus import write_corpus
 
+    from qa.language.spans import SpanFinder
     from qa.service import build_embedder
-    from qa.spans import SpanFinder
 
     models = ROOT / "test-output/bench/analysis-models"
     embedder = build_embedder(_settings(models, True))

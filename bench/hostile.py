@@ -97,9 +97,9 @@ def main() -> int:
     args = parser.parse_args()
 
     from ingest.pipeline import ingest_paths
+    from qa.index.store import Filters
     from qa.service import build_service
     from qa.settings import Settings
-    from qa.store import Filters
     from qa.text import sentence_spans
 
     for dots in (4_000, 16_000, 64_000):

@@ -86,7 +86,7 @@ def ingest_ours(p: dict[str, Any], profiler: Any = None) -> dict[str, Any]:
 
 def our_chunk_texts(corpus: Path, settings: Any) -> list[str]:
     from ingest.loading import load_articles
-    from qa.chunking import chunk_article
+    from qa.index.chunking import chunk_article
 
     articles = load_articles([corpus]).articles
     return [c.text for a in articles for c in chunk_article(a, settings.chunk_size, settings.chunk_overlap)]
@@ -117,7 +117,7 @@ def ingest_langchain(p: dict[str, Any]) -> dict[str, Any]:
     from langchain_huggingface import HuggingFaceEmbeddings
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from qa.embedding import force_offline, packaged_model_path
+    from qa.index.embedding import force_offline, packaged_model_path
 
     force_offline()
     shutil.rmtree(p["persist_dir"], ignore_errors=True)

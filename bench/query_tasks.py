@@ -78,7 +78,7 @@ def query_langchain(p: dict[str, Any]) -> dict[str, Any]:
     from langchain_chroma import Chroma
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    from qa.embedding import force_offline, packaged_model_path
+    from qa.index.embedding import force_offline, packaged_model_path
 
     force_offline()
     shutil.rmtree(p["persist_dir"], ignore_errors=True)

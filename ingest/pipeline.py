@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ingest.loading import load_articles
-from qa.chunking import chunk_article
 from qa.errors import ArticleError
-from qa.lexical import LexicalIndex
-from qa.store import ChromaStore, DocumentWrite
+from qa.index.chunking import chunk_article
+from qa.index.lexical import LexicalIndex
+from qa.index.records import DocumentWrite
+from qa.index.store import ChromaStore
 from qa.types import Article, Chunk
 
 Progress = Callable[[int, int], None]  # (documents done, documents to embed)

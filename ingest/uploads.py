@@ -27,8 +27,8 @@ from filelock import FileLock, Timeout
 from ingest.loading import SUPPORTED_SUFFIXES, load_article
 from ingest.pipeline import UPLOAD_PATH_PREFIX, ingest_article, remove_document
 from qa.errors import ArticleError, DuplicateDocumentError, InvalidRequest, NotFound, StoreUnavailable
-from qa.lexical import LexicalIndex
-from qa.store import ChromaStore
+from qa.index.lexical import LexicalIndex
+from qa.index.store import ChromaStore
 from qa.types import Article
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

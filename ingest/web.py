@@ -32,8 +32,8 @@ from ingest.fetching import Fetched, PoliteFetcher, Validators
 from ingest.loading import article_from_html
 from ingest.pipeline import WEB_PATH_PREFIX, IngestReport, Progress, refresh_lexical, write_changed
 from qa.errors import ArticleError
-from qa.lexical import LexicalIndex
-from qa.store import ChromaStore
+from qa.index.lexical import LexicalIndex
+from qa.index.store import ChromaStore
 from qa.types import Article
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})

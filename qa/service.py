@@ -6,17 +6,17 @@ import time
 from collections.abc import Generator
 from dataclasses import dataclass
 
-from qa.analysis import Analyser
-from qa.embedding import Embedder, SentenceTransformerEmbedder
 from qa.errors import InvalidRequest
 from qa.extractive import ExtractiveAnswerer
-from qa.generative import GenerativeAnswerer, build_generative
-from qa.lexical import LexicalIndex
-from qa.onnx_embedding import OnnxInt8Embedder
-from qa.retrieval import HybridRetriever, Retrieval
+from qa.generative.answerer import GenerativeAnswerer, build_generative
+from qa.index.embedding import Embedder, SentenceTransformerEmbedder
+from qa.index.lexical import LexicalIndex
+from qa.index.onnx_embedding import OnnxInt8Embedder
+from qa.index.store import ChromaStore, Filters
+from qa.language.analysis import Analyser
+from qa.language.spans import SpanFinder
+from qa.retrieval.hybrid import HybridRetriever, Retrieval
 from qa.settings import Settings
-from qa.spans import SpanFinder
-from qa.store import ChromaStore, Filters
 from qa.types import Answer, Passage
 
 MAX_QUESTION_CHARS = 2000

@@ -47,7 +47,7 @@ class Passage(BaseModel):
     dense_rank: int | None = None  # 1-based, None when not in that list
     lexical_rank: int | None = None
     dense_similarity: float | None = None  # cosine similarity of question and chunk
-    # The chunk's analysis made at ingest (qa.analysis), read with it; never sent to clients.
+    # The chunk's analysis made at ingest (qa.language.analysis), read with it; never sent to clients.
     analysis: str = Field("", exclude=True, repr=False)
 
 

@@ -28,7 +28,7 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
 from ingest.pipeline import IngestReport, ingest_paths
-from qa.embedding import SentenceTransformerEmbedder
+from qa.index.embedding import SentenceTransformerEmbedder
 from qa.service import QAService, build_service
 from qa.settings import Settings
 from tests.helpers.corpus import CORPUS_DIR, make_settings

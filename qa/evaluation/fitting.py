@@ -25,7 +25,7 @@ from qa.evaluation.metrics import contains
 from qa.evaluation.testset import TestCase
 from qa.extractive import PASSAGE, Deliberation, ExtractiveAnswerer, Weights
 from qa.extractive.model import MODELS, THRESHOLDS, LinearModel
-from qa.questions import QuestionKind
+from qa.language.questions import QuestionKind
 from qa.types import Passage
 
 WRONG_COST = 1.0  # a wrong answer costs what a right one gains: answer when more likely right than wrong

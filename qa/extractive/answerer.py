@@ -16,16 +16,17 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.analysis import StoredAnalyses, analysis_version
-from qa.embedding import Embedder
-from qa.evidence import ABSTAIN_TEXT, same_answer, vote_key
 from qa.extractive.candidates import Choice, QuestionWords, add_votes, choices_in
 from qa.extractive.corrections import prefer_newer
 from qa.extractive.model import Weights, load_weights, sigmoid
 from qa.extractive.sentences import Sentence, add_lexical_features, split_passages
 from qa.extractive.wording import place_missing
-from qa.questions import AnswerType, Question, QuestionKind, analyse
-from qa.spans import Candidate, SpanFinder
+from qa.index.embedding import Embedder
+from qa.language.analysis import StoredAnalyses, analysis_version
+from qa.language.answer_types import AnswerType
+from qa.language.evidence import ABSTAIN_TEXT, same_answer, vote_key
+from qa.language.questions import Question, QuestionKind, analyse
+from qa.language.spans import Candidate, SpanFinder
 from qa.types import Answer, Citation, Passage, RelatedDocument
 
 SPAN, PASSAGE = "span", "passage"
@@ -71,7 +72,7 @@ class ExtractiveAnswerer:
         self._vectors: OrderedDict[str, list[float]] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
-        # Use the analyses made at ingest (qa.analysis) the passages carry, when of this version.
+        # Use the analyses made at ingest (qa.language.analysis) the passages carry, when of this version.
         self.use_stored = use_stored
 
     def answer(

@@ -13,7 +13,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from qa.evidence import (
+from qa.extractive.sentences import Sentence
+from qa.language.answer_types import AnswerType
+from qa.language.evidence import (
     ALIASES,
     COMPATIBLE,
     HEAD_TYPED,
@@ -24,9 +26,9 @@ from qa.evidence import (
     stem,
     vote_key,
 )
-from qa.extractive.sentences import Sentence
-from qa.questions import RUNNER_UP, AnswerType, Question
-from qa.spans import NAMED, VERSION_HEADS, Candidate, dateline_end, head_candidates, version_candidates
+from qa.language.patterns import VERSION_HEADS, dateline_end, head_candidates, version_candidates
+from qa.language.questions import RUNNER_UP, Question
+from qa.language.spans import NAMED, Candidate
 from qa.text import STOPWORDS, word_spans, words
 
 _OWNER = re.compile(r"([A-Z][\w-]*)['’]s\s+(?=\S)")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qa.evidence import CORRECTION, title_names
 from qa.extractive.candidates import Choice
+from qa.language.evidence import CORRECTION, title_names
 
 CLOSE_LOGIT = 0.75  # a correction's answer must score within this of the best to replace it
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from qa.evidence import stem, text_stems
 from qa.extractive.sentences import Sentence
-from qa.questions import Question
+from qa.language.evidence import stem, text_stems
+from qa.language.questions import Question
 from qa.text import words
 
 _LOCATIVE = re.compile(r"\b(?:in|at)\s+((?:[A-Z][\w'’-]+\s?)+)")

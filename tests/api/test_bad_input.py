@@ -18,7 +18,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from qa.embedding import SentenceTransformerEmbedder
+from qa.index.embedding import SentenceTransformerEmbedder
 from qa.service import QAService, build_service
 from qa.settings import Settings
 from tests.helpers.corpus import make_settings

@@ -15,7 +15,7 @@ from typer.testing import CliRunner, Result
 
 from api.cli import app
 from qa import service as service_module
-from qa.embedding import SentenceTransformerEmbedder
+from qa.index.embedding import SentenceTransformerEmbedder
 from qa.service import QAService
 from qa.settings import Settings, get_settings
 from qa.types import Answer
@@ -156,7 +156,7 @@ def test_an_invalid_setting_is_one_line(qa: Invoke) -> None:
 
 
 def test_a_model_mismatch_says_how_to_reindex(qa: Invoke, tmp_path: Path) -> None:
-    from qa.store import ChromaStore
+    from qa.index.store import ChromaStore
     from tests.helpers.fakes import FakeEmbedder
 
     data = tmp_path / "data"

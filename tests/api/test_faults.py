@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from ingest.pipeline import ingest_paths
-from qa.embedding import SentenceTransformerEmbedder
+from qa.index.embedding import SentenceTransformerEmbedder
 from qa.service import QAService, build_service
 from qa.settings import Settings
 from tests.helpers.corpus import copy_corpus, make_settings

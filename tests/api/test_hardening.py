@@ -26,43 +26,9 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.cli import app as cli
 from qa.service import QAService
-from qa.store import Filters
-from qa.types import Answer, Article
+from qa.types import Answer
 from tests.helpers.corpus import make_settings
-
-
-class EmptyStore:
-    def counts(self) -> tuple[int, int]:
-        return 0, 0
-
-    def list_documents(self, limit: int, offset: int, after: str | None = None) -> list[Article]:
-        return []
-
-
-class BlockingService:
-    """Answers with the question, after ``gate`` opens (so questions can be held in flight)."""
-
-    def __init__(self) -> None:
-        self.store = EmptyStore()
-        self.lexical = None
-        self.gate = threading.Event()
-        self.gate.set()
-        self.entered = threading.Semaphore(0)
-
-    def warm_up(self) -> None:
-        pass
-
-    def ask(
-        self,
-        question: str,
-        top_k: int | None = None,
-        filters: Filters | None = None,
-        answerer: str | None = None,
-        context: str = "",
-    ) -> Answer:
-        self.entered.release()
-        self.gate.wait(timeout=30)
-        return Answer(text=f"echo: {question}", abstained=False, confidence=0.5)
+from tests.helpers.fakes import FakeService
 
 
 def serve(app: FastAPI) -> Iterator[str]:
@@ -82,24 +48,24 @@ def serve(app: FastAPI) -> Iterator[str]:
 
 
 @pytest.fixture
-def fake(tmp_path_factory: pytest.TempPathFactory) -> BlockingService:
-    return BlockingService()
+def fake(tmp_path_factory: pytest.TempPathFactory) -> FakeService:
+    return FakeService()
 
 
 @pytest.fixture
-def base(fake: BlockingService, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def base(fake: FakeService, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = make_settings(tmp_path_factory.mktemp("data"), max_questions_in_flight=2)
     yield from serve(create_app(settings, cast(QAService, fake)))
 
 
 @pytest.fixture
-def one_thread_base(fake: BlockingService, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def one_thread_base(fake: FakeService, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = make_settings(tmp_path_factory.mktemp("data"), answer_threads=1)
     yield from serve(create_app(settings, cast(QAService, fake)))
 
 
 def test_questions_wait_for_an_answer_thread_and_other_routes_do_not(
-    one_thread_base: str, fake: BlockingService
+    one_thread_base: str, fake: FakeService
 ) -> None:
     fake.gate.clear()
     with ThreadPoolExecutor(2) as pool, httpx.Client(base_url=one_thread_base, timeout=30) as client:
@@ -131,7 +97,7 @@ def test_a_doubling_conversation_is_answered_at_once_and_health_answers_meanwhil
     assert len(response.json()["rewritten_question"]) < 200
 
 
-def test_questions_past_the_in_flight_cap_get_503_with_retry_after(base: str, fake: BlockingService) -> None:
+def test_questions_past_the_in_flight_cap_get_503_with_retry_after(base: str, fake: FakeService) -> None:
     fake.gate.clear()
     with ThreadPoolExecutor(2) as pool, httpx.Client(base_url=base, timeout=30) as client:
         held = [pool.submit(client.post, "/v1/ask", json={"question": f"Question {i}?"}) for i in range(2)]
@@ -153,7 +119,7 @@ ASK = {"question": "How many jobs?"}
 
 def limited_app(tmp_path: Path, **settings: Any) -> FastAPI:
     overrides = {"rate_limit_per_minute": 10, "admin_key": SecretStr("right-key"), **settings}
-    return create_app(make_settings(tmp_path / "data", **overrides), cast(QAService, BlockingService()))
+    return create_app(make_settings(tmp_path / "data", **overrides), cast(QAService, FakeService()))
 
 
 def statuses(client: TestClient, count: int, **kwargs: Any) -> list[int]:
@@ -253,7 +219,7 @@ def test_answers_are_counted_by_answerer_in_metrics(tmp_path: Path) -> None:
 
 
 # -- unexpected errors, documents -----------------------------------------------------------------
-class FailingService(BlockingService):
+class FailingService(FakeService):
     def ask(self, *args: Any, **kwargs: Any) -> Answer:
         raise RuntimeError("a bug\nover two lines")
 

@@ -5,7 +5,6 @@ against a real ``qa serve`` over the store of corpus/ on loopback (slow)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 import httpx
@@ -19,9 +18,9 @@ from langchain_openai import ChatOpenAI
 from api.app import create_app
 from qa.service import QAService
 from qa.settings import Settings
-from qa.store import Filters
 from qa.types import Answer, Citation
 from tests.helpers.corpus import make_settings
+from tests.helpers.fakes import FakeService
 from tests.helpers.llm_server import lab_answer, llm_app, scripted_llm_server
 from tests.helpers.servers import ready_qa_serve as qa_serve
 
@@ -38,42 +37,21 @@ CITATION = Citation(
 )
 
 
-@dataclass
-class RecordingService:
-    """Answers every question with one cited sentence and records what it was asked."""
-
-    asked: list[tuple[str, int | None, Filters | None, str | None]] = field(default_factory=list)
-    contexts: list[str] = field(default_factory=list)
-
-    def warm_up(self) -> None:
-        pass
-
-    def ask(
-        self,
-        question: str,
-        top_k: int | None = None,
-        filters: Filters | None = None,
-        answerer: str | None = None,
-        context: str = "",
-    ) -> Answer:
-        self.asked.append((question, top_k, filters, answerer))
-        self.contexts.append(context)
-        return Answer(
-            text="over 200 technical positions", abstained=False, confidence=0.9, citations=[CITATION]
-        )
-
-
 @pytest.fixture
-def fake() -> RecordingService:
-    return RecordingService()
+def fake() -> FakeService:
+    """Answers every question with one cited sentence and records what it was asked."""
+    answer = Answer(
+        text="over 200 technical positions", abstained=False, confidence=0.9, citations=[CITATION]
+    )
+    return FakeService(answer=answer)
 
 
-def in_process(settings: Settings, service: RecordingService) -> TestClient:
+def in_process(settings: Settings, service: FakeService) -> TestClient:
     return TestClient(create_app(settings, cast(QAService, service)))
 
 
 @pytest.fixture
-def client(settings: Settings, fake: RecordingService) -> Iterator[openai.OpenAI]:
+def client(settings: Settings, fake: FakeService) -> Iterator[openai.OpenAI]:
     """The official client, talking to the app in process (TestClient is an httpx.Client)."""
     with in_process(settings, fake) as http:
         yield openai.OpenAI(
@@ -81,9 +59,7 @@ def client(settings: Settings, fake: RecordingService) -> Iterator[openai.OpenAI
         )
 
 
-def test_a_completion_is_the_answer_with_numbered_sources(
-    client: openai.OpenAI, fake: RecordingService
-) -> None:
+def test_a_completion_is_the_answer_with_numbered_sources(client: openai.OpenAI, fake: FakeService) -> None:
     completion = client.chat.completions.create(
         model="announcements-qa",
         messages=[{"role": "system", "content": "Be brief."}, {"role": "user", "content": JOBS}],
@@ -102,7 +78,7 @@ def test_a_completion_is_the_answer_with_numbered_sources(
     assert fake.asked == [(JOBS, None, None, "extractive")]  # the system message is not part of the question
 
 
-def test_our_options_travel_as_extra_body_fields(client: openai.OpenAI, fake: RecordingService) -> None:
+def test_our_options_travel_as_extra_body_fields(client: openai.OpenAI, fake: FakeService) -> None:
     client.chat.completions.create(
         model="announcements-qa-extractive",
         messages=[{"role": "user", "content": [{"type": "text", "text": JOBS}]}],
@@ -113,9 +89,7 @@ def test_our_options_travel_as_extra_body_fields(client: openai.OpenAI, fake: Re
     assert filters is not None and filters.source == "newsroom"
 
 
-def test_an_answer_sent_back_is_context_without_its_sources(
-    client: openai.OpenAI, fake: RecordingService
-) -> None:
+def test_an_answer_sent_back_is_context_without_its_sources(client: openai.OpenAI, fake: FakeService) -> None:
     first = client.chat.completions.create(
         model="announcements-qa", messages=[{"role": "user", "content": JOBS}]
     )
@@ -150,7 +124,7 @@ def test_a_stream_is_chunks_that_join_into_the_same_message(client: openai.OpenA
     assert (chunks[-1].model_extra or {})["citations"][0]["doc_id"] == "lab"
 
 
-def test_the_raw_stream_ends_with_done(settings: Settings, fake: RecordingService) -> None:
+def test_the_raw_stream_ends_with_done(settings: Settings, fake: FakeService) -> None:
     body = {"model": "announcements-qa", "messages": [{"role": "user", "content": JOBS}], "stream": True}
     with (
         in_process(settings, fake) as http,
@@ -161,7 +135,7 @@ def test_the_raw_stream_ends_with_done(settings: Settings, fake: RecordingServic
     assert events[-1] == "data: [DONE]" and all(e.startswith("data: {") for e in events[:-1])
 
 
-def test_models_lists_the_answerers_this_server_offers(settings: Settings, fake: RecordingService) -> None:
+def test_models_lists_the_answerers_this_server_offers(settings: Settings, fake: FakeService) -> None:
     with in_process(settings, fake) as http:
         models = openai.OpenAI(base_url="http://testserver/v1", api_key="x", http_client=http).models.list()
         assert [m.id for m in models.data] == ["announcements-qa", "announcements-qa-extractive"]
@@ -229,7 +203,7 @@ def test_bad_requests_are_openai_errors_that_say_what_to_fix(
     assert body["type"] == "invalid_request_error" and caught.value.status_code < 500
 
 
-def test_the_question_rate_limit_covers_completions(settings: Settings, fake: RecordingService) -> None:
+def test_the_question_rate_limit_covers_completions(settings: Settings, fake: FakeService) -> None:
     limited = make_settings(settings.data_dir, rate_limit_per_minute=1)
     with in_process(limited, fake) as http:
         client = openai.OpenAI(base_url="http://testserver/v1", api_key="x", http_client=http, max_retries=0)
@@ -243,7 +217,7 @@ def test_the_question_rate_limit_covers_completions(settings: Settings, fake: Re
     assert caught.value.response.headers["retry-after"]
 
 
-def test_other_routes_keep_our_error_shape(settings: Settings, fake: RecordingService) -> None:
+def test_other_routes_keep_our_error_shape(settings: Settings, fake: FakeService) -> None:
     with in_process(settings, fake) as http:
         body = http.post("/v1/ask", json={"question": JOBS, "top_k": "3"}).json()
     assert set(body["error"]) == {"code", "message"}

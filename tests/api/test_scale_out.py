@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from ingest.pipeline import ingest_paths
-from qa.embedding import SentenceTransformerEmbedder
-from qa.lexical import LexicalIndex
+from qa.index.embedding import SentenceTransformerEmbedder
+from qa.index.lexical import LexicalIndex
 from qa.service import build_store
 from tests.helpers.corpus import copy_corpus, make_settings
 from tests.helpers.servers import ChromaServer, qa_serve

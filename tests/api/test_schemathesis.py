@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from api.app import create_app
 from ingest.pipeline import ingest_paths
-from qa.embedding import SentenceTransformerEmbedder
+from qa.index.embedding import SentenceTransformerEmbedder
 from qa.service import build_service
 from tests.helpers.corpus import make_settings
 

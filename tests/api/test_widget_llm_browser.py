@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 from pydantic import SecretStr
 
 from api.app import create_app
-from qa.generative import build_generative
+from qa.generative.answerer import build_generative
 from qa.service import QAService
 from qa.settings import Settings
 from tests.helpers.browser import needs_chromium, open_widget, shot

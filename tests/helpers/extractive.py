@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from qa.extractive import ExtractiveAnswerer, Weights
 from qa.extractive.model import MODELS, THRESHOLDS, LinearModel
-from qa.lexical import STOPWORDS
-from qa.questions import AnswerType
-from qa.spans import Candidate
+from qa.index.lexical import STOPWORDS
+from qa.language.answer_types import AnswerType
+from qa.language.spans import Candidate
 from qa.text import words
 from qa.types import Passage
 

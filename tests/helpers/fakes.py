@@ -4,13 +4,15 @@ and a factory for retrieved passages."""
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Sequence
 
-from qa.chunking import chunk_article
 from qa.errors import NotFound, StoreUnavailable
+from qa.filters import Filters
+from qa.index.chunking import chunk_article
+from qa.index.store import ChromaStore
 from qa.service import validate_question
-from qa.store import ChromaStore
 from qa.types import Answer, Article, Passage
 
 
@@ -34,7 +36,7 @@ class FakeEmbedder:
 
 
 class FakeStore:
-    """Three documents and seven chunks, or down (``down = True``); no document can be read."""
+    """Three documents and seven chunks, or down (``down = True``); none can be read or listed."""
 
     def __init__(self) -> None:
         self.down = False
@@ -47,22 +49,44 @@ class FakeStore:
     def get_document(self, doc_id: str) -> Article:
         raise NotFound(f"no document with doc_id {doc_id!r}")
 
+    def list_documents(self, limit: int, offset: int, after: str | None = None) -> list[Article]:
+        return []
+
 
 class FakeService:
-    """Answers at once (or after ``delay`` seconds) with the question echoed: for the HTTP contract."""
+    """A service that needs no model, for the HTTP contract: answers with ``answer`` (else the
+    question echoed) after ``delay`` seconds, once ``gate`` is open (clear it to hold questions in
+    flight; ``entered`` counts those that arrived), and records what it was asked."""
 
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(self, delay: float = 0.0, answer: Answer | None = None) -> None:
         self.delay = delay
+        self.answer = answer
         self.store = FakeStore()
-        self.questions: list[str] = []
+        self.lexical = None
+        self.gate = threading.Event()
+        self.gate.set()
+        self.entered = threading.Semaphore(0)
+        self.asked: list[tuple[str, int | None, Filters | None, str | None]] = []
+        self.contexts: list[str] = []
 
     def warm_up(self) -> None:
         pass
 
-    def ask(self, question: str, *options: object, **named_options: object) -> Answer:
-        """The question echoed; top_k, filters and answerer are accepted and ignored."""
-        self.questions.append(question)
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        answerer: str | None = None,
+        context: str = "",
+    ) -> Answer:
+        self.asked.append((question, top_k, filters, answerer))
+        self.contexts.append(context)
+        self.entered.release()
+        self.gate.wait(timeout=30)
         time.sleep(self.delay)
+        if self.answer is not None:
+            return self.answer
         return Answer(text=f"echo: {validate_question(question)}", abstained=False, confidence=0.5)
 
 

@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.app import create_app
-from qa.generative import build_generative
+from qa.generative.answerer import build_generative
 from qa.service import QAService
 from qa.settings import Settings
 

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest_paths
-from qa.analysis import Analyser, analysis_version
-from qa.chunking import chunk_article
-from qa.embedding import SentenceTransformerEmbedder
 from qa.extractive import ExtractiveAnswerer
-from qa.retrieval import HybridRetriever
+from qa.index.chunking import chunk_article
+from qa.index.embedding import SentenceTransformerEmbedder
+from qa.index.records import DocumentWrite
+from qa.index.store import ChromaStore
+from qa.language.analysis import Analyser, analysis_version
+from qa.language.spans import Candidate, SpanFinder
+from qa.retrieval.hybrid import HybridRetriever
 from qa.service import build_store
-from qa.spans import Candidate, SpanFinder
-from qa.store import ChromaStore, DocumentWrite
 from qa.types import Article
 from tests.helpers.corpus import make_settings
 from tests.helpers.fakes import FakeEmbedder

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 from api.cli import app as cli
 from ingest.pipeline import ingest_paths
 from qa.errors import StorageFull
-from qa.lexical import LexicalIndex
+from qa.index.lexical import LexicalIndex
+from qa.index.store import ChromaStore
 from qa.settings import get_settings
-from qa.store import ChromaStore
 from tests.helpers.corpus import alias_bomb
 from tests.helpers.fakes import FakeEmbedder
 

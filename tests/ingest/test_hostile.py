@@ -11,8 +11,8 @@ import pytest
 
 from ingest.loading import load_articles
 from ingest.pipeline import ingest_paths
+from qa.index.store import Filters
 from qa.service import QAService, build_service
-from qa.store import Filters
 from qa.text import MAX_SENTENCE_CHARS, sentence_spans
 from tests.helpers.corpus import ROOT, make_settings
 from tests.helpers.fakes import FakeEmbedder

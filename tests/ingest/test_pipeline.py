@@ -17,13 +17,13 @@ import pytest
 
 from ingest.loading import load_articles
 from ingest.pipeline import IngestReport, content_hash, ingest_paths
-from qa.chunking import chunk_article
-from qa.embedding import SentenceTransformerEmbedder
 from qa.errors import ModelMismatch, NotFound, StoreUnavailable
-from qa.lexical import LexicalIndex
+from qa.index.chunking import chunk_article
+from qa.index.embedding import SentenceTransformerEmbedder
+from qa.index.lexical import LexicalIndex
+from qa.index.store import ChromaStore
 from qa.service import QAService, build_service
 from qa.settings import Settings
-from qa.store import ChromaStore
 from qa.types import Article
 from tests.helpers.corpus import CORPUS_DIR, CORPUS_DOCS, SEED, SMALL_CORPUS, copy_corpus, make_settings
 from tests.helpers.fakes import FakeEmbedder

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from ingest.uploads import UploadFolder, safe_stem, stored_file_name, write_lock
 from qa.errors import StoreUnavailable
-from qa.lexical import LexicalIndex
+from qa.index.lexical import LexicalIndex
 from qa.service import build_service
 from tests.helpers.corpus import make_settings
 from tests.helpers.fakes import FakeEmbedder

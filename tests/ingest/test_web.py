@@ -16,8 +16,8 @@ from ingest.feeds import feed_links, sitemap_links
 from ingest.fetching import Fetched, FetchError, PoliteFetcher, Validators
 from ingest.pipeline import ingest_paths
 from ingest.web import WebIngestReport, WebSources, ingest_web, url_doc_id
-from qa.lexical import LexicalIndex
-from qa.store import ChromaStore
+from qa.index.lexical import LexicalIndex
+from qa.index.store import ChromaStore
 from tests.helpers.fakes import FakeEmbedder
 from tests.helpers.newsroom import LAB, Newsroom, newsroom, rss
 from tests.helpers.servers import serve_env

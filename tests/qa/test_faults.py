@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from ingest.pipeline import ingest_paths
-from qa.embedding import SentenceTransformerEmbedder
 from qa.errors import StoreUnavailable
-from qa.lexical import LexicalIndex
+from qa.index.embedding import SentenceTransformerEmbedder
+from qa.index.lexical import LexicalIndex
 from qa.service import QAService, build_service
 from qa.settings import Settings
 from tests.helpers.corpus import copy_corpus, make_settings

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa.evidence import ABSTAIN_TEXT
 from qa.extractive import PASSAGE, SPAN, ExtractiveAnswerer
-from qa.questions import AnswerType
+from qa.language.answer_types import AnswerType
+from qa.language.evidence import ABSTAIN_TEXT
 from qa.types import Answer, Passage
 from tests.helpers.extractive import ACME as DOC
 from tests.helpers.extractive import ACME_ENTITIES as ENTITIES

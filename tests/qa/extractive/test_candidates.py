@@ -7,7 +7,8 @@ import pytest
 from qa.extractive.candidates import Choice, QuestionWords, add_votes, choices_in
 from qa.extractive.model import MODELS
 from qa.extractive.sentences import Sentence, add_lexical_features, split_passages
-from qa.questions import AnswerType, analyse
+from qa.language.answer_types import AnswerType
+from qa.language.questions import analyse
 from tests.helpers.extractive import Entity, FakeSpanFinder, passage
 
 T = AnswerType
@@ -165,7 +166,7 @@ def test_a_number_that_echoes_the_question_and_a_name_it_gives() -> None:
 def choice(
     text: str, doc_id: str, start: int, names: float = 1.0, role: str = "", compat: float = 1.0
 ) -> Choice:
-    from qa.spans import Candidate
+    from qa.language.spans import Candidate
 
     p = passage(f"Title\n\n{text} was named.", doc_id)
     sentence = Sentence(p, 0, 0, start, start + 20, f"{text} was named.", features={"names": names})

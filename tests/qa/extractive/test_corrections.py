@@ -8,8 +8,9 @@ from qa.extractive.candidates import Choice
 from qa.extractive.corrections import prefer_newer
 from qa.extractive.sentences import split_passages
 from qa.extractive.wording import locatives, place_missing
-from qa.questions import AnswerType, analyse
-from qa.spans import Candidate
+from qa.language.answer_types import AnswerType
+from qa.language.questions import analyse
+from qa.language.spans import Candidate
 from tests.helpers.extractive import passage
 
 OLD = "Halden Penang Design Centre\n\nThe Halden design centre in Penang will create 300 engineering jobs."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.extractive.sentences import Sentence, add_lexical_features, split_passages
-from qa.questions import analyse
+from qa.language.questions import analyse
 from tests.helpers.extractive import passage
 
 RELEASE = (
@@ -110,7 +110,7 @@ def test_an_open_question_has_no_typed_sentence() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="qa/rerank.py TYPE_PATTERNS[DATE] needs a day next to the month, so the 'typed' feature "
+    reason="qa/retrieval/rerank.py TYPE_PATTERNS[DATE] needs a day next to the month, so the 'typed' feature "
     "misses 'September 2026', 'Q1 2026' and 'by 2028' (and a date factoid without candidates abstains)",
 )
 def test_a_month_and_year_is_a_date() -> None:

@@ -1,0 +1,251 @@
+"""Chunk analysis done once at ingest: what the extractive answerer would otherwise redo per question.
+
+For every sentence of a chunk (as ``split_passages`` finds them: ``sentence_spans`` of the chunk
+text, at least ``MIN_SENTENCE_CHARS`` long) the analysis holds its offsets in the chunk, its answer
+candidates (``SpanFinder``) and its embedding (the store's embedder). It travels as one compact
+JSON string in the chunk's own Chroma metadata (key ``analysis``), so it is written, replaced and
+deleted with its chunk, on an embedded store or a Chroma server alike. The string carries the
+analyser's version (this code's ``ANALYSIS_VERSION``, a fingerprint of qa/language/spans.py, the embedding
+model, the spaCy pipeline): the answerer ignores an analysis of another version and analyses that
+chunk itself, as before. Sentence offsets need no version: a sentence the answerer splits
+differently is simply not found among the stored ones.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import hashlib
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.index.embedding import Embedder
+from qa.language.answer_types import AnswerType
+from qa.language.spans import SPACY_PACKAGE, Candidate, SpanFinder
+from qa.text import sentence_spans
+
+ANALYSIS_VERSION = 1  # bump whenever what is stored, or how it is computed, changes
+MIN_SENTENCE_CHARS = 12  # the answerer's (qa.extractive.sentences) shortest sentence
+VECTOR_DTYPE = np.float32  # float16 halves the size but moves cosines by ~1e-4 (see the README)
+VECTOR_BYTES = np.dtype(VECTOR_DTYPE).itemsize
+SENTENCE_BATCH = 64  # sentences per embedding call at ingest
+
+
+@lru_cache(maxsize=1)
+def _candidates_code() -> str:
+    """A fingerprint of the code that turns a parse into candidates (qa/language/spans.py, comments aside):
+    a change there makes every stored analysis stale, with nobody having to remember a constant."""
+    import qa.language.spans
+
+    tree = ast.parse(Path(qa.language.spans.__file__).read_text(encoding="utf-8"))
+    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()[:12]
+
+
+@lru_cache(maxsize=1)
+def _spacy_version() -> str:
+    try:
+        return metadata.version(SPACY_PACKAGE)
+    except metadata.PackageNotFoundError:
+        return "missing"
+
+
+def analysis_version(embedder_name: str) -> str:
+    """The version an analysis made with this embedding model (and this code and spaCy) carries."""
+    dtype = np.dtype(VECTOR_DTYPE).name
+    spacy = f"{SPACY_PACKAGE}=={_spacy_version()}"
+    return f"{ANALYSIS_VERSION}|{_candidates_code()}|{dtype}|{embedder_name}|{spacy}"
+
+
+@dataclass(frozen=True)
+class SentenceAnalysis:
+    """One sentence of a chunk: offsets in the chunk text, its candidates and its embedding."""
+
+    index: int  # of the sentence among all of the chunk's sentence spans (short ones included)
+    start: int
+    end: int
+    candidates: tuple[Candidate, ...]
+    vector: tuple[float, ...]
+
+
+def encode(version: str, text: str, sentences: Sequence[SentenceAnalysis]) -> str:
+    """The compact JSON form: candidates as lists (their text only when it is not the sentence's
+    own slice), every vector in one base64 matrix."""
+    rows: list[list[Any]] = []
+    for s in sentences:
+        sentence = text[s.start : s.end]
+        cands: list[list[Any]] = []
+        for c in s.candidates:
+            row: list[Any] = [c.start, c.end, c.label, c.answer_type.value, int(c.specific), c.role, c.verb]
+            if sentence[c.start : c.end] != c.text:
+                row.append(c.text)
+            cands.append(row)
+        rows.append([s.index, s.start, s.end, cands])
+    matrix = np.asarray([s.vector for s in sentences], dtype=VECTOR_DTYPE)
+    vectors = base64.b64encode(matrix.tobytes()).decode("ascii")
+    return json.dumps(
+        {"v": version, "n": len(text), "s": rows, "x": vectors}, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+Key = tuple[str, int, int]  # (chunk_id, start, end) of a sentence in its chunk
+
+
+class _Decoded:
+    """One chunk's analysis, read: its rows parsed, its vectors and candidates made when asked."""
+
+    def __init__(self, text: str, rows: list[list[Any]], vectors: str) -> None:
+        self.text, self.rows, self._vectors = text, rows, vectors
+        self._matrix: np.ndarray | None = None
+
+    @property
+    def matrix(self) -> np.ndarray:
+        if self._matrix is None:
+            raw = base64.b64decode(self._vectors)
+            self._matrix = np.frombuffer(raw, dtype=VECTOR_DTYPE).reshape(len(self.rows), -1)
+        return self._matrix
+
+    @classmethod
+    def read(cls, raw: str, text: str, version: str) -> _Decoded | None:
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+            if data.get("v") != version or data.get("n") != len(text):
+                return None
+            rows, vectors = data["s"], data["x"]
+            # Each row's vector is in the matrix: 4 base64 characters per 3 bytes.
+            per_row = (len(vectors) // 4 * 3 - vectors[-2:].count("=")) / max(len(rows), 1)
+            if not all(isinstance(r, list) and len(r) == 4 for r in rows) or per_row % VECTOR_BYTES:
+                return None
+            return cls(text, rows, vectors)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def vector(self, row: int) -> list[float]:
+        vector: list[float] = self.matrix[row].astype(np.float64).tolist()
+        return vector  # the embedder's own floats (float32 values), as Python floats
+
+    def candidates(self, row: int) -> list[Candidate]:
+        _, start, end, cands = self.rows[row]
+        sentence = self.text[start:end]
+        return [
+            Candidate(
+                c[0],
+                c[1],
+                c[7] if len(c) > 7 else sentence[c[0] : c[1]],
+                AnswerType(c[3]),
+                c[2],
+                bool(c[4]),
+                c[5],
+                c[6],
+            )
+            for c in cands
+        ]
+
+
+class StoredAnalyses:
+    """The stored analyses of a question's passages (Passages), by (chunk_id, start, end) of each
+    sentence in its chunk. Only what the answerer asks for is decoded: it reads the vectors of
+    up to 16 sentences and the candidates of 8, of the ~50 its passages hold."""
+
+    def __init__(self, passages: Sequence[Any] = (), version: str = "") -> None:
+        self._rows: dict[Key, tuple[_Decoded, int]] = {}
+        for passage in passages:
+            decoded = _Decoded.read(passage.analysis, passage.text, version)
+            if decoded is not None:
+                for row, (_, start, end, _) in enumerate(decoded.rows):
+                    self._rows[(passage.chunk_id, start, end)] = (decoded, row)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def vector(self, key: Key) -> list[float] | None:
+        """The sentence's embedding, or None when it has no (readable) stored analysis."""
+        found = self._rows.get(key)
+        if found is None:
+            return None
+        try:
+            return found[0].vector(found[1])
+        except (ValueError, IndexError):  # not base64, or not a whole matrix
+            return None
+
+    def candidates(self, key: Key) -> list[Candidate] | None:
+        """The sentence's span-finder candidates, or None when it has no (readable) stored analysis."""
+        found = self._rows.get(key)
+        if found is None:
+            return None
+        try:
+            return found[0].candidates(found[1])
+        except (ValueError, TypeError, IndexError):
+            return None
+
+
+def decode(raw: str, text: str, version: str) -> list[SentenceAnalysis] | None:
+    """Every sentence of an encoded analysis of ``text``; None when absent, of another version or
+    unreadable (the answerer then analyses the chunk itself)."""
+    decoded = _Decoded.read(raw, text, version)
+    if decoded is None:
+        return None
+    try:
+        return [
+            SentenceAnalysis(index, start, end, tuple(decoded.candidates(row)), tuple(decoded.vector(row)))
+            for row, (index, start, end, _) in enumerate(decoded.rows)
+        ]
+    except (ValueError, TypeError, IndexError):
+        return None
+
+
+class Analyser:
+    """Analyses chunk texts in batches: spaCy's ``nlp.pipe`` and the embedder over all sentences."""
+
+    def __init__(self, embedder: Embedder, spans: SpanFinder, batch_size: int = SENTENCE_BATCH) -> None:
+        self.embedder = embedder
+        self.spans = spans
+        self.batch_size = batch_size
+
+    @property
+    def version(self) -> str:
+        return analysis_version(self.embedder.name)
+
+    def analyse(self, texts: Sequence[str]) -> list[str]:
+        """The encoded analysis of each chunk text, in order."""
+        found = [
+            [
+                (index, span.start, span.end)
+                for index, span in enumerate(sentence_spans(text))
+                if len(span.text) >= MIN_SENTENCE_CHARS
+            ]
+            for text in texts
+        ]
+        sentences = [
+            text[start:end] for text, spans in zip(texts, found, strict=True) for _, start, end in spans
+        ]
+        unique = list(dict.fromkeys(sentences))  # overlapping chunks repeat a sentence
+        # spaCy holds the GIL for much of its time and the embedder mostly not: side by side they
+        # share the two cores better than one after the other.
+        with ThreadPoolExecutor(1, thread_name_prefix="analysis-spacy") as pool:
+            parsing = pool.submit(self.spans.candidates_batch, unique)
+            vectors: dict[str, list[float]] = {}
+            for first in range(0, len(unique), self.batch_size):
+                batch = unique[first : first + self.batch_size]
+                vectors.update(zip(batch, self.embedder.embed(batch), strict=True))
+            candidates = dict(zip(unique, parsing.result(), strict=True))
+        version = self.version
+        encoded = []
+        for text, spans in zip(texts, found, strict=True):
+            rows = [
+                SentenceAnalysis(
+                    index, start, end, tuple(candidates[text[start:end]]), tuple(vectors[text[start:end]])
+                )
+                for index, start, end in spans
+            ]
+            encoded.append(encode(version, text, rows))
+        return encoded

@@ -1,0 +1,205 @@
+"""What a question asks for: its answer type (a quantity, money, a date, a person, ...) and the
+head noun of "which/what X" that decided it."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from qa.text import STOPWORDS, word_spans, words
+
+
+class AnswerType(StrEnum):
+    QUANTITY = "quantity"
+    MONEY = "money"
+    DATE = "date"
+    PERSON = "person"
+    ORGANISATION = "organisation"
+    PLACE = "place"
+    OTHER = "other"
+
+
+# Head nouns of "which/what X" questions (and of keyword queries like "Grand Prix 2021 location").
+HEAD_TYPES: dict[AnswerType, frozenset[str]] = {
+    AnswerType.ORGANISATION: frozenset(
+        """company companies firm firms organisation organization organisations organizations team
+        teams club clubs brand agency agencies ministry ministries university universities investor
+        investors bank banks startup start-up group band label network carrier airline manufacturer
+        broadcaster publisher partner partners institution school college party studio retailer
+        operator maker developer sponsor buyer acquirer fund insurer regulator lender chain league""".split()
+    ),
+    AnswerType.PLACE: frozenset(
+        """country countries city cities state states nation venue location place region province town
+        stadium island continent capital where site headquarters hq campus arena county district""".split()
+    ),
+    AnswerType.PERSON: frozenset(
+        """person people actor actress singer player players ceo cfo cto coo director president
+        minister founder cofounder co-founder author artist man woman winner coach chief officer
+        executive leader host chairman chairwoman chair spokesperson spokesman spokeswoman secretary
+        head manager driver rapper musician scientist researcher governor mayor senator star
+        champion premier chancellor king queen prince princess pope captain designer engineer
+        professor dean principal commissioner ambassador judge editor producer writer novelist
+        composer chef athlete golfer quarterback goalkeeper striker candidate nominee successor""".split()
+    ),
+    AnswerType.DATE: frozenset(
+        """year years date day days month months time period quarter deadline when decade season""".split()
+    ),
+    AnswerType.MONEY: frozenset(
+        """amount price cost costs sum budget valuation revenue revenues salary fee fees funding
+        investment profit profits sales worth fine grant grants capital prize income earnings loss
+        losses spending wage wages debt turnover value""".split()
+    ),
+    AnswerType.QUANTITY: frozenset(
+        [
+            "number",
+            "percentage",
+            "percent",
+            "share",
+            "size",
+            "population",
+            "count",
+            "total",
+            "margin",
+            "rate",
+            "age",
+        ]
+    ),
+}
+_MONEY_VERBS = re.compile(
+    r"\b(cost|costs|pay|paid|spend|spent|raise|raised|invest|invested|investment|fund|funding|funded|budget|"
+    r"worth|price|priced|valued|valuation|revenue|sales|profit|earn|earned|sell|sold|charge|fine|grant)\b"
+)
+_ORG_VERBS = re.compile(
+    r"\b(acquire|acquired|acquires|buy|bought|buys|purchase|purchased|invest|invested|fund|"
+    r"funded|partner|partnered|sponsor|sponsored|own|owns|owned|manufacture|manufactures|make|makes|made|"
+    r"develop|developed|develops|operate|operates|employ|employs)\b|\bled\b.*\b(round|financing|deal)\b"
+)
+
+
+def expected_type(question: str) -> tuple[AnswerType, str]:
+    """The answer type a question asks for, and the head noun that decided it (if any)."""
+    q = question.lower()
+    tokens = words(q)
+    if re.search(r"\bhow many\b", q):
+        money = _MONEY_VERBS.search(q) and re.search(r"\bhow many (dollars|euros|pounds|yen)\b", q)
+        return (AnswerType.MONEY if money else AnswerType.QUANTITY), ""
+    if re.search(r"\bhow much\b", q):
+        # "How much" asks for money unless it measures something else ("how much data").
+        if re.search(
+            r"\bhow much (time|data|space|power|energy|electricity|water|land|memory|storage|weight)\b", q
+        ):
+            return AnswerType.QUANTITY, ""
+        return AnswerType.MONEY, ""
+    if re.search(r"\bhow (long|old|far|big|large|tall|often)\b", q) or re.search(
+        r"\bwhat (percentage|percent)\b", q
+    ):
+        return AnswerType.QUANTITY, ""
+    # The question's own wh-word, not one of a later clause ("Which team ... when he won ...?").
+    first = re.search(r"\b(how|what|which|who|whom|whose|when|where)\b", q)
+    asks = first.group(1) if first else ""
+    if asks == "when" or re.search(r"\b(what|which) (year|date|day|month|time)\b", q):
+        return AnswerType.DATE, ""
+    if asks == "where":
+        return AnswerType.PLACE, ""
+    if re.search(
+        r"^\W*(?:who|what) (?:is|was|are|were)\b.*\b(?:no\.? ?1|number one|world no\.?)\b"
+        r"(?! (?:song|single|album|track|film|movie|book|show|app|game|hit|brand|product|car)s?\b)",
+        q,
+    ):
+        return AnswerType.PERSON, ""  # "What is the women's year-end No 1 in 2020?" asks for a player
+    head = _head_noun(tokens)
+    if head:
+        for answer_type, nouns in HEAD_TYPES.items():
+            if head in nouns:
+                return answer_type, head
+    if re.search(r"\b(who|whom|whose)\b", q):
+        # "vice-chancellor", "co-founder": the title is its last part
+        if any(
+            t in HEAD_TYPES[AnswerType.PERSON] or t.split("-")[-1] in HEAD_TYPES[AnswerType.PERSON]
+            for t in tokens
+        ):
+            return AnswerType.PERSON, ""
+        if any(t in HEAD_TYPES[AnswerType.ORGANISATION] for t in tokens) or _ORG_VERBS.search(q):
+            return AnswerType.ORGANISATION, ""
+        return AnswerType.PERSON, ""
+    # Keyword queries ("Grand Prix 2021 location"): any type noun in the text decides.
+    for token in reversed(tokens):
+        for answer_type, nouns in HEAD_TYPES.items():
+            if token in nouns and token not in {"when", "where", "time"}:
+                return answer_type, token
+    return AnswerType.OTHER, head
+
+
+def _head_noun(tokens: list[str]) -> str:
+    """The noun after which/what (skipping determiners and adjectives we know), e.g. 'team'."""
+
+    def typed(word: str) -> bool:
+        return any(word in nouns for nouns in HEAD_TYPES.values())
+
+    def last_of_compound(window: list[str], j: int) -> str:
+        while j + 1 < len(window) and typed(window[j + 1]):
+            j += 1  # "total revenue", "ticket price": the last noun is the head
+        return window[j]
+
+    for i, token in enumerate(tokens):
+        if token in {"which", "what"}:
+            window = tokens[i + 1 : i + 5]
+            for j, nxt in enumerate(window):
+                if nxt in AUXILIARIES:
+                    break
+                if typed(nxt):
+                    return last_of_compound(window, j)
+            # "What is the name of the company ..." / "What is the capital of ..."
+            window = tokens[i + 1 : i + 8]
+            for j, nxt in enumerate(window):
+                if nxt in {"when", "where", "who", "why", "how"}:
+                    break  # "What age was she when ...": a later clause's wh-word is no head
+                if typed(nxt):
+                    return last_of_compound(window, j)
+            return ""
+    return ""
+
+
+# Irregular past tenses that follow the noun in "What movie won ...?".
+_PAST_FORMS = frozenset(
+    "won beat became began bought brought built chose drew drove fell found gave got grew held hit kept "
+    "knew led left lost made met paid put ran rose said sang saw sent set sold spent stood struck swept "
+    "took taught told threw wore wrote".split()
+)
+# Words skipped after which/what on the way to the noun ("What is the name of ...").
+_SKIP_AFTER_WH = frozenset("is was are were does did do will has have the a".split()) | {
+    "an",
+    "kind",
+    "type",
+    "sort",
+    "name",
+    "of",
+}
+# A question's auxiliaries: no head noun after one ("What is ...?"); its subject follows one.
+AUXILIARIES = frozenset(
+    "will would does do did is are was were has have had can could should may might".split()
+)
+
+
+def generic_head(question: str) -> str:
+    """The noun that ends the phrase after which/what ("What local chapter will ..." -> "chapter")."""
+    tokens = [w.text for w in word_spans(question)]
+    for i, token in enumerate(tokens):
+        if token.lower() in {"which", "what"}:
+            run: list[str] = []
+            for original in tokens[i + 1 : i + 10]:
+                nxt = original.lower()
+                if run and original[0].isupper():
+                    break  # a name follows the noun: "the lab Acme is creating"
+                if nxt in _SKIP_AFTER_WH or nxt in STOPWORDS:
+                    if run:
+                        break
+                    continue
+                if nxt.endswith(("'s", "’s")):
+                    run = []  # "the name of Acme's VR headset": the head follows the owner
+                    continue
+                if run and (nxt in _PAST_FORMS or (nxt.endswith("ed") and len(nxt) > 4)):
+                    break  # "What movie won ...", "What company acquired ...": the verb follows the noun
+                run.append(nxt)
+            return run[-1] if run else ""
+    return ""

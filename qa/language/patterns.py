@@ -1,0 +1,53 @@
+"""Answer candidates found by pattern alone, without the parser: a press release's dateline,
+version numbers, and the noun phrases around the question's head noun."""
+
+from __future__ import annotations
+
+import re
+
+from qa.language.answer_types import AnswerType
+from qa.language.spans import LEADING_DETERMINER, Candidate
+
+_DATELINE = re.compile(r"^[A-Z][A-Z .,'-]+,\s[^—–]{0,40}\s[—–-]\s")
+
+
+def dateline_end(sentence: str) -> int:
+    """Length of a press-release dateline ("SINGAPORE, 12 January 2026 — "), else 0."""
+    match = _DATELINE.match(sentence)
+    return match.end() if match else 0
+
+
+_VERSION = re.compile(
+    r"\b(?:[vV]\.?\s?)?\d+(?:\.\d+){1,3}\b(?:\s+(?:through|to|and)\s+(?:[vV]\.?\s?)?\d+(?:\.\d+){1,3}\b)?"
+)
+VERSION_HEADS = frozenset({"version", "versions", "release", "releases", "build", "firmware", "patch"})
+
+
+def version_candidates(sentence: str) -> list[Candidate]:
+    """Version numbers and ranges ("3.4.2", "3.2.0 through 3.4.1") for "Which version ...?"."""
+    return [
+        Candidate(m.start(), m.end(), m.group(), AnswerType.OTHER, "VERSION")
+        for m in _VERSION.finditer(sentence)
+        if m.group().count(".") >= 2 or m.group()[:1] in "vV"  # "3.4.2", "v2.1"; not "3.5" (a decimal)
+    ]
+
+
+def head_candidates(sentence: str, head: str) -> list[Candidate]:
+    """Noun phrases ending in the question's head noun, with their proper-noun modifiers.
+
+    "What hackathons ...?" finds "Codex for Teachers hackathons"; "the lab" finds "Applied AI Lab".
+    """
+    if len(head) < 3:
+        return []
+    stem = re.escape(head[:5] if len(head) > 5 else head.rstrip("s"))
+    pattern = re.compile(
+        r"(?:[A-Z][\w'’&-]*\s+(?:(?:of|for|and)\s+)?)*\b(?i:" + stem + r")\w*"
+        r"(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’&-]*(?:\s+[A-Z][\w'’&-]*)*)?",
+    )
+    found = []
+    for match in pattern.finditer(sentence):
+        span = LEADING_DETERMINER.sub("", match.group())
+        start = match.end() - len(span)
+        if span and span[0].isupper():
+            found.append(Candidate(start, start + len(span), span, AnswerType.OTHER, "HEAD", True))
+    return found

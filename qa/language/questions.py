@@ -1,0 +1,201 @@
+"""Question analysis: the actual question, its expected answer type and its key terms."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from qa.language.answer_types import AUXILIARIES, HEAD_TYPES, AnswerType, expected_type, generic_head
+from qa.text import STOPWORDS, sentence_spans, words
+
+
+class QuestionKind(StrEnum):
+    """What form an answer takes: a short span for a typed fact, the document's own sentence(s) else."""
+
+    FACTOID = "factoid"  # how many / how much / when / who / where / which named thing
+    OPEN = "open"  # what is / what will / why / how / describe / list / what did X say
+
+
+_WH = re.compile(r"\b(how|what|which|who|whom|whose|when|where|why|name)\b", re.IGNORECASE)
+QUESTION_WORDS = frozenset(
+    """how what which who whom whose when where why name many much does did do is are was""".split()
+)
+
+
+@dataclass
+class Question:
+    text: str  # the actual question (context sentences of quiz-style questions removed)
+    context: str  # anything before it
+    answer_type: AnswerType
+    head: str = ""  # head noun of "which/what X"
+    terms: list[str] = field(default_factory=list)  # content words, lower case
+    names: list[str] = field(default_factory=list)  # capitalised phrases and numbers the question names
+    wants: str = ""  # "agent" for "Who won ...?", "patient" for "Whom did ... hire?"
+    kind: QuestionKind = QuestionKind.FACTOID
+
+
+def find_question(raw: str) -> tuple[str, str]:
+    """Split quiz-style input into (context, actual question): the last sentence that asks."""
+    raw = " ".join(raw.split())
+    sentences = [s.text for s in sentence_spans(raw)]
+    if len(sentences) <= 1:
+        return "", raw
+    for i in range(len(sentences) - 1, -1, -1):
+        if sentences[i].endswith("?") or _WH.search(sentences[i]):
+            return " ".join(sentences[:i]), " ".join(sentences[i:])
+    return "", raw
+
+
+_DATE_WORDS = frozenset({"date", "dates", "day", "year"})
+_ORDINALS = ("first", "second", "third", "fourth")
+_QUARTER = re.compile(r"\b(first|second|third|fourth)[- ]quarter\b")
+_NAME = re.compile(  # linear: a lowercase run is tried from its start only; spaces are not given back
+    r"(?:(?<![a-z])[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*%?)"
+    r"(?:\s++(?:of|for|and|de|the|&)?\s*+(?:[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*))*"
+)
+
+
+def analyse(raw: str, context: str = "") -> Question:
+    """Everything the answerer needs to know about a question. ``context`` (terms carried from a
+    conversation) adds terms that help find the article, but no names the answer must meet."""
+    quiz_context, text = find_question(raw)
+    answer_type, head = expected_type(text)
+    terms = [w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
+    terms += [w for w in dict.fromkeys(words(context)) if w not in STOPWORDS and w not in terms]
+    names = []
+    for match in _NAME.finditer(text):
+        name = match.group().strip(" .,")
+        first = name.split()[0].lower() if name else ""
+        if (name and first not in QUESTION_WORDS and first not in STOPWORDS) or (name and name[0].isdigit()):
+            names.append(name)
+    # "in the second quarter of 2025" constrains the answer like a name does ("Q2" in the text).
+    for ordinal in _QUARTER.findall(text.lower()):
+        names.append(f"Q{_ORDINALS.index(ordinal) + 1}")
+    if answer_type is AnswerType.DATE:
+        # "the release date of X": the answer gives a date, rarely the word; not outside a name.
+        named = {w for n in names for w in words(n)}
+        terms = [t for t in terms if t not in _DATE_WORDS or t in named]
+    if answer_type is AnswerType.OTHER and not head:
+        head = generic_head(text)
+    counted = re.search(r"\bhow many ((?:\w+ ?){1,3})", text.lower())
+    if counted and not head:
+        # What is counted is often paraphrased in the answer ("jobs" -> "technical positions").
+        run = []
+        for word in counted.group(1).split():
+            if word in STOPWORDS:
+                break
+            run.append(word)
+        head = run[-1] if run else ""
+    return Question(
+        text=text,
+        context=quiz_context,
+        answer_type=answer_type,
+        head=head,
+        terms=terms,
+        names=names,
+        wants=_wants(text),
+        kind=question_kind(text, answer_type),
+    )
+
+
+_SUBJECT_ENDS = frozenset("be been being based located called known".split())
+
+
+def subject_words(text: str, verbs: list[str]) -> list[str]:
+    """The content words of what a question asks about: between its first auxiliary and its
+    main verb. "How many jobs will the lab create?" -> ["lab"]; "When did the firm open its
+    office?" -> ["firm"]; "What is the Kestrel hub?" -> ["kestrel", "hub"]. Empty when the
+    wh-word itself is the subject ("Who founded the firm?")."""
+    tokens = words(text)
+    verb_set = {v.lower() for v in verbs}
+    start = next((i for i, w in enumerate(tokens) if w in AUXILIARIES), None)
+    if start is None:
+        return []
+    found = []
+    for word in tokens[start + 1 :]:
+        if word in verb_set or word in _SUBJECT_ENDS:
+            break
+        if word not in STOPWORDS and word not in QUESTION_WORDS:
+            found.append(word)
+    return found
+
+
+# Nouns of "what X ...?" that ask for a named thing (a title, a model, an award), not a statement.
+_NAMED_THINGS = frozenset(
+    """film films movie movies song songs album albums book books novel game games show shows series
+    app apps product products device devices phone phones model models award awards prize prizes title
+    titles brand brands name names vehicle car cars drug drugs vaccine vaccines event events tournament
+    trophy character characters platform platforms software system systems version versions feature
+    programme program programs programmes initiative project projects record records language""".split()
+)
+# Yes/no questions and "what + verb" ("What caused ...?", "What happened ...?") ask for a statement.
+_YES_NO = re.compile(r"^\W*(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\b")
+_WHAT_VERB = re.compile(r"^\W*what (?:\w+ed|happens|happened|makes|made|causes|drives|led)\b")
+_OPEN_START = re.compile(
+    r"^\W*(?:why|how(?! (?:many|much|long|old|far|big|large|tall|often|soon|high|fast)\b)"
+    r"|describe|explain|list|summari[sz]e|outline|tell me|in what way|for what (?:reason|purpose))\b"
+)
+_WHAT_CLAUSE = re.compile(
+    r"^\W*what(?:'s| (?:is|are|was|were|does|do|did|will|would|can|could|should|has|have|had))\b"
+)
+_WHO_IS_NAME = re.compile(r"^\W*(?i:who) (?:is|are|was|were) (?:the )?(?:[A-Z][\w'’&.-]*\s*)+\W*$")
+# "What does the grant cover?", "What will the lab do?": the noun after the auxiliary is the subject,
+# and the question asks for a statement about it.
+_WHAT_DO = re.compile(r"^\W*what ((?:[\w-]+ ){0,2})(?:does|do|did|will|would|can|could|should)\b")
+_SAID = re.compile(r"\b(?:say|said|says|tell|told|describe[sd]?|explain(?:ed|s)?|comment(?:ed)?)\b")
+
+
+def question_kind(text: str, answer_type: AnswerType) -> QuestionKind:
+    """Open when the question asks for a statement (why, how, what will, what did X say, describe,
+    who is <a name>), factoid when it asks for a typed fact or a named thing ("which film")."""
+    lowered = text.lower()
+    if _OPEN_START.search(lowered) or _WHAT_VERB.search(lowered):
+        return QuestionKind.OPEN
+    what_do = _WHAT_DO.search(lowered)
+    if what_do:
+        # "What does the grant cover?", "What support does IEA offer?": a statement is asked; not so
+        # "What amount did X raise?" or "What film did she direct?" (a typed or named head before the verb).
+        asked = what_do.group(1).split()
+        typed_head = any(w in nouns for w in asked for nouns in (*HEAD_TYPES.values(), _NAMED_THINGS))
+        return QuestionKind.FACTOID if typed_head else QuestionKind.OPEN
+    if _YES_NO.search(lowered) or re.search(r"^\W*what (?:kind|sort|type)s? of\b", lowered):
+        return QuestionKind.OPEN
+    # "Who are the Field Fellows?" asks what they are; "Who is the CEO?" names a role.
+    if (
+        answer_type is AnswerType.PERSON
+        and _WHO_IS_NAME.search(text.rstrip("?").strip() + "?")
+        and not any(t in HEAD_TYPES[AnswerType.PERSON] for t in words(lowered))
+    ):
+        return QuestionKind.OPEN
+    if answer_type is not AnswerType.OTHER:
+        return QuestionKind.FACTOID
+    if re.search(r"\bname of\b|\bcalled\b", lowered):
+        return QuestionKind.FACTOID  # "What is the name of the lab?" asks for a name
+    if _WHAT_CLAUSE.search(lowered) or _SAID.search(lowered):
+        return QuestionKind.OPEN
+    head = generic_head(text)
+    if re.search(r"^\W*what\b", lowered) and head and head not in _NAMED_THINGS:
+        return QuestionKind.OPEN  # "What safeguards apply ...?", unlike "What film won ...?"
+    return QuestionKind.FACTOID
+
+
+RUNNER_UP = re.compile(r"\brunners?[- ]up\b", re.IGNORECASE)
+
+
+def _wants(question: str) -> str:
+    """The role of the asked-for entity: who/which-X followed directly by a verb asks for its doer;
+    the runner-up is the one who lost."""
+    q = question.lower()
+    if RUNNER_UP.search(q):
+        return "agent"
+    if re.search(
+        r"\b(whom|who did|who does|who will \w+ (hire|appoint|name))\b|^\W*(which|what) \w+ (did|does|do)\b",
+        q,
+    ):
+        return "patient"
+    copula = r"(?!is\b|was\b|are\b|were\b|will be\b|has been\b)"
+    aux = r"(?!(?:is|was|are|were|does|did|do|will|has|have|had|can)\b)"
+    if re.search(r"^(?:\W*)(who|(?:which|what) " + aux + r"\w+)\s+" + copula + r"\w+(ed|s)?\b", q):
+        return "agent"
+    return ""

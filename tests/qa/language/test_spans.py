@@ -1,0 +1,133 @@
+"""Typed answer candidates from the real English pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.language.answer_types import AnswerType
+from qa.language.patterns import dateline_end, head_candidates, version_candidates
+from qa.language.spans import SpanFinder
+
+# Tests taking the ``spans`` fixture load the real English pipeline and carry the slow marker;
+# the pattern-only ones run with the fast suite.
+
+
+@pytest.fixture(scope="module")
+def spans() -> SpanFinder:
+    """The real English pipeline; only for tests marked slow."""
+    return SpanFinder()
+
+
+@pytest.mark.slow
+def test_a_headline_verb_is_cut_from_a_name(spans: SpanFinder) -> None:
+    title = "Auralis and Singapore's Ministry of Health Launch Clinical AI Partnership"
+    texts = {c.text for c in spans.candidates_many([title])[0] if c.label == "ORG"}
+    assert "Ministry of Health" in texts
+    assert not any("Launch" in t for t in texts)
+
+
+@pytest.mark.slow
+def test_an_untagged_proper_noun_is_a_candidate_with_its_role(spans: SpanFinder) -> None:
+    sentence = "In February 2014, Facebook purchased the messaging service WhatsApp for $19 billion."
+    found = {c.text: c for c in spans.candidates_many([sentence])[0] if c.label == "PROPN"}
+    assert "Facebook" in found and found["Facebook"].role == "agent"
+
+
+@pytest.mark.slow
+def test_a_one_word_name_cut_from_a_headline_verb_keeps_no_type(spans: SpanFinder) -> None:
+    title = "Argentina Heads to Its Sixth World Cup Final"
+    found = [c for c in spans.candidates_many([title])[0] if c.text == "Argentina"]
+    assert found and all(c.label == "PROPN" and c.answer_type is AnswerType.OTHER for c in found)
+
+
+@pytest.mark.slow
+def test_a_match_score_is_cut_from_a_name(spans: SpanFinder) -> None:
+    sentence = "France captured its second World Cup title after defeating Croatia 4-2 in the final."
+    texts = {c.text for c in spans.candidates_many([sentence])[0]}
+    assert "Croatia" in texts
+    assert not any("4-2" in t for t in texts)
+
+
+@pytest.mark.slow
+def test_a_place_that_acts_is_no_region_of_the_place_before_it(spans: SpanFinder) -> None:
+    sentence = (
+        "After 19 days of competition at the 2018 Winter Olympics in PyeongChang, South Korea, "
+        "Norway came out on top of the medal table."
+    )
+    found = {c.text: c for c in spans.candidates_many([sentence])[0] if c.label == "GPE"}
+    assert found["Norway"].role == "agent"
+    assert "South Korea, Norway" not in found
+    # Where it happened, and what the place is joined to, is the setting.
+    assert found["South Korea"].role == found["PyeongChang, South Korea"].role == "setting"
+
+
+@pytest.mark.slow
+def test_a_name_written_about_as_a_person_is_a_person_whatever_its_tag(spans: SpanFinder) -> None:
+    sentences = [
+        "Corvane Systems today announced the appointment of Lucía Ferrer as Chief Financial Officer.",
+        '"It matters," said Professor Elena Voss, Vice-Chancellor of Aldergrove University.',
+    ]
+    found = [
+        {c.text: c.answer_type for c in cands if c.label not in {"PROPN", "NP"}}
+        for cands in spans.candidates_many(sentences)
+    ]
+    assert found[0]["Lucía Ferrer"] is AnswerType.PERSON
+    assert found[1]["Elena Voss"] is AnswerType.PERSON
+    assert found[0]["Corvane Systems"] is AnswerType.ORGANISATION
+
+
+@pytest.mark.slow
+def test_months_are_not_taken_for_untagged_names(spans: SpanFinder) -> None:
+    found = spans.candidates_many(["Jul 20, 2021 ... Tadej Pogacar won the race."])[0]
+    assert not any(c.label == "PROPN" and c.text == "Jul" for c in found)
+
+
+@pytest.mark.slow
+def test_question_verbs_leave_out_light_ones(spans: SpanFinder) -> None:
+    assert spans.verbs("When will Kestrel Labs open an AI hub in Lagos?") == ["open"]
+    assert spans.verbs("Where is the Meridian AI Research Centre located?") == []
+
+
+def test_version_numbers_and_ranges_are_candidates_but_decimals_are_not() -> None:
+    sentence = "Versions 3.2.0 through 3.4.1 are affected; 3.4.2 fixes it, and v2.1 of the app scored 3.5."
+    assert [c.text for c in version_candidates(sentence)] == ["3.2.0 through 3.4.1", "3.4.2", "v2.1"]
+
+
+@pytest.mark.slow
+def test_names_inside_a_span_run_across_a_flattened_list_are_candidates(spans: SpanFinder) -> None:
+    sentence = (
+        "Since 1937 · 2020 - DeVonta Smith, University of Alabama · 2019 - Joe Burrow, "
+        "Louisiana State University · 2018 - Tua Tagovailoa, University of Alabama"
+    )
+    found = spans.candidates_many([sentence])[0]
+    assert all(sentence[c.start : c.end] == c.text for c in found)
+    names = {c.text for c in found if c.label in {"PERSON", "PROPN"}}
+    assert {"DeVonta Smith", "Joe Burrow", "Tua Tagovailoa"} <= names
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dateline"),
+    [
+        ("SINGAPORE, 12 January 2026 — OpenAI opened a lab.", "SINGAPORE, 12 January 2026 — "),
+        ("LYON, 3 March 2025 - Acme opened a lab.", "LYON, 3 March 2025 - "),
+        ("NEW YORK, May 2 — Acme said it would hire.", "NEW YORK, May 2 — "),
+        ("Acme opened a lab in LYON, France, on Monday.", ""),
+        ("The lab opened, said CEO Jane Tan — today.", ""),
+    ],
+)
+def test_a_press_releases_dateline_is_found_at_the_start_only(sentence: str, dateline: str) -> None:
+    assert sentence[: dateline_end(sentence)] == dateline
+
+
+def test_head_candidates_are_the_asked_nouns_with_their_names() -> None:
+    def heads(sentence: str, head: str) -> list[str]:
+        found = head_candidates(sentence, head)
+        assert all(sentence[c.start : c.end] == c.text and c.label == "HEAD" for c in found)
+        return [c.text for c in found]
+
+    assert heads("OpenAI will run Codex for Teachers hackathons.", "hackathons") == [
+        "Codex for Teachers hackathons"
+    ]
+    assert heads("Engineers at the Applied AI Lab in Singapore.", "lab") == ["Applied AI Lab"]
+    assert heads("The lab is big and the labs are new.", "lab") == []  # no name: no answer
+    assert heads("It runs a lab.", "at") == []  # too short a head to look for
