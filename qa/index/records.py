@@ -1,11 +1,12 @@
 """What the store keeps in Chroma records: a document's write, a stored chunk, and the metadata
-an article and its chunks carry there, read back as Articles and Passages."""
+an article and its chunks carry there, read back as Articles and Passages; and what the store
+needs of the analyser that fills a chunk's analysis."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -86,3 +87,12 @@ def passage_from(chunk_id: str, text: str, meta: Mapping[str, Any]) -> Passage:
         url=str(meta.get("url", "")),
         analysis=str(meta.get("analysis") or ""),
     )
+
+
+class StoreAnalyser(Protocol):
+    """What the store needs of ``qa.language.analysis.Analyser`` (which sits above the store)."""
+
+    @property
+    def version(self) -> str: ...
+
+    def analyse(self, texts: Sequence[str]) -> list[str]: ...

@@ -10,11 +10,12 @@ and the next run redoes exactly that document.
 from __future__ import annotations
 
 import bisect
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -25,6 +26,7 @@ from qa.index.chroma import connect, translate_errors
 from qa.index.embedding import Embedder
 from qa.index.records import (
     DocumentWrite,
+    StoreAnalyser,
     StoredChunk,
     article_from,
     chunk_metadata,
@@ -33,16 +35,6 @@ from qa.index.records import (
     written_metadata,
 )
 from qa.types import Article, Chunk, Passage
-
-
-class Analyser(Protocol):
-    """What the store needs of ``qa.language.analysis.Analyser`` (which sits above the store)."""
-
-    @property
-    def version(self) -> str: ...
-
-    def analyse(self, texts: Sequence[str]) -> list[str]: ...
-
 
 _PAGE = 1000
 
@@ -57,7 +49,7 @@ class ChromaStore:
         url: str = "",
         name: str = "announcements",
         timeout: float = 30.0,
-        analyser: Analyser | None = None,
+        analyser: StoreAnalyser | None = None,
     ) -> None:
         self.embedder = embedder
         self.analyser = analyser  # ingest analyses chunks with it (None: not at all)
@@ -66,6 +58,7 @@ class ChromaStore:
         self.name = name
         self.timeout = timeout  # seconds per call to a Chroma server
         self._client: Any = None
+        self._opening = threading.Lock()  # threads that all find it closed open it once
         self._chunks: Any = None
         self._docs: Any = None
 
@@ -77,8 +70,11 @@ class ChromaStore:
     @translate_errors
     def open(self) -> None:
         """Connect and check that the collection was built with this store's embedding model."""
-        if self._chunks is not None:
-            return
+        with self._opening:
+            if self._chunks is None:
+                self._open()
+
+    def _open(self) -> None:
         self._connect()
         model, dim = self.embedder.name, self.embedder.dimension
         chunks = self._client.get_or_create_collection(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -257,3 +261,26 @@ def doc_ids_found(store: ChromaStore, filters: Filters) -> set[str]:
 )
 def test_search_applies_filters(filled: ChromaStore, filters: Filters, expected: set[str]) -> None:
     assert doc_ids_found(filled, filters) == expected
+
+
+class SlowToLoad(FakeEmbedder):
+    """Loads its model on first use, as the real one does: opening the store waits for it."""
+
+    def __getattribute__(self, name: str) -> Any:
+        if name == "dimension":
+            time.sleep(0.2)
+        return super().__getattribute__(name)
+
+
+def test_threads_that_find_the_store_closed_open_it_once(tmp_path: Path) -> None:
+    write_article(ChromaStore(FakeEmbedder(), tmp_path / "data"), UNDATED)
+    reopened = ChromaStore(SlowToLoad(), tmp_path / "data")  # a new process: closed until first use
+    start = threading.Barrier(8)
+
+    def first_use(_: int) -> tuple[str, tuple[int, int]]:
+        start.wait()  # all at once, as the first questions after a server starts
+        return reopened.revision(), reopened.counts()
+
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(first_use, range(8)))
+    assert [counts for _, counts in found] == [(1, 1)] * 8 and len({rev for rev, _ in found}) == 1
