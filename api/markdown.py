@@ -5,7 +5,7 @@ For clients that show a single text (OpenAI-compatible chat front-ends, MCP assi
     OpenAI will create over 200 technical positions [1]
 
     Sources:
-    1. [OpenAI opens its Applied AI Lab](https://example.org/lab), 2025-03-04: “... over 200 ...”
+    1. [Acme opens its robotics lab](https://example.org/lab), 2025-03-04: “... over 400 ...”
 
 An abstention is the abstention text followed by "Related articles:", numbered the same way.
 Titles and quotes are document text, so Markdown and HTML in them are escaped; only http(s)

@@ -35,7 +35,7 @@ def version_candidates(sentence: str) -> list[Candidate]:
 def head_candidates(sentence: str, head: str) -> list[Candidate]:
     """Noun phrases ending in the question's head noun, with their proper-noun modifiers.
 
-    "What hackathons ...?" finds "Codex for Teachers hackathons"; "the lab" finds "Applied AI Lab".
+    "What hackathons ...?" finds "Robotics for Schools hackathons"; "the lab" finds "Harbour Robotics Lab".
     """
     if len(head) < 3:
         return []

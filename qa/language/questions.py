@@ -105,7 +105,7 @@ _SUBJECT_ENDS = frozenset("be been being based located called known".split())
 def subject_words(text: str, verbs: list[str]) -> list[str]:
     """The content words of what a question asks about: between its first auxiliary and its
     main verb. "How many jobs will the lab create?" -> ["lab"]; "When did the firm open its
-    office?" -> ["firm"]; "What is the Kestrel hub?" -> ["kestrel", "hub"]. Empty when the
+    office?" -> ["firm"]; "What is the Harbour Fund?" -> ["harbour", "fund"]. Empty when the
     wh-word itself is the subject ("Who founded the firm?")."""
     tokens = words(text)
     verb_set = {v.lower() for v in verbs}
