@@ -22,6 +22,7 @@ from tests.helpers.fakes import FakeService
 from tests.helpers.http import chat_events, error_of
 
 JOBS = "How many jobs will the lab in Singapore create?"
+FUNDING = "How much funding is behind the initiative?"
 JOBS_ANSWER = "over 200 technical positions"
 
 
@@ -47,13 +48,15 @@ def chat(*contents: str) -> dict[str, Any]:
 # -- follow-ups -------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_a_follow_up_is_answered_from_the_conversations_document(client: TestClient) -> None:
-    response = client.post("/v1/chat", json=chat(JOBS, JOBS_ANSWER, "And where will it be based?"))
+    # Over every article this question abstains (two initiatives have funding); the conversation's
+    # article holds the answer.
+    response = client.post("/v1/chat", json=chat(JOBS, JOBS_ANSWER, FUNDING))
     assert response.status_code == 200
     answer = response.json()
-    assert answer["rewritten_question"].startswith("Where will the lab be based?")
+    assert answer["rewritten_question"] == FUNDING
     assert answer["retrieved_doc_ids"][0] == "openai-for-singapore"
     assert not answer["abstained"]
-    assert "Singapore" in answer["text"]
+    assert "300 million" in answer["text"]
     citation = answer["citations"][0]
     assert citation["doc_id"] == "openai-for-singapore"
     assert answer["text"] in citation["quote"]
@@ -120,7 +123,7 @@ def test_the_json_answer_is_an_answer_plus_the_rewritten_question(client: TestCl
 # -- streaming --------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_streamed_events_come_as_citations_deltas_done(client: TestClient) -> None:
-    events = chat_events(client, chat(JOBS, JOBS_ANSWER, "And where will it be based?"))
+    events = chat_events(client, chat(JOBS, JOBS_ANSWER, FUNDING))
     names = [name for name, _ in events]
     assert names[0] == "citations" and names[-1] == "done"
     assert set(names[1:-1]) == {"delta"} and len(names) >= 3
@@ -128,7 +131,7 @@ def test_streamed_events_come_as_citations_deltas_done(client: TestClient) -> No
     assert first["rewritten_question"] == done["rewritten_question"]
     assert first["citations"] == done["citations"] and done["citations"]
     assert "".join(data["text"] for name, data in events if name == "delta") == done["text"]
-    assert "Singapore" in done["text"]
+    assert "300 million" in done["text"]
     ChatResponse.model_validate(done)
 
 

@@ -158,7 +158,7 @@ def test_demo_page_answers_streams_cites_follows_up_and_abstains(
     shot(page, "02-answer-with-citation.png")
 
     with page.expect_request(lambda r: r.url.endswith("/v1/chat")) as follow_up_request:
-        follow_up = ask(page, "Where will it be based?")
+        follow_up = ask(page, "How much funding is behind the initiative?")
     sent = follow_up_request.value.post_data_json["messages"]
     assert sent[1] == {
         "role": "assistant",
@@ -166,7 +166,7 @@ def test_demo_page_answers_streams_cites_follows_up_and_abstains(
         "doc_ids": ["openai-for-singapore"],
     }
     expect(follow_up).to_have_attribute("data-state", "done")
-    expect(follow_up.locator(".text")).to_contain_text("Singapore")
+    expect(follow_up.locator(".text")).to_contain_text("300 million")
     shot(page, "03-follow-up.png")
 
     abstention = ask(page, "Who will lead OpenAI's lab in Singapore?")

@@ -178,11 +178,6 @@ def test_the_doer_of_the_questions_verb_wins(ranking: ExtractiveAnswerer) -> Non
     assert answer.text == "Simona Halep"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="since the refit with the question's subject, the acquired company's full name (the question's "
-    "own name plus 'Inc') outranks the acquirer: a name that only extends the question's is weighed too well",
-)
 def test_a_name_the_entity_tagger_missed_can_answer(ranking: ExtractiveAnswerer) -> None:
     text = (
         "WhatsApp\n\nThe messaging service was created by WhatsApp Inc. of Mountain View, California, "

@@ -189,6 +189,10 @@ WRONG: dict[str, str] = {
     ),
     "Who is the Permanent Secretary (Digital Development and Information) quoted about the OpenAI "
     "partnership?": "the attribution line's name loses to another candidate of the seed article",
+    "How much did Velora Bio raise in its Series A?": (
+        "answers '€120 Million Series' from the title-case headline: the amount's span runs on into "
+        "the capitalised words after it (the body's '€120 million' ranks lower)"
+    ),
     "How many jobs will Halden Semiconductor's Penang design centre create?": (
         "answers '300 engineering jobs', the figure the correction itself says was wrong"
     ),
