@@ -22,13 +22,12 @@ from qa.language.evidence import (
     OPPOSITE_VERBS,
     SUPERSEDED,
     date_precision,
-    lemma,
-    stem,
     vote_key,
 )
 from qa.language.patterns import VERSION_HEADS, dateline_end, head_candidates, version_candidates
 from qa.language.questions import RUNNER_UP, Question
 from qa.language.spans import NAMED, Candidate
+from qa.language.stemming import lemma, stem
 from qa.text import STOPWORDS, word_spans, words
 
 _OWNER = re.compile(r"([A-Z][\w-]*)['’]s\s+(?=\S)")

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from qa.language.answer_types import AnswerType
-from qa.language.evidence import OPPOSITE_VERBS, name_words, names_support, stem, text_stems
+from qa.language.evidence import OPPOSITE_VERBS, name_words, names_support, text_stems
 from qa.language.patterns import dateline_end
 from qa.language.questions import Question, QuestionKind, subject_words
+from qa.language.stemming import stem
 from qa.retrieval.rerank import TYPE_PATTERNS
 from qa.text import sentence_spans, words
 from qa.types import Passage

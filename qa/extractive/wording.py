@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from qa.extractive.sentences import Sentence
-from qa.language.evidence import stem, text_stems
+from qa.language.evidence import text_stems
 from qa.language.questions import Question
+from qa.language.stemming import stem
 from qa.text import words
 
 _LOCATIVE = re.compile(r"\b(?:in|at)\s+((?:[A-Z][\w'’-]+\s?)+)")

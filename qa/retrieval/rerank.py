@@ -14,8 +14,9 @@ import re
 from collections.abc import Sequence
 
 from qa.language.answer_types import AnswerType
-from qa.language.evidence import name_words, names_support, stem, text_stems
+from qa.language.evidence import name_words, names_support, text_stems
 from qa.language.questions import Question
+from qa.language.stemming import stem
 from qa.text import words
 from qa.types import Passage
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
-from qa.language.evidence import name_words, names_support, same_answer, stem, text_stems, vote_key
+from qa.language.evidence import name_words, names_support, same_answer, text_stems, vote_key
 from qa.language.questions import analyse
+from qa.language.stemming import stem
 from qa.text import words
 
 
@@ -76,14 +75,3 @@ def test_spellings_with_and_without_accents_are_one_answer() -> None:
     assert vote_key("Tadej Pogačar") == vote_key("Tadej Pogacar")
     assert same_answer(vote_key("Beijing, China"), "Beijing")
     assert not same_answer(vote_key("Beijing"), "Shanghai")
-
-
-def test_stemming_is_safe_on_many_threads_at_once() -> None:
-    # The Snowball stemmer keeps its word in the object: shared by threads, one thread's word
-    # was cut short under another's (IndexError, a 500 under concurrent questions).
-    vocabulary = ["rationalisations", "organizational", "hopefulness", "effectiveness", "sensibilities"]
-    uncached = stem.__wrapped__  # type: ignore[attr-defined]
-    expected = [uncached(w) for w in vocabulary]
-    with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(uncached, vocabulary * 4000))
-    assert results == expected * 4000

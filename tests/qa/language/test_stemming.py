@@ -1,0 +1,22 @@
+"""Words brought to a common form for matching a question against the text."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from qa.language.stemming import stem
+
+
+def test_an_agent_noun_meets_its_verb() -> None:
+    assert stem("director") == stem("directed") and stem("acquirer") == stem("acquired")
+
+
+def test_stemming_is_safe_on_many_threads_at_once() -> None:
+    # The Snowball stemmer keeps its word in the object: shared by threads, one thread's word
+    # was cut short under another's (IndexError, a 500 under concurrent questions).
+    vocabulary = ["rationalisations", "organizational", "hopefulness", "effectiveness", "sensibilities"]
+    uncached = stem.__wrapped__  # type: ignore[attr-defined]
+    expected = [uncached(w) for w in vocabulary]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(uncached, vocabulary * 4000))
+    assert results == expected * 4000
