@@ -4,6 +4,8 @@
     follow-up naming nothing new?  ask it over the conversation's documents
         answered (not abstained)?  that is the answer
     ask it over every document (the request's own filters still apply)
+        a follow-up's answer from there must come from a document that names what the
+        conversation is about (its names, its subject); else the abstention above stands
 
 The conversation's documents are the ``doc_ids`` of the latest assistant message that carries
 them (the widget sends the documents of the citations it showed); without them, the previous
@@ -12,12 +14,15 @@ question is asked again (extractive, no model call) and the documents it cites a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from qa.conversation.messages import Message, cited_doc_ids
 from qa.conversation.standalone import Standalone, standalone_question
+from qa.errors import NotFound
 from qa.index.store import Filters
 from qa.service import QAService
+from qa.text import STOPWORDS, words
 from qa.types import Answer
 
 MAX_SCOPE_DOCS = 20  # conversation documents a follow-up is asked over first
@@ -38,7 +43,26 @@ def ask_in_conversation(
         answer = service.ask(standalone.question, top_k, scoped, answerer, context=standalone.context)
         if not answer.abstained:
             return standalone, answer
+        wider = service.ask(standalone.question, top_k, filters, answerer, context=standalone.context)
+        on_topic = not wider.abstained and names_conversation(service, wider, standalone)
+        return standalone, wider if on_topic else answer
     return standalone, service.ask(standalone.question, top_k, filters, answerer, context=standalone.context)
+
+
+def names_conversation(service: QAService, answer: Answer, standalone: Standalone) -> bool:
+    """Whether the document ``answer`` cites first names what the conversation is about: every
+    name it carried ("Singapore") and the words of its subject ("the lab", in any case). A
+    follow-up about the lab of an article on Singapore is not answered by an article on London."""
+    names = [re.escape(term) for term in standalone.carried if term[:1].isupper()]
+    subject = [f"(?i:{re.escape(w)})" for w in words(standalone.subject) if w not in STOPWORDS]
+    if not (names or subject) or not answer.citations:
+        return True
+    try:
+        document = service.store.get_document(answer.citations[0].doc_id)
+    except NotFound:
+        return False
+    text = f" {document.title} {document.text} "
+    return all(re.search(rf"(?<!\w){pattern}(?!\w)", text) for pattern in names + subject)
 
 
 def conversation_documents(

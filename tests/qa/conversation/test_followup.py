@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import pytest
+
 from qa.conversation.followup import ask_in_conversation, scoped_filters
 from qa.conversation.messages import Turn
+from qa.errors import NotFound
 from qa.index.store import Filters
 from qa.service import QAService
-from qa.types import Answer, Citation
+from qa.types import Answer, Article, Citation
 
 JOBS = "How many jobs will the lab create?"
+
+
+class Documents:
+    """The store part a follow-up reads: documents by id."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+
+    def get_document(self, doc_id: str) -> Article:
+        if doc_id not in self.texts:
+            raise NotFound(f"no document {doc_id!r}")
+        return Article(doc_id=doc_id, title=doc_id, text=self.texts[doc_id])
 
 
 class RecordingService:
@@ -55,6 +70,7 @@ def test_without_doc_ids_the_previous_question_names_the_documents() -> None:
 
 def test_an_abstention_over_the_conversations_documents_asks_over_everything() -> None:
     service = RecordingService(abstain_on=["a"])
+    service.store = Documents({"lab-news": "The lab opens in May."})  # type: ignore[attr-defined]
     messages = talk(Turn("user", JOBS), Turn("assistant", "over 200", ["a"]), Turn("user", "Where is it?"))
     _, answer = ask_in_conversation(cast(QAService, service), messages)
     assert not answer.abstained
@@ -75,3 +91,35 @@ def test_the_requests_own_filters_narrow_the_conversation_scope() -> None:
     assert scoped_filters(own, ["a", "b"]) == Filters(doc_ids=["b"], source="Newsroom")
     assert scoped_filters(own, ["a"]) is None  # nothing of the conversation is allowed: no scope
     assert scoped_filters(None, []) is None
+
+
+LYON = "How many jobs will the Acme lab in Lyon create?"
+
+
+@pytest.mark.parametrize(
+    ("elsewhere", "answered"),
+    [
+        ("Acme's Porto hub opened in 2024 and is based in Porto.", False),  # no Lyon in it
+        ("Acme's Lyon lab is based in the old silk district of Lyon.", True),
+    ],
+)
+def test_a_follow_up_answered_elsewhere_needs_a_document_naming_the_conversations_names(
+    elsewhere: str, answered: bool
+) -> None:
+    service = RecordingService(doc="elsewhere", abstain_on=["a"])
+    service.store = Documents({"elsewhere": elsewhere})  # type: ignore[attr-defined]
+    messages = talk(Turn("user", LYON), Turn("assistant", "over 200", ["a"]), Turn("user", "Where is it?"))
+    standalone, answer = ask_in_conversation(cast(QAService, service), messages)
+    assert "Lyon" in standalone.carried
+    assert [f for _, f, _ in service.calls] == [Filters(doc_ids=["a"]), None]  # asked over everything too
+    assert answer.abstained is not answered
+
+
+def test_without_names_the_subject_must_be_in_the_document_answered_from() -> None:
+    service = RecordingService(doc="elsewhere", abstain_on=["a"])
+    service.store = Documents({"elsewhere": "Beta Robotics named a chief executive based in London."})  # type: ignore[attr-defined]
+    messages = talk(Turn("user", JOBS), Turn("assistant", "over 200", ["a"]), Turn("user", "Where is it?"))
+    standalone, answer = ask_in_conversation(cast(QAService, service), messages)
+    assert standalone.subject == "the lab" and answer.abstained  # an article with no lab in it
+    service.store = Documents({"elsewhere": "The Labs' new lab is in Leeds."})  # type: ignore[attr-defined]
+    assert not ask_in_conversation(cast(QAService, service), messages)[1].abstained
