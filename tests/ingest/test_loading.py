@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest import loading
 from ingest.loading import discover_files, load_article, load_articles
 from qa.errors import ArticleError
 
@@ -314,3 +315,31 @@ def test_named_pipe_is_not_read(tmp_path: Path) -> None:
 def test_common_human_dates_are_accepted(tmp_path: Path, raw: str, iso: str) -> None:
     path = write(tmp_path / "a.md", f"---\ndate: '{raw}'\n---\nBody.\n")
     assert load_article(path, tmp_path).date == iso
+
+
+@pytest.mark.parametrize(
+    "front_matter",
+    [
+        "nested: " + "[" * 2000 + "]" * 2000,  # flow style
+        "a:\n" + "".join(" " * (2 * i) + f"k{i}:\n" for i in range(1, 60)),  # block style, indented
+    ],
+)
+def test_deep_front_matter_is_refused_before_it_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, front_matter: str
+) -> None:
+    def no_parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the YAML parser was run")
+
+    monkeypatch.setattr(loading.yaml, "load", no_parse)
+    path = tmp_path / "deep.md"
+    path.write_text(f"---\n{front_matter}\n---\nBody.\n", encoding="utf-8")
+    with pytest.raises(ArticleError, match="nested too deeply"):
+        load_article(path, tmp_path)
+
+
+def test_front_matter_nested_within_the_limit_still_loads(tmp_path: Path) -> None:
+    path = tmp_path / "ok.md"
+    path.write_text(
+        "---\ntags: [[a, b], {c: [d]}]\nextra:\n  owner:\n    team: news\n---\nBody.\n", encoding="utf-8"
+    )
+    assert load_article(path, tmp_path).extra["tags"] == [["a", "b"], {"c": ["d"]}]
