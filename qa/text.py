@@ -21,9 +21,12 @@ MAX_SENTENCE_CHARS = 1000
 # 10,000 sentences of our corpus and the RGB snippets has over 63).
 MAX_SENTENCE_TOKENS = 100
 _TOKEN = re.compile(r"\w+|[^\w\s]")
+# Currency signs and ISO codes an amount may open with: the one list every pattern builds on.
+CURRENCY_SIGNS = "$€£¥₹"
+CURRENCY_CODES = ("USD", "SGD", "EUR", "GBP", "AUD", "CAD", "CHF", "JPY", "INR", "MYR", "KES")
 # Letters of any script ("José", "Dvořák"), digits and the signs amounts carry (\w also takes
 # "_", rare in news: one class is twice as fast as excluding it).
-_WORD = re.compile(r"[\w$€£¥%]+(?:[.,'’\-/][\w%]+)*")
+_WORD = re.compile(rf"[\w{CURRENCY_SIGNS}%]+(?:[.,'’\-/][\w%]+)*")
 
 
 # Words that carry no content of their own (the question analysis, the answerer and BM25 skip them).

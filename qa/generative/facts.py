@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.generative.prompting import restore
-from qa.text import words
+from qa.text import CURRENCY_CODES, CURRENCY_SIGNS, words
 
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{2,}?)[\"”]")
-_CURRENCY_SYMBOL = r"(?:[A-Z]{1,2}\$|[$€£¥]|\b(?:USD|SGD|EUR|GBP|MYR|JPY|KES|RM)\s?)"
+_CURRENCY_SYMBOL = rf"(?:[A-Z]{{1,2}}\$|[{CURRENCY_SIGNS}]|\b(?:{'|'.join(CURRENCY_CODES)}|RM)\s?)"
 _NUMBER = r"\d{1,3}(?:[,\u00a0\u202f\u2009 ]\d{3})+(?![\d])(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = r"%|percent\b|per\s?cent\b|thousand\b|million\b|billion\b|trillion\b|bn\b|mn\b|m\b|k\b"
 _AMOUNT = re.compile(
@@ -47,6 +47,10 @@ _CURRENCIES = {
     **dict.fromkeys(["rm", "myr", "ringgit"], "MYR"),
     **dict.fromkeys(["¥", "jpy", "yen"], "JPY"),
     **dict.fromkeys(["kes", "shilling"], "KES"),
+    **dict.fromkeys(["₹", "inr", "rupee"], "INR"),
+    **dict.fromkeys(["chf", "franc"], "CHF"),
+    **dict.fromkeys(["a$", "aud", "australian dollar"], "AUD"),
+    **dict.fromkeys(["c$", "cad", "canadian dollar"], "CAD"),
 }
 # Capitalised but no name the passage must repeat: titles a model may abbreviate ("chief executive").
 _NOT_NAMES = frozenset(["I", "CEO", "CFO", "CTO", "COO", "CMO", "CIO", "AI"])

