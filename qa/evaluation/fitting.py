@@ -10,8 +10,8 @@ right answers minus ``WRONG_COST`` times wrong ones (answering an unanswerable q
 The sentence model is fitted twice: the first round's ranking decides which sentences are
 embedded and which reach the candidate stage, so the second round learns from its own choices.
 What reaches each stage depends on the weights the fit starts from, so the whole fit runs
-``ROUNDS`` times, each round starting from the last, and keeps the round with the best utility on
-its own (dev) questions: the result depends on the data, hardly on where the fit began.
+``rounds`` times (three), each round starting from the last, and keeps the round with the best
+utility on its own (dev) questions: the result depends on the data, hardly on where it began.
 """
 
 from __future__ import annotations
