@@ -39,14 +39,15 @@ def ask_in_conversation(
     ``QAService.ask`` raise."""
     standalone = standalone_question(messages)
     scoped = scoped_filters(filters, conversation_documents(service, messages, standalone, filters))
+    within: Answer | None = None
     if standalone.follow_up and scoped is not None:
-        answer = service.ask(standalone.question, top_k, scoped, answerer, context=standalone.context)
-        if not answer.abstained:
-            return standalone, answer
-        wider = service.ask(standalone.question, top_k, filters, answerer, context=standalone.context)
-        on_topic = not wider.abstained and names_conversation(service, wider, standalone)
-        return standalone, wider if on_topic else answer
-    return standalone, service.ask(standalone.question, top_k, filters, answerer, context=standalone.context)
+        within = service.ask(standalone.question, top_k, scoped, answerer, context=standalone.context)
+        if not within.abstained:
+            return standalone, within
+    answer = service.ask(standalone.question, top_k, filters, answerer, context=standalone.context)
+    if within is not None and (answer.abstained or not names_conversation(service, answer, standalone)):
+        return standalone, within  # nothing on the conversation's topic elsewhere either
+    return standalone, answer
 
 
 def names_conversation(service: QAService, answer: Answer, standalone: Standalone) -> bool:

@@ -155,7 +155,7 @@ def _fit(q: Question, qw: QuestionWords, cand: Candidate) -> tuple[Candidate, fl
         return None
     owner = _OWNER.match(cand.text)
     if owner and stem(owner.group(1)) in qw.stems:
-        # "Kenya's Ministry of Health" for "Which Kenyan ministry ...?"
+        # "Norland's Ministry of Fisheries" for "Which Norlandic ministry ...?"
         cand = replace(cand, start=cand.start + owner.end(), text=cand.text[owner.end() :])
     return cand, compat, same_verb
 

@@ -253,7 +253,7 @@ def text_stems(text: str) -> set[str]:
     if "uarter" in text:
         stems |= {_QUARTER_NUMBERS[m.group(1).lower()] for m in _QUARTER_WORDS.finditer(text)}
     stems |= {_NUMBER_FORMS[w] for w in found if w in _NUMBER_FORMS}
-    # "Chief Financial Officer" is the "CFO" a question asks about; "Ministry of Trade and
+    # "Chief Sustainability Officer" is the "CSO" a question asks about; "Ministry of Trade and
     # Industry" its "MTI" (the whole run and each part between "of"/"and").
     for match in _TITLE_RUN.finditer(text):
         run = match.group().split()

@@ -170,8 +170,8 @@ _NAME_WORD = re.compile(r"[A-Z][a-zà-ÿ'’-]+")
 
 def _introduced_as_person(text: str, start: int, end: int) -> bool:
     """Whether a two- or three-word name the tagger called an organisation or a place is written
-    the way news writes about a person: "said X", "Professor X", "X, Chief Executive of ...",
-    "the appointment of X as Chief Financial Officer"."""
+    the way news writes about a person: "said X", "Professor X", "X, Head of Research at ...",
+    "the appointment of X as Chief Sustainability Officer"."""
     parts = text[start:end].split()
     if not 2 <= len(parts) <= 3 or not all(_NAME_WORD.fullmatch(w) for w in parts):
         return False
@@ -194,7 +194,7 @@ def _candidates(doc: Any) -> list[Candidate]:
             # the small model often calls a company ("Acme Labs") a person
             answer_type = AnswerType.ORGANISATION
         elif ent.label_ in {"ORG", "GPE"} and _introduced_as_person(text, ent.start_char, ent.end_char):
-            answer_type = AnswerType.PERSON  # "the appointment of Ana Ruiz as Chief Financial Officer"
+            answer_type = AnswerType.PERSON  # "the appointment of Ana Ruiz as Chief Sustainability Officer"
         start, end = ent.start_char, ent.end_char
         specific = True
         if answer_type is AnswerType.QUANTITY:
@@ -296,7 +296,7 @@ def _untagged_name(chunk: Any, span: str, start: int, named: list[tuple[int, int
     )
 
 
-# Verbs of title-case headlines the entity tagger runs names into ("Ministry of Health Launch ...").
+# Verbs of title-case headlines the entity tagger runs names into ("Harbour Authority Launch ...").
 _HEADLINE_VERB = re.compile(
     r"\s(?:Launch|Launches|Wins|Win|Opens|Open|Announces|Appoints|Appointed|Names|Named|Acquires|Acquire|"
     r"Raises|Raise|Signs|Partners|Unveils|Completes|Beats|Says|Sees|Joins|Leaves|Buys|Sells|Plans|To|Will|"

@@ -263,18 +263,20 @@ def test_search_applies_filters(filled: ChromaStore, filters: Filters, expected:
     assert doc_ids_found(filled, filters) == expected
 
 
-class SlowToLoad(FakeEmbedder):
-    """Loads its model on first use, as the real one does: opening the store waits for it."""
-
-    def __getattribute__(self, name: str) -> Any:
-        if name == "dimension":
-            time.sleep(0.2)
-        return super().__getattribute__(name)
-
-
-def test_threads_that_find_the_store_closed_open_it_once(tmp_path: Path) -> None:
+def test_threads_that_find_the_store_closed_open_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_article(ChromaStore(FakeEmbedder(), tmp_path / "data"), UNDATED)
-    reopened = ChromaStore(SlowToLoad(), tmp_path / "data")  # a new process: closed until first use
+    reopened = ChromaStore(FakeEmbedder(), tmp_path / "data")  # a new process: closed until first use
+    clients: list[Any] = []
+    real_connect = store_module.connect
+
+    def slow_connect(*args: Any) -> Any:
+        time.sleep(0.1)  # creating a client takes a while: the window the threads raced in
+        clients.append(real_connect(*args))
+        return clients[-1]
+
+    monkeypatch.setattr(store_module, "connect", slow_connect)
     start = threading.Barrier(8)
 
     def first_use(_: int) -> tuple[str, tuple[int, int]]:
@@ -283,4 +285,5 @@ def test_threads_that_find_the_store_closed_open_it_once(tmp_path: Path) -> None
 
     with ThreadPoolExecutor(8) as pool:
         found = list(pool.map(first_use, range(8)))
+    assert len(clients) == 1  # one client, created once
     assert [counts for _, counts in found] == [(1, 1)] * 8 and len({rev for rev, _ in found}) == 1
