@@ -358,7 +358,7 @@ _TOO_DEEP = (
 def _looks_too_deep(front_matter: str) -> bool:
     """A linear look for nesting the depth limit refuses anyway: brackets opened in a row, or
     indentation of more than two spaces a level. Parsing 2,000 levels recurses through
-    PyYAML for a third of a second, holding the interpreter the server answers with."""
+    PyYAML for about 0.7 s here, holding the interpreter the server answers with."""
     depth = deepest = 0
     for char in front_matter:
         if char in "[{":
