@@ -23,7 +23,10 @@ _CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w'’-]+")
 _CLOSED = re.compile(r"[.!?…:;\"'”’)\]]$")
 _ATTRIBUTION = re.compile(r"^[—–-]\s*[A-Z]")
 _QUOTE = re.compile(r"[“”\"]")
-_DEFINITION_QUESTION = re.compile(r"^\W*(?i:what|who) (?:is|are|was|were) (?:the )?(.+?)\W*$")
+_DEFINITION_QUESTION = re.compile(
+    r"^\W*(?i:(?:what|who) (?:is|are|was|were) (?:the )?(?P<term>.+?)"
+    r"|what (?:does|do|did) (?:the )?(?:(?:acronym|abbreviation) )?(?P<short>.+?) (?:stand for|mean))\W*$"
+)
 _PURPOSE = re.compile(
     r"\b(?:because|since|as part of|in order to|so that|aims? to|to (?:help|support|meet|address|"
     r"expand|accelerate|strengthen|build|bring|give|make)|designed to|intended to|reflects?|given|due to|"
@@ -34,6 +37,8 @@ _PURPOSE = re.compile(
 # "It will create ..."): what it is about was named there.
 _REFERS_BACK = frozenset("this these that those it its they their he she his her such".split())
 _ASKS_SAID = re.compile(r"\b(?:say|said|says|describe[sd]?|call(?:ed|s)?|quoted?)\b")
+_NAMED = re.compile(r"[A-Z]")
+MAX_QUOTATION_SENTENCES = 8  # an opening quote mark not closed within this many sentences is a stray
 
 
 @dataclass
@@ -105,23 +110,17 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
     pattern = TYPE_PATTERNS.get(q.answer_type)
     asks_said = bool(_ASKS_SAID.search(q.text.lower()))
     asks_why = q.text.lower().lstrip(" \"'“").startswith("why")
-    defined = _DEFINITION_QUESTION.match(q.text)
-    defines = (
-        re.compile(
-            re.escape(defined.group(1))
-            + r"(?:['’]s)?\s*(?:,\s*(?:a|an|the)\b|\s(?:is|are|was|were|will be)\b|\s*\()",
-            re.IGNORECASE,
-        )
-        if defined and q.kind is QuestionKind.OPEN
-        else None
-    )
+    defines = _definition(q)
     per_passage: dict[str, tuple[set[str], set[str], str]] = {}
     by_position = {(s.passage.chunk_id, s.index): text_stems(s.text) for s in sentences}
+    speakers = quotation_speakers(sentences)
     for s in sentences:
         stems = by_position[(s.passage.chunk_id, s.index)]
         before = by_position.get((s.passage.chunk_id, s.index - 1), set())
         opening = words(s.text[:20])
         context = stems | before if opening and opening[0] in _REFERS_BACK else stems
+        speaker = speakers.get((s.passage.chunk_id, s.index), set())
+        context = context | speaker
         if s.passage.chunk_id not in per_passage:
             title = text_stems(s.passage.title)
             haystack = " ".join(words(s.passage.title + " " + s.passage.text))
@@ -166,6 +165,70 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
         s.features["open_cosine"] = 0.0
         s.features["coverage_gap"] = s.features["coverage"] - best
         s.features["cosine_gap"] = 0.0
+
+
+def _definition(q: Question) -> re.Pattern[str] | None:
+    """For "What is X?", "Who are X?", "What does X stand for?": how a sentence defines X ("X, a
+    ...", "X is ...", "X (...", or the spelled-out name before "(X)")."""
+    asked = _DEFINITION_QUESTION.match(q.text)
+    if asked is None or q.kind is not QuestionKind.OPEN:
+        return None
+    term = re.escape(asked.group("term") or asked.group("short"))
+    return re.compile(
+        term
+        + r"(?:['’]s)?\s*(?:,\s*(?:a|an|the)\b|\s(?:is|are|was|were|will be)\b|\s*\()|\(\s*"
+        + term
+        + r"\s*\)",
+        re.IGNORECASE,
+    )
+
+
+def quotation_speakers(sentences: Sequence[Sentence]) -> dict[tuple[str, int], set[str]]:
+    """For each sentence of a quotation over several sentences, the stems of who said it: the
+    words after the closing mark ('...,” said Name, Title.'), else an attribution line right
+    after it ("— Name, Title"), else the words before the opening mark ('Name said: “...'). Such
+    a quotation's sentences seldom name who said them; the speaker is their context."""
+    ordered = sorted(sentences, key=lambda s: (s.passage.chunk_id, s.index))
+    found: dict[tuple[str, int], set[str]] = {}
+    group: list[Sentence] = []
+    depth = 0
+    for i, s in enumerate(ordered):
+        opens, closes = s.text.count("\u201c"), s.text.count("\u201d")
+        straight = s.text.count('"')
+        if group and s.passage.chunk_id != group[0].passage.chunk_id:
+            group, depth = [], 0  # never closed within its passage
+        if not group:
+            if opens > closes or straight % 2:  # opens a quotation this sentence does not close
+                group, depth = [s], opens - closes + straight % 2
+            continue
+        group.append(s)
+        depth += opens - closes - straight % 2
+        if depth > 0 and len(group) < MAX_QUOTATION_SENTENCES:
+            continue
+        if depth <= 0:
+            following = ordered[i + 1] if i + 1 < len(ordered) else None
+            speaker = _speaker(group, following)
+            for member in group:
+                found[(member.passage.chunk_id, member.index)] = speaker
+        group, depth = [], 0
+    return found
+
+
+def _speaker(group: list[Sentence], following: Sentence | None) -> set[str]:
+    last = group[-1].text
+    after = last[max(last.rfind("\u201d"), last.rfind('"')) + 1 :]
+    if _NAMED.search(after):
+        return text_stems(after)
+    if (
+        following is not None
+        and following.passage.chunk_id == group[-1].passage.chunk_id
+        and following.index == group[-1].index + 1
+        and _ATTRIBUTION.match(following.text)
+    ):
+        return text_stems(following.text)
+    first = group[0].text
+    marks = [i for i in (first.find("\u201c"), first.find('"')) if i >= 0]
+    return text_stems(first[: min(marks)]) if marks else set()
 
 
 def _covered(weights: dict[str, float], stems: set[str], title: set[str]) -> float:

@@ -191,3 +191,58 @@ def test_a_sentence_that_refers_back_is_covered_with_the_one_before() -> None:
     plain = featured("How many cranes will Acme fund?", text.replace("This deal", "The port"))
     port = plain["The port will fund 12 new cranes by 2027."].features
     assert port["context_coverage"] == port["coverage"]  # no referring word: its own words only
+
+
+@pytest.mark.parametrize(
+    "quotation",
+    [
+        # the attribution on a line of its own after the closing mark; the sentence asked about last
+        "“We chose the harbour for its people. The cranes will double our capacity.”\n"
+        "— Mara Quist, Chief Executive of Acme",
+        # "..., said Name" after the closing mark; the sentence asked about first
+        '"The cranes will double our capacity. We chose the harbour for its people," said Mara Quist.',
+        # "Name said: ..." before the opening mark; the sentence asked about in the middle
+        "Mara Quist said: “We chose the harbour for its people. The cranes will double our "
+        "capacity. We start in May.”",
+    ],
+)
+def test_a_quotations_sentences_are_covered_with_who_said_it(quotation: str) -> None:
+    found = featured("What did Mara Quist say about the cranes?", "Acme buys cranes.\n" + quotation)
+    said = next(s for text, s in found.items() if "cranes will double" in text).features
+    # Her name is only in the attribution; the sentence about the cranes is hers.
+    assert said["context_coverage"] > said["coverage"] + 0.3
+    outside = found["Acme buys cranes."].features
+    assert outside["context_coverage"] == outside["coverage"]
+
+
+def test_an_unclosed_quote_mark_gives_no_speaker() -> None:
+    text = "“We chose the harbour. The cranes will double our capacity. Mara Quist runs Acme."
+    found = featured("What did Mara Quist say about the cranes?", text)
+    cranes = found["The cranes will double our capacity."].features
+    assert cranes["context_coverage"] == cranes["coverage"]
+
+
+@pytest.mark.parametrize(
+    ("question", "defining", "other"),
+    [
+        (
+            "What does HPA stand for?",
+            "Acme signed with the Harbour Ports Authority (HPA) on Monday.",
+            "The HPA will fund 12 cranes.",
+        ),
+        (
+            "What is the EGF?",
+            "The Export Growth Fund (EGF) pays half of a first trade mission.",
+            "Firms apply to the EGF online.",
+        ),
+        (
+            "What does the acronym QRT mean?",
+            "Its Quick Response Team (QRT) answers within an hour.",
+            "The QRT has 12 members.",
+        ),
+    ],
+)
+def test_a_sentence_spelling_out_an_acronym_defines_it(question: str, defining: str, other: str) -> None:
+    found = featured(question, f"{defining} {other}")
+    assert found[defining].features["defines"] == 1.0
+    assert found[other].features["defines"] == 0.0
