@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from qa.language.answer_types import AUXILIARIES, HEAD_TYPES, AnswerType, expected_type, generic_head
+from qa.language.answer_types import HEAD_TYPES, AnswerType, expected_type, generic_head
+from qa.language.lexicon import AUXILIARIES, QUARTER_PHRASE, QUESTION_WORDS, WH_WORDS, quarter_of
 from qa.text import STOPWORDS, sentence_spans, words
 
 
@@ -17,10 +18,8 @@ class QuestionKind(StrEnum):
     OPEN = "open"  # what is / what will / why / how / describe / list / what did X say
 
 
-_WH = re.compile(r"\b(how|what|which|who|whom|whose|when|where|why|name)\b", re.IGNORECASE)
-QUESTION_WORDS = frozenset(
-    """how what which who whom whose when where why name many much does did do is are was""".split()
-)
+# A sentence that asks: a wh-word, or "Name the ..." of a quiz.
+_ASKS = re.compile(rf"\b(?:{'|'.join(sorted(WH_WORDS | {'name'}))})\b", re.IGNORECASE)
 
 
 @dataclass
@@ -42,14 +41,12 @@ def find_question(raw: str) -> tuple[str, str]:
     if len(sentences) <= 1:
         return "", raw
     for i in range(len(sentences) - 1, -1, -1):
-        if sentences[i].endswith("?") or _WH.search(sentences[i]):
+        if sentences[i].endswith("?") or _ASKS.search(sentences[i]):
             return " ".join(sentences[:i]), " ".join(sentences[i:])
     return "", raw
 
 
 _DATE_WORDS = frozenset({"date", "dates", "day", "year"})
-_ORDINALS = ("first", "second", "third", "fourth")
-_QUARTER = re.compile(r"\b(first|second|third|fourth)[- ]quarter\b")
 _NAME = re.compile(  # linear: a lowercase run is tried from its start only; spaces are not given back
     r"(?:(?<![a-z])[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*%?)"
     r"(?:\s++(?:of|for|and|de|the|&)?\s*+(?:[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*))*"
@@ -70,8 +67,7 @@ def analyse(raw: str, context: str = "") -> Question:
         if (name and first not in QUESTION_WORDS and first not in STOPWORDS) or (name and name[0].isdigit()):
             names.append(name)
     # "in the second quarter of 2025" constrains the answer like a name does ("Q2" in the text).
-    for ordinal in _QUARTER.findall(text.lower()):
-        names.append(f"Q{_ORDINALS.index(ordinal) + 1}")
+    names += [quarter_of(m.group(1)).upper() for m in QUARTER_PHRASE.finditer(text)]
     if answer_type is AnswerType.DATE:
         # "the release date of X": the answer gives a date, rarely the word; not outside a name.
         named = {w for n in names for w in words(n)}

