@@ -117,13 +117,20 @@ class SpanFinder:
 
     def candidates_many(self, sentences: list[str]) -> list[list[Candidate]]:
         """Candidates of every type for each sentence (batched through spaCy)."""
-        todo = [s for s in dict.fromkeys(sentences) if s not in self._cache]
+        with self._lock:
+            found = {s: self._cache[s] for s in dict.fromkeys(sentences) if s in self._cache}
+        todo = [s for s in dict.fromkeys(sentences) if s not in found]
         if todo:
+            # A sentence without candidates is cached as [], a hit like any other; this call's own
+            # results are kept aside, so a cache smaller than the batch evicts none of them.
             for sentence, doc in zip(todo, self.nlp.pipe(todo), strict=True):
-                self._cache[sentence] = _candidates(doc)
-                if len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-        return [self._cache.get(s) or _candidates(self.nlp(s)) for s in sentences]
+                found[sentence] = _candidates(doc)
+            with self._lock:
+                for sentence in todo:
+                    self._cache[sentence] = found[sentence]
+                    if len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
+        return [found[s] for s in sentences]
 
     def candidates_batch(self, sentences: list[str], batch_size: int = 64) -> list[list[Candidate]]:
         """Candidates of each sentence through ``nlp.pipe``, bypassing the cache (for ingest)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from qa.language.answer_types import AnswerType
@@ -131,3 +133,37 @@ def test_head_candidates_are_the_asked_nouns_with_their_names() -> None:
     assert heads("Engineers at the Applied AI Lab in Singapore.", "lab") == ["Applied AI Lab"]
     assert heads("The lab is big and the labs are new.", "lab") == []  # no name: no answer
     assert heads("It runs a lab.", "at") == []  # too short a head to look for
+
+
+class _CountingPipeline:
+    """A stand-in for the spaCy pipeline: documents with no entities and no noun chunks (so no
+    candidates), counting the sentences it parses."""
+
+    def __init__(self) -> None:
+        self.parsed: list[str] = []
+
+    def pipe(self, texts: list[str]) -> list[SimpleNamespace]:
+        return [self(text) for text in texts]
+
+    def __call__(self, text: str) -> SimpleNamespace:
+        self.parsed.append(text)
+        return SimpleNamespace(text=text, ents=[], noun_chunks=[])
+
+
+def test_a_sentence_without_candidates_is_parsed_once_and_then_read_from_the_cache() -> None:
+    finder = SpanFinder(verify=False)
+    pipeline = _CountingPipeline()
+    finder._nlp = pipeline  # the pipeline is loaded on first use; this one is already there
+    sentences = ["Nothing to find here.", "Nor here."]
+    assert finder.candidates_many(sentences) == [[], []]
+    assert finder.candidates_many([*sentences, sentences[0]]) == [[], [], []]
+    assert pipeline.parsed == sentences  # before: every [] was a miss, parsed again each time
+
+
+def test_a_batch_larger_than_the_cache_is_parsed_once() -> None:
+    finder = SpanFinder(verify=False, cache_size=2)
+    pipeline = _CountingPipeline()
+    finder._nlp = pipeline
+    sentences = [f"Sentence number {n}." for n in range(5)]
+    assert finder.candidates_many(sentences) == [[]] * 5
+    assert pipeline.parsed == sentences
