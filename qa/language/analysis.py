@@ -29,6 +29,7 @@ import numpy as np
 
 from qa.index.embedding import Embedder
 from qa.language.answer_types import AnswerType
+from qa.language.labels import Label, Role
 from qa.language.spans import SPACY_PACKAGE, Candidate, SpanFinder
 from qa.text import sentence_spans
 
@@ -83,7 +84,15 @@ def encode(version: str, text: str, sentences: Sequence[SentenceAnalysis]) -> st
         sentence = text[s.start : s.end]
         cands: list[list[Any]] = []
         for c in s.candidates:
-            row: list[Any] = [c.start, c.end, c.label, c.answer_type.value, int(c.specific), c.role, c.verb]
+            row: list[Any] = [
+                c.start,
+                c.end,
+                c.label.value,
+                c.answer_type.value,
+                int(c.specific),
+                c.role.value,
+                c.verb,
+            ]
             if sentence[c.start : c.end] != c.text:
                 row.append(c.text)
             cands.append(row)
@@ -142,9 +151,9 @@ class _Decoded:
                 c[1],
                 c[7] if len(c) > 7 else sentence[c[0] : c[1]],
                 AnswerType(c[3]),
-                c[2],
+                Label(c[2]),
                 bool(c[4]),
-                c[5],
+                Role(c[5]),
                 c[6],
             )
             for c in cands

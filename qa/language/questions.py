@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from qa.language.answer_types import HEAD_TYPES, AnswerType, expected_type, generic_head
+from qa.language.labels import Role
 from qa.language.lexicon import AUXILIARIES, QUARTER_PHRASE, QUESTION_WORDS, WH_WORDS, quarter_of
 from qa.text import STOPWORDS, sentence_spans, words
 
@@ -30,7 +31,7 @@ class Question:
     head: str = ""  # head noun of "which/what X"
     terms: list[str] = field(default_factory=list)  # content words, lower case
     names: list[str] = field(default_factory=list)  # capitalised phrases and numbers the question names
-    wants: str = ""  # "agent" for "Who won ...?", "patient" for "Whom did ... hire?"
+    wants: Role = Role.NONE  # AGENT for "Who won ...?", PATIENT for "Whom did ... hire?"
     kind: QuestionKind = QuestionKind.FACTOID
 
 
@@ -179,19 +180,19 @@ def question_kind(text: str, answer_type: AnswerType) -> QuestionKind:
 RUNNER_UP = re.compile(r"\brunners?[- ]up\b", re.IGNORECASE)
 
 
-def _wants(question: str) -> str:
+def _wants(question: str) -> Role:
     """The role of the asked-for entity: who/which-X followed directly by a verb asks for its doer;
     the runner-up is the one who lost."""
     q = question.lower()
     if RUNNER_UP.search(q):
-        return "agent"
+        return Role.AGENT
     if re.search(
         r"\b(whom|who did|who does|who will \w+ (hire|appoint|name))\b|^\W*(which|what) \w+ (did|does|do)\b",
         q,
     ):
-        return "patient"
+        return Role.PATIENT
     copula = r"(?!is\b|was\b|are\b|were\b|will be\b|has been\b)"
     aux = r"(?!(?:is|was|are|were|does|did|do|will|has|have|had|can)\b)"
     if re.search(r"^(?:\W*)(who|(?:which|what) " + aux + r"\w+)\s+" + copula + r"\w+(ed|s)?\b", q):
-        return "agent"
-    return ""
+        return Role.AGENT
+    return Role.NONE

@@ -9,6 +9,7 @@ from qa.extractive.corrections import prefer_newer
 from qa.extractive.sentences import split_passages
 from qa.extractive.wording import locatives, place_missing
 from qa.language.answer_types import AnswerType
+from qa.language.labels import Label
 from qa.language.questions import analyse
 from qa.language.spans import Candidate
 from tests.helpers.extractive import passage
@@ -20,7 +21,7 @@ NEW = "Halden Penang Design Centre (correction)\n\nThe Halden design centre in P
 def choice(text: str, answer: str, doc_id: str, date: str, logit: float) -> Choice:
     sentence = split_passages([passage(text, doc_id, date=date)])[-1]
     start = sentence.text.index(answer)
-    cand = Candidate(start, start + len(answer), answer, AnswerType.QUANTITY, "CARDINAL")
+    cand = Candidate(start, start + len(answer), answer, AnswerType.QUANTITY, Label.CARDINAL)
     return Choice(sentence, cand, {}, logit)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.language.answer_types import AnswerType
+from qa.language.labels import Role
 from qa.language.questions import QuestionKind, analyse, question_kind, subject_words
 
 
@@ -14,7 +15,7 @@ def test_a_quarter_in_words_is_a_name_like_q2() -> None:
 
 def test_the_head_follows_a_possessive_owner() -> None:
     q = analyse("What is the name of Microsoft's AR headset?")
-    assert q.head == "headset" and q.wants == ""
+    assert q.head == "headset" and q.wants is Role.NONE
 
 
 def test_the_head_ends_before_the_verb() -> None:
@@ -25,16 +26,16 @@ def test_the_head_ends_before_the_verb() -> None:
 @pytest.mark.parametrize(
     ("question", "wants"),
     [
-        ("Which company acquired Instagram?", "agent"),
-        ("Who won the Tour de France?", "agent"),
-        ("Which company did Facebook acquire?", "patient"),
-        ("Who did Acme hire as its CFO?", "patient"),
-        ("Who is the CEO of Google?", ""),
-        ("Who was the runner-up of the 2014 World Cup?", "agent"),  # the doer of losing
+        ("Which company acquired Instagram?", Role.AGENT),
+        ("Who won the Tour de France?", Role.AGENT),
+        ("Which company did Facebook acquire?", Role.PATIENT),
+        ("Who did Acme hire as its CFO?", Role.PATIENT),
+        ("Who is the CEO of Google?", Role.NONE),
+        ("Who was the runner-up of the 2014 World Cup?", Role.AGENT),  # the doer of losing
     ],
 )
-def test_the_role_of_the_asked_for_entity(question: str, wants: str) -> None:
-    assert analyse(question).wants == wants
+def test_the_role_of_the_asked_for_entity(question: str, wants: Role) -> None:
+    assert analyse(question).wants is wants
 
 
 @pytest.mark.parametrize(
