@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from qa.language.answer_types import HEAD_TYPES, AnswerType, expected_type, generic_head
@@ -56,11 +56,32 @@ _NAME = re.compile(  # linear: a lowercase run is tried from its start only; spa
 
 def analyse(raw: str, context: str = "") -> Question:
     """Everything the answerer needs to know about a question. ``context`` (terms carried from a
-    conversation) adds terms that help find the article, but no names the answer must meet."""
+    conversation) adds terms that help find the article, but no names the answer must meet
+    (``with_context``): retrieval analyses a question once, and re-ranks with its context."""
+    q = _analyse(raw)
+    return with_context(q, context) if context else q
+
+
+def with_context(q: Question, context: str) -> Question:
+    """``q`` with the content words of ``context`` (terms carried from a conversation) added to
+    its terms; its names, type and everything else stay as they are. ``q`` is not changed."""
+    terms = [w for w in dict.fromkeys(words(context)) if w not in STOPWORDS and w not in q.terms]
+    return replace(q, terms=[*q.terms, *_date_free(q, terms)])
+
+
+def _date_free(q: Question, terms: list[str]) -> list[str]:
+    """For a date question, ``terms`` without "date", "day", "year": the answer gives a date,
+    rarely the word; not outside a name ("Patriots' Day")."""
+    if q.answer_type is not AnswerType.DATE:
+        return terms
+    named = {w for n in q.names for w in words(n)}
+    return [t for t in terms if t not in _DATE_WORDS or t in named]
+
+
+def _analyse(raw: str) -> Question:
     quiz_context, text = find_question(raw)
     answer_type, head = expected_type(text)
     terms = [w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
-    terms += [w for w in dict.fromkeys(words(context)) if w not in STOPWORDS and w not in terms]
     names = []
     for match in _NAME.finditer(text):
         name = match.group().strip(" .,")
@@ -69,10 +90,6 @@ def analyse(raw: str, context: str = "") -> Question:
             names.append(name)
     # "in the second quarter of 2025" constrains the answer like a name does ("Q2" in the text).
     names += [quarter_of(m.group(1)).upper() for m in QUARTER_PHRASE.finditer(text)]
-    if answer_type is AnswerType.DATE:
-        # "the release date of X": the answer gives a date, rarely the word; not outside a name.
-        named = {w for n in names for w in words(n)}
-        terms = [t for t in terms if t not in _DATE_WORDS or t in named]
     if answer_type is AnswerType.OTHER and not head:
         head = generic_head(text)
     counted = re.search(r"\bhow many ((?:\w+ ?){1,3})", text.lower())
@@ -84,7 +101,7 @@ def analyse(raw: str, context: str = "") -> Question:
                 break
             run.append(word)
         head = run[-1] if run else ""
-    return Question(
+    q = Question(
         text=text,
         context=quiz_context,
         answer_type=answer_type,
@@ -94,6 +111,7 @@ def analyse(raw: str, context: str = "") -> Question:
         wants=_wants(text),
         kind=question_kind(text, answer_type),
     )
+    return replace(q, terms=_date_free(q, terms))
 
 
 _SUBJECT_ENDS = frozenset("be been being based located called known".split())

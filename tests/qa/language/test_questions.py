@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from qa.language.answer_types import AnswerType
 from qa.language.labels import Role
-from qa.language.questions import QuestionKind, analyse, question_kind, subject_words
+from qa.language.questions import QuestionKind, analyse, question_kind, subject_words, with_context
 
 
 def test_a_quarter_in_words_is_a_name_like_q2() -> None:
@@ -54,6 +56,23 @@ def test_terms_carried_from_a_conversation_are_no_names() -> None:
     assert q.text == "How much money is behind the lab?"
     assert "200" not in q.names
     assert "200" in q.terms  # they still count as the question's words
+
+
+@pytest.mark.parametrize(
+    ("question", "context"),
+    [
+        ("How much money is behind the lab?", "jobs create 200 technical positions lab"),
+        ("When will the lab open?", "release date year Acme opening day"),
+        ("When does Patriots' Day premiere?", "day date premiere season"),
+    ],
+)
+def test_context_added_to_an_analysis_is_the_analysis_with_context(question: str, context: str) -> None:
+    alone = analyse(question)
+    before = dataclasses.replace(alone, terms=list(alone.terms))
+    assert with_context(alone, context) == analyse(question, context=context)
+    assert alone == before  # the analysis retrieval hands to the answerer keeps its own terms
+    date = analyse("When will the lab open?", context="release date")
+    assert "date" not in date.terms and "release" in date.terms
 
 
 def test_a_date_question_does_not_look_for_the_word_date() -> None:
