@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from qa.conversation.messages import Message, validate_conversation
 from qa.errors import InvalidRequest
 from qa.language.evidence import ABSTAIN_TEXT
-from qa.language.lexicon import AUXILIARIES, QUESTION_WORDS
+from qa.language.lexicon import AUXILIARIES, NOT_NAMES, QUESTION_WORDS
 from qa.service import MAX_QUESTION_CHARS
 from qa.text import STOPWORDS, Span, word_spans
 
@@ -49,9 +49,8 @@ _REFERRING = frozenset(
 )
 _REPLACEABLE = {"it": "", "they": "", "them": "", "its": "'s", "their": "'s"}  # pronoun -> suffix
 _DETERMINERS = frozenset(["the", "this", "that", "these", "those"])
-_TITLES = frozenset(["ceo", "cfo", "cto", "coo", "cmo", "ai"])  # capitalised but no name of anything
 # Imperative first words, capitalised but no name: "Tell me about Acme".
-_NOT_NAMES = frozenset(["tell", "show", "give", "list", "name", "explain", "describe"])
+_IMPERATIVES = frozenset(["tell", "show", "give", "list", "name", "explain", "describe"])
 _JOINERS = frozenset(["of", "for", "and", "de", "&"])
 _PRONOUN = re.compile(r"\b(?:it|they|them|its|their)\b", re.IGNORECASE)
 _SHORT = 3  # a question with at most this many content words and no name is a follow-up
@@ -227,11 +226,11 @@ def _is_name_word(word: str, index: int, spans: list[Span]) -> bool:
     low = word.lower()
     if any(c.isdigit() for c in word):
         return True
-    if not word[0].isupper() or low in _REFERRING or low in _TITLES or word == "I":
+    if not word[0].isupper() or low in _REFERRING or low in NOT_NAMES:
         return False
     if index == 0:  # the first word is capitalised anyway: a name only if it looks like one
         following = spans[1].text if len(spans) > 1 else ""
-        return any(c.isupper() for c in word[1:]) or (following[:1].isupper() and low not in _NOT_NAMES)
+        return any(c.isupper() for c in word[1:]) or (following[:1].isupper() and low not in _IMPERATIVES)
     return True
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.generative.prompting import restore
-from qa.language.lexicon import MONTH, MONTH_WORD, WEEKDAY, month_number
+from qa.language.lexicon import MONTH, MONTH_WORD, NOT_NAMES, WEEKDAY, month_number
 from qa.text import CURRENCY_CODES, CURRENCY_SIGNS, words
 
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{2,}?)[\"”]")
@@ -46,8 +46,6 @@ _CURRENCIES = {
     **dict.fromkeys(["a$", "aud", "australian dollar"], "AUD"),
     **dict.fromkeys(["c$", "cad", "canadian dollar"], "CAD"),
 }
-# Capitalised but no name the passage must repeat: titles a model may abbreviate ("chief executive").
-_NOT_NAMES = frozenset(["I", "CEO", "CFO", "CTO", "COO", "CMO", "CIO", "AI"])
 _NAME = re.compile(r"(?<![\w'’$])[A-Z][\w-]*(?:['’]s)?(?![\w$])")
 
 
@@ -108,7 +106,7 @@ def names_in(text: str) -> list[str]:
             w
             for w in found
             if words(w)
-            and w.upper() not in _NOT_NAMES
+            and w.lower() not in NOT_NAMES  # titles a model may abbreviate ("chief executive")
             and not _CALENDAR.fullmatch(w)
             and not any(c.isdigit() for c in w)  # "RM1", "Q3": figures, checked as numbers
         )

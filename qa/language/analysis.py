@@ -17,13 +17,13 @@ import ast
 import base64
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -104,6 +104,7 @@ def encode(version: str, text: str, sentences: Sequence[SentenceAnalysis]) -> st
     )
 
 
+T = TypeVar("T")
 Key = tuple[str, int, int]  # (chunk_id, start, end) of a sentence in its chunk
 
 
@@ -178,22 +179,19 @@ class StoredAnalyses:
 
     def vector(self, key: Key) -> list[float] | None:
         """The sentence's embedding, or None when it has no (readable) stored analysis."""
-        found = self._rows.get(key)
-        if found is None:
-            return None
-        try:
-            return found[0].vector(found[1])
-        except (ValueError, IndexError):  # not base64, or not a whole matrix
-            return None
+        return self._read(key, _Decoded.vector)
 
     def candidates(self, key: Key) -> list[Candidate] | None:
         """The sentence's span-finder candidates, or None when it has no (readable) stored analysis."""
+        return self._read(key, _Decoded.candidates)
+
+    def _read(self, key: Key, read: Callable[[_Decoded, int], T]) -> T | None:
         found = self._rows.get(key)
         if found is None:
             return None
         try:
-            return found[0].candidates(found[1])
-        except (ValueError, TypeError, IndexError):
+            return read(*found)
+        except (ValueError, TypeError, IndexError):  # not base64, not a whole matrix, a malformed row
             return None
 
 

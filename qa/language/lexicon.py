@@ -58,3 +58,6 @@ QUESTION_WORDS = WH_WORDS | {"many", "much", "name"}
 AUXILIARIES = frozenset(
     "will would shall does do did is are was were be been has have had can could should may might".split()
 )
+AUXILIARY = "(?:" + "|".join(sorted(AUXILIARIES)) + ")"  # for patterns; callers add the boundaries
+# Capitalised words that name nothing a passage must repeat: "I", the initials of job titles, "AI".
+NOT_NAMES = frozenset("i ceo cfo cto coo cmo cio ai".split())

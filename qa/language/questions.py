@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from qa.language.answer_types import HEAD_TYPES, AnswerType, expected_type, generic_head
 from qa.language.labels import Role
-from qa.language.lexicon import AUXILIARIES, QUARTER_PHRASE, QUESTION_WORDS, WH_WORDS, quarter_of
+from qa.language.lexicon import AUXILIARIES, AUXILIARY, QUARTER_PHRASE, QUESTION_WORDS, WH_WORDS, quarter_of
 from qa.text import STOPWORDS, sentence_spans, words
 
 
@@ -145,15 +145,13 @@ _NAMED_THINGS = frozenset(
     programme program programs programmes initiative project projects record records language""".split()
 )
 # Yes/no questions and "what + verb" ("What caused ...?", "What happened ...?") ask for a statement.
-_YES_NO = re.compile(r"^\W*(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\b")
+_YES_NO = re.compile(rf"^\W*{AUXILIARY}\b")
 _WHAT_VERB = re.compile(r"^\W*what (?:\w+ed|happens|happened|makes|made|causes|drives|led)\b")
 _OPEN_START = re.compile(
     r"^\W*(?:why|how(?! (?:many|much|long|old|far|big|large|tall|often|soon|high|fast)\b)"
     r"|describe|explain|list|summari[sz]e|outline|tell me|in what way|for what (?:reason|purpose))\b"
 )
-_WHAT_CLAUSE = re.compile(
-    r"^\W*what(?:'s| (?:is|are|was|were|does|do|did|will|would|can|could|should|has|have|had))\b"
-)
+_WHAT_CLAUSE = re.compile(rf"^\W*what(?:'s| {AUXILIARY})\b")
 _WHO_IS_NAME = re.compile(r"^\W*(?i:who) (?:is|are|was|were) (?:the )?(?:[A-Z][\w'’&.-]*\s*)+\W*$")
 # "What does the grant cover?", "What will the lab do?": the noun after the auxiliary is the subject,
 # and the question asks for a statement about it.
