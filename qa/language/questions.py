@@ -208,7 +208,7 @@ def _wants(question: str) -> Role:
     ):
         return Role.PATIENT
     copula = r"(?!is\b|was\b|are\b|were\b|will be\b|has been\b)"
-    aux = r"(?!(?:is|was|are|were|does|did|do|will|has|have|had|can)\b)"
-    if re.search(r"^(?:\W*)(who|(?:which|what) " + aux + r"\w+)\s+" + copula + r"\w+(ed|s)?\b", q):
+    # "Which company acquired ...": the word after which/what is a noun, not an auxiliary.
+    if re.search(rf"^(?:\W*)(who|(?:which|what) (?!{AUXILIARY}\b)\w+)\s+" + copula + r"\w+(ed|s)?\b", q):
         return Role.AGENT
     return Role.NONE

@@ -33,6 +33,9 @@ def test_the_head_ends_before_the_verb() -> None:
         ("Which company did Facebook acquire?", Role.PATIENT),
         ("Who did Acme hire as its CFO?", Role.PATIENT),
         ("Who is the CEO of Google?", Role.NONE),
+        # An auxiliary after what/which is no noun: the subject follows it and "what" is the object.
+        ("What would the lab create?", Role.NONE),
+        ("What could Acme build in Lyon?", Role.NONE),
         ("Who was the runner-up of the 2014 World Cup?", Role.AGENT),  # the doer of losing
     ],
 )
