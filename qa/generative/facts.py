@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from qa.generative.prompting import restore
 from qa.language.lexicon import MONTH, MONTH_WORD, NOT_NAMES, WEEKDAY, month_number
-from qa.text import CURRENCY_CODES, CURRENCY_SIGNS, words
+from qa.text import CURRENCY_CODES, CURRENCY_NAME, CURRENCY_SIGNS, words
 
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{2,}?)[\"”]")
 _CURRENCY_SYMBOL = rf"(?:[A-Z]{{1,2}}\$|[{CURRENCY_SIGNS}]|\b(?:{'|'.join(CURRENCY_CODES)}|RM)\s?)"
@@ -22,7 +22,7 @@ _SCALE = r"%|percent\b|per\s?cent\b|thousand\b|million\b|billion\b|trillion\b|bn
 _AMOUNT = re.compile(
     rf"(?P<cur>{_CURRENCY_SYMBOL})?(?<![\d.,])(?P<num>{_NUMBER})(?:\s?(?P<scale>{_SCALE}))?"
     r"(?P<words>\s+(?:(?:singapore|us|u\.s\.|hong\s+kong|australian|canadian|new\s+zealand)\s+)?"
-    r"(?:dollars?|euros?|pounds?|ringgit|yen|shillings?|francs?)\b)?",
+    rf"{CURRENCY_NAME}\b)?",
     re.IGNORECASE,
 )
 _MONTH_NEAR_NUMBER = re.compile(

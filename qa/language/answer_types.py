@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from qa.language.lexicon import AUXILIARIES, WH_WORDS
-from qa.text import STOPWORDS, word_spans, words
+from qa.text import CURRENCY_NAME, STOPWORDS, word_spans, words
 
 
 class AnswerType(StrEnum):
@@ -85,7 +85,7 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
     q = question.lower()
     tokens = words(q)
     if re.search(r"\bhow many\b", q):
-        money = _MONEY_VERBS.search(q) and re.search(r"\bhow many (dollars|euros|pounds|yen)\b", q)
+        money = _MONEY_VERBS.search(q) and re.search(rf"\bhow many {CURRENCY_NAME}\b", q)
         return (AnswerType.MONEY if money else AnswerType.QUANTITY), ""
     if re.search(r"\bhow much\b", q):
         # "How much" asks for money unless it measures something else ("how much data").

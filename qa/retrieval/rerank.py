@@ -18,7 +18,7 @@ from qa.language.evidence import name_words, names_support, text_stems
 from qa.language.lexicon import MONTH
 from qa.language.questions import Question
 from qa.language.stemming import stem
-from qa.text import CURRENCY_SIGNS, words
+from qa.text import CURRENCY_NAME, CURRENCY_SIGNS, words
 from qa.types import Passage
 
 FUSED_WEIGHT = 0.6  # of the fused rank's 1 / (1 + rank) (1.0 for the first)
@@ -34,7 +34,7 @@ TYPE_PATTERNS = {
     ),
     AnswerType.MONEY: re.compile(
         rf"[{CURRENCY_SIGNS}]\s?\d"
-        r"|\b(?<!\d[,.])\d[\d,.]*+\s?(?:million|billion|bn|m)?\s?(?:[A-Z][a-z]+\s)?(?:dollars|euros|pounds)\b"
+        r"|\b(?<!\d[,.])\d[\d,.]*+\s?(?:million|billion|bn|m)?\s?(?:[A-Z][a-z]+\s)?" + CURRENCY_NAME + r"\b"
     ),
     AnswerType.QUANTITY: re.compile(r"\b\d[\d,.]*\b"),
 }
