@@ -23,8 +23,11 @@ class QuestionKind(StrEnum):
 _ASKS = re.compile(rf"\b(?:{'|'.join(sorted(WH_WORDS | {'name'}))})\b", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Question:
+    """A question analysed (``analyse``): made once per question and handed from retrieval to the
+    answerer, so nobody changes it (``with_context`` makes a copy)."""
+
     text: str  # the actual question (context sentences of quiz-style questions removed)
     context: str  # anything before it
     answer_type: AnswerType
