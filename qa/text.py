@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Words after which a full stop does not end a sentence.
+# Words after which a full stop does not end a sentence (the months as qa.language.lexicon writes them:
+# this layer may not import it; tests/qa/language/test_lexicon.py keeps the two in step).
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st mt no vs etc inc ltd co corp plc llc dept gov sen rep gen col lt jan
     feb mar apr jun jul aug sep sept oct nov dec approx est fig e.g i.e u.s u.k u.n a.m p.m""".split()

@@ -66,3 +66,13 @@ def test_question_words_hold_every_wh_word_and_auxiliaries_hold_be_and_might() -
     assert WH_WORDS <= QUESTION_WORDS
     assert {"many", "much", "name"} <= QUESTION_WORDS
     assert {"be", "been", "shall", "may", "might", "will", "does"} <= AUXILIARIES
+
+
+def test_the_sentence_splitter_knows_every_month_abbreviation() -> None:
+    # qa.text sits below qa.language (it may not import the lexicon), so its abbreviations spell
+    # the months again: this keeps the two lists from drifting apart.
+    from qa.text import _ABBREVIATIONS
+
+    short = {name[:3] for name in MONTH_NAMES if len(name) > 3} | {"sept"}
+    assert short <= _ABBREVIATIONS
+    assert all(MONTH_WORD.fullmatch(word) for word in short)
