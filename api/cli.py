@@ -23,7 +23,9 @@ from qa.types import Answer, Passage
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from qa.evaluation.fitting import Retrieve
     from qa.evaluation.testset import TestCase
+    from qa.language.questions import Question
     from qa.service import QAService
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Question answering over announcements.")
@@ -474,10 +476,10 @@ def fit_command(
     _run(body)
 
 
-def _retriever(service: QAService, k: int) -> Callable[[str], tuple[list[Passage], list[float]]]:
-    def retrieve(question: str) -> tuple[list[Passage], list[float]]:
+def _retriever(service: QAService, k: int) -> Retrieve:
+    def retrieve(question: str) -> tuple[list[Passage], list[float], Question | None]:
         found = service.retriever.retrieve(question, k, None)
-        return found.passages, list(found.query_embedding)
+        return found.passages, list(found.query_embedding), found.analysis
 
     return retrieve
 

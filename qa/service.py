@@ -69,10 +69,8 @@ class QAService:
         """The answer and the passages it was chosen from (for evaluation and the chat)."""
         generative = self.generative_for(answerer)
         question, found, started = self._retrieve(question, top_k, filters, context)
-        if generative is None:
-            answer = self.answerer.answer(question, found.passages, found.query_embedding)
-        else:
-            answer = generative.answer(question, found.passages, found.query_embedding)
+        chosen = self.answerer if generative is None else generative
+        answer = chosen.answer(question, found.passages, found.query_embedding, found.analysis)
         return _stamped(answer, found, started), cited_first(found.passages, answer)
 
     def ask_stream(
@@ -88,10 +86,10 @@ class QAService:
         generative = self.generative_for(answerer)
         question, found, started = self._retrieve(question, top_k, filters, context)
         if generative is None:
-            answer = self.answerer.answer(question, found.passages, found.query_embedding)
+            answer = self.answerer.answer(question, found.passages, found.query_embedding, found.analysis)
             yield _stamped(answer, found, started)
             return
-        for event in generative.stream(question, found.passages, found.query_embedding):
+        for event in generative.stream(question, found.passages, found.query_embedding, found.analysis):
             yield _stamped(event, found, started) if isinstance(event, Answer) else event
 
     def search(self, query: str, top_k: int | None = None, filters: Filters | None = None) -> list[Passage]:

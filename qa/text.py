@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Words after which a full stop does not end a sentence.
+# Words after which a full stop does not end a sentence (the months as qa.language.lexicon writes them:
+# this layer may not import it; tests/qa/language/test_lexicon.py keeps the two in step).
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st mt no vs etc inc ltd co corp plc llc dept gov sen rep gen col lt jan
     feb mar apr jun jul aug sep sept oct nov dec approx est fig e.g i.e u.s u.k u.n a.m p.m""".split()
@@ -24,6 +25,9 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 # Currency signs and ISO codes an amount may open with: the one list every pattern builds on.
 CURRENCY_SIGNS = "$€£¥₹"
 CURRENCY_CODES = ("USD", "SGD", "EUR", "GBP", "AUD", "CAD", "CHF", "JPY", "INR", "MYR", "KES")
+# ... and the names it may close with ("300 million Singapore dollars"), singular or plural, as a
+# pattern without boundaries of its own.
+CURRENCY_NAME = r"(?:dollars?|euros?|pounds?|yen|yuan|rupees?|ringgit|shillings?|francs?|pesos?|krona|kronor)"
 # Letters of any script ("José", "Dvořák"), digits and the signs amounts carry (\w also takes
 # "_", rare in news: one class is twice as fast as excluding it).
 _WORD = re.compile(rf"[\w{CURRENCY_SIGNS}%]+(?:[.,'’\-/][\w%]+)*")

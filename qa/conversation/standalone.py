@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from qa.conversation.messages import Message, validate_conversation
 from qa.errors import InvalidRequest
 from qa.language.evidence import ABSTAIN_TEXT
+from qa.language.lexicon import AUXILIARIES, NOT_NAMES, QUESTION_WORDS
 from qa.service import MAX_QUESTION_CHARS
 from qa.text import STOPWORDS, Span, word_spans
 
@@ -47,17 +48,9 @@ _REFERRING = frozenset(
     ["it", "its", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "hers"]
 )
 _REPLACEABLE = {"it": "", "they": "", "them": "", "its": "'s", "their": "'s"}  # pronoun -> suffix
-_QUESTION_WORDS = frozenset(
-    ["how", "what", "which", "who", "whom", "whose", "when", "where", "why", "many", "much"]
-)
-_AUXILIARIES = frozenset(
-    {"will", "would", "does", "did", "do", "is", "are", "was", "were", "be", "been", "can", "could"}
-    | {"should", "has", "have", "had", "shall", "may"}
-)
 _DETERMINERS = frozenset(["the", "this", "that", "these", "those"])
-_TITLES = frozenset(["ceo", "cfo", "cto", "coo", "cmo", "ai"])  # capitalised but no name of anything
 # Imperative first words, capitalised but no name: "Tell me about Acme".
-_NOT_NAMES = frozenset(["tell", "show", "give", "list", "name", "explain", "describe"])
+_IMPERATIVES = frozenset(["tell", "show", "give", "list", "name", "explain", "describe"])
 _JOINERS = frozenset(["of", "for", "and", "de", "&"])
 _PRONOUN = re.compile(r"\b(?:it|they|them|its|their)\b", re.IGNORECASE)
 _SHORT = 3  # a question with at most this many content words and no name is a follow-up
@@ -159,7 +152,7 @@ def is_follow_up(question: str) -> bool:
     tokens = [w.text.lower() for w in word_spans(question)]
     if any(t in _REFERRING for t in tokens):
         return True
-    content = [t for t in tokens if t not in STOPWORDS and t not in _QUESTION_WORDS]
+    content = [t for t in tokens if t not in STOPWORDS and t not in QUESTION_WORDS]
     return len(content) <= _SHORT and not _names(question)
 
 
@@ -170,7 +163,7 @@ def salient_terms(text: str) -> list[str]:
     for span in word_spans(text):
         word = span.text.strip(".,'’")
         low = word.lower().removesuffix("'s").removesuffix("’s")
-        if not low or low in STOPWORDS or low in _QUESTION_WORDS or low in _REFERRING or low in seen:
+        if not low or low in STOPWORDS or low in QUESTION_WORDS or low in _REFERRING or low in seen:
             continue
         if len(low) == 1 and not low.isdigit():
             continue
@@ -184,7 +177,7 @@ def subject_of(question: str) -> str:
     auxiliary ("will the lab create" -> "the lab", "will Acme Robotics create"), else its
     first name phrase, else its first definite noun phrase, else ""."""
     spans = word_spans(question)
-    after_aux = {i + 1 for i, s in enumerate(spans) if s.text.lower() in _AUXILIARIES}
+    after_aux = {i + 1 for i, s in enumerate(spans) if s.text.lower() in AUXILIARIES}
     phrases = _definite_phrases(question)
     names = _name_phrases(question)
     ranked = [p for p in phrases if p[0] in after_aux] + [n for n in names if n[0] in after_aux]
@@ -233,11 +226,11 @@ def _is_name_word(word: str, index: int, spans: list[Span]) -> bool:
     low = word.lower()
     if any(c.isdigit() for c in word):
         return True
-    if not word[0].isupper() or low in _REFERRING or low in _TITLES or word == "I":
+    if not word[0].isupper() or low in _REFERRING or low in NOT_NAMES:
         return False
     if index == 0:  # the first word is capitalised anyway: a name only if it looks like one
         following = spans[1].text if len(spans) > 1 else ""
-        return any(c.isupper() for c in word[1:]) or (following[:1].isupper() and low not in _NOT_NAMES)
+        return any(c.isupper() for c in word[1:]) or (following[:1].isupper() and low not in _IMPERATIVES)
     return True
 
 
@@ -253,11 +246,11 @@ def _definite_phrases(question: str) -> list[tuple[int, str]]:
         if low not in _DETERMINERS:
             continue
         j = i + 1
-        while j < len(lows) and lows[j] not in STOPWORDS and lows[j] not in _QUESTION_WORDS:
+        while j < len(lows) and lows[j] not in STOPWORDS and lows[j] not in QUESTION_WORDS:
             j += 1
         run = spans[i + 1 : j]
-        after_aux = i > 0 and lows[i - 1] in _AUXILIARIES
-        if after_aux and len(run) > 1 and (j == len(lows) or lows[j] not in _AUXILIARIES):
+        after_aux = i > 0 and lows[i - 1] in AUXILIARIES
+        if after_aux and len(run) > 1 and (j == len(lows) or lows[j] not in AUXILIARIES):
             run = run[:-1]
         if run:
             found.append((i, f"{low} {question[run[0].start : run[-1].end]}"))
@@ -287,7 +280,7 @@ def _new_topic(question: str, stripped: str) -> str:
     if match:
         return match.group("topic").strip(" ?.!")
     tokens = [w.text.lower() for w in word_spans(stripped)]
-    bare = tokens and not any(t in _QUESTION_WORDS or t in _AUXILIARIES for t in tokens)
+    bare = tokens and not any(t in QUESTION_WORDS or t in AUXILIARIES for t in tokens)
     if bare and stripped != question.strip():
         return stripped.strip(" ?.!")
     return ""

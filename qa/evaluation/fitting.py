@@ -25,7 +25,7 @@ from qa.evaluation.metrics import contains
 from qa.evaluation.testset import TestCase
 from qa.extractive import PASSAGE, Deliberation, ExtractiveAnswerer, Weights
 from qa.extractive.model import MODELS, THRESHOLDS, LinearModel
-from qa.language.questions import QuestionKind
+from qa.language.questions import Question, QuestionKind
 from qa.types import Passage
 
 WRONG_COST = 1.0  # a wrong answer costs what a right one gains: answer when more likely right than wrong
@@ -42,10 +42,12 @@ class Sample:
     case: TestCase
     passages: list[Passage]
     query_embedding: list[float]
+    analysis: Question | None = None  # retrieval's; deliberation rounds reuse it
     found: Deliberation | None = None
 
 
-Retrieve = Callable[[str], tuple[list[Passage], list[float]]]
+# A question -> its passages, its embedding and its analysis (what HybridRetriever.retrieve gives).
+Retrieve = Callable[[str], tuple[list[Passage], list[float], Question | None]]
 
 
 def collect(cases: Sequence[TestCase], retrieve: Retrieve) -> list[Sample]:
@@ -111,7 +113,7 @@ def is_right(case: TestCase, text: str, cited: Sequence[str]) -> bool:
 
 def _deliberate(samples: list[Sample], answerer: ExtractiveAnswerer) -> None:
     for s in samples:
-        s.found = answerer.deliberate(s.case.question, s.passages, s.query_embedding)
+        s.found = answerer.deliberate(s.case.question, s.passages, s.query_embedding, s.analysis)
 
 
 def _sentence_rows(samples: list[Sample]) -> tuple[list[list[float]], list[int]]:

@@ -76,18 +76,27 @@ class ExtractiveAnswerer:
         self.use_stored = use_stored
 
     def answer(
-        self, question: str, passages: Sequence[Passage], query_embedding: Sequence[float] = ()
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        query_embedding: Sequence[float] = (),
+        analysis: Question | None = None,
     ) -> Answer:
-        """Answer ``question`` from ``passages`` (best first); abstain when the evidence is weak."""
-        found = self.deliberate(question, passages, query_embedding)
+        """Answer ``question`` from ``passages`` (best first); abstain when the evidence is weak.
+        ``analysis`` is ``analyse(question)`` when the caller has it already (retrieval does)."""
+        found = self.deliberate(question, passages, query_embedding, analysis)
         return self.respond(found, self.decide(found), passages)
 
     # -- weighing ------------------------------------------------------------------------
     def deliberate(
-        self, question: str, passages: Sequence[Passage], query_embedding: Sequence[float] = ()
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        query_embedding: Sequence[float] = (),
+        analysis: Question | None = None,
     ) -> Deliberation:
         """Score every sentence, and for a factoid every candidate of the best sentences."""
-        q = analyse(question)
+        q = analysis or analyse(question)
         sentences = split_passages(passages)
         if not sentences:
             return Deliberation(q, [])

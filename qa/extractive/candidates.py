@@ -24,6 +24,7 @@ from qa.language.evidence import (
     date_precision,
     vote_key,
 )
+from qa.language.labels import Label, Role
 from qa.language.patterns import VERSION_HEADS, dateline_end, head_candidates, version_candidates
 from qa.language.questions import RUNNER_UP, Question
 from qa.language.spans import NAMED, Candidate
@@ -31,7 +32,7 @@ from qa.language.stemming import lemma, stem
 from qa.text import STOPWORDS, word_spans, words
 
 _OWNER = re.compile(r"([A-Z][\w-]*)['’]s\s+(?=\S)")
-_FLIPPED = {"agent": "patient", "patient": "agent"}
+_FLIPPED = {Role.AGENT: Role.PATIENT, Role.PATIENT: Role.AGENT}
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 # A country naming a currency ("300 million Hong Kong dollars") is a unit, not an echo of the question.
 _CURRENCY_NAME = re.compile(r"\b[A-Z]\w+\s+(?:dollars?|pounds?|francs?|pesos?|rupees?|krona|kronor|yuan)\b")
@@ -142,7 +143,7 @@ def _fit(q: Question, qw: QuestionWords, cand: Candidate) -> tuple[Candidate, fl
     """The candidate in its role for the question, its type compatibility and whether it is the doer
     or undergoer of the question's own verb; None when its type cannot answer."""
     compat = COMPATIBLE[q.answer_type].get(cand.answer_type, 0.0)
-    guessed = cand.label == "PROPN" and q.answer_type in NAMED
+    guessed = cand.label == Label.PROPN and q.answer_type in NAMED
     if guessed:
         compat = max(compat, 0.5)  # a proper noun the tagger missed ("acquired by Acme")
     same_verb = stem(cand.verb) in qw.stems
@@ -151,7 +152,7 @@ def _fit(q: Question, qw: QuestionWords, cand: Candidate) -> tuple[Candidate, fl
         cand, same_verb = replace(cand, role=_FLIPPED[cand.role]), True
     if same_verb and cand.role and cand.role == q.wants and q.answer_type in NAMED and compat:
         compat = 1.0  # the doer of the question's own verb, whatever the tagger called it
-    if compat == 0.0 or (q.answer_type is not AnswerType.OTHER and cand.label == "NP"):
+    if compat == 0.0 or (q.answer_type is not AnswerType.OTHER and cand.label == Label.NP):
         return None
     owner = _OWNER.match(cand.text)
     if owner and stem(owner.group(1)) in qw.stems:
@@ -175,9 +176,9 @@ def _features(
     if not cand_words:
         return None
     shared = sum(1 for w in cand_words if w in qw.stems and w not in qw.asked_phrase)
-    if shared == len(cand_words) or (cand.label == "HEAD" and shared == len(cand_words) - 1):
+    if shared == len(cand_words) or (cand.label == Label.HEAD and shared == len(cand_words) - 1):
         return None  # never answer with what the question itself names
-    if shared and cand.answer_type in NAMED and cand.label != "HEAD":
+    if shared and cand.answer_type in NAMED and cand.label != Label.HEAD:
         trimmed = _before_question_words(cand, qw.lemmas - qw.names - {q.head})
         if trimmed is not None:  # a headline verb run into a name: "<Name> Wins <Event>" -> "<Name>"
             cand, cand_words, shared = trimmed, [stem(w) for w in words(trimmed.text)], 0
@@ -199,14 +200,14 @@ def _features(
         "sentence": sentence.logit,
         "in_heading": sentence.features["heading"],
         "compat": compat,
-        "guessed_name": float(cand.label == "PROPN"),
+        "guessed_name": float(cand.label == Label.PROPN),
         "specific": float(cand.specific),
         "proximity": 1.0 / (1.0 + distance / 4.0),
         "closeness": closeness,
         "has_head": float(bool(qw.head) and qw.head in cand_words and not numeric),
         "numeric_echo": float(numeric and shared > 0),
         **roles,
-        "echoes_name": float(cand.label != "HEAD" and any(w in qw.names for w in words(unit_free))),
+        "echoes_name": float(cand.label != Label.HEAD and any(w in qw.names for w in words(unit_free))),
         "date_precision": date_precision(cand.text) if cand.answer_type is AnswerType.DATE else 1.0,
         "superseded": facts["superseded"],
         "located": float(sentence.text[cand.end : cand.end + 6] == "-based"),
@@ -220,8 +221,8 @@ def _features(
 def _roles(q: Question, cand: Candidate, same_verb: bool) -> dict[str, float]:
     """The candidate's syntactic role against the one the question asks for."""
     roles = dict.fromkeys(("role_own_verb", "role_match", "role_opposite", "role_other", "setting"), 0.0)
-    roles["agent_own_verb"] = float(not q.wants and cand.role == "agent" and same_verb)
-    if q.wants and cand.role == "setting":
+    roles["agent_own_verb"] = float(not q.wants and cand.role == Role.AGENT and same_verb)
+    if q.wants and cand.role == Role.SETTING:
         roles["setting"] = 1.0  # "Which country won ...?": not the one it was held "in"
     elif q.wants and cand.role:
         if cand.role == q.wants:
@@ -255,7 +256,7 @@ def _before_question_words(cand: Candidate, question_words: frozenset[str]) -> C
     return None
 
 
-def add_votes(choices: list[Choice], wants: str = "") -> None:
+def add_votes(choices: list[Choice], wants: Role = Role.NONE) -> None:
     """Count, for each choice, the other sentences that give the same answer (news repeats facts).
 
     A sentence only votes when it is about the question's names and does not give the candidate the

@@ -6,15 +6,13 @@ import re
 
 from qa.extractive.sentences import Sentence
 from qa.language.evidence import text_stems
+from qa.language.lexicon import MONTH, SEASON, WEEKDAY
 from qa.language.questions import Question
 from qa.language.stemming import stem
 from qa.text import words
 
 _LOCATIVE = re.compile(r"\b(?:in|at)\s+((?:[A-Z][\w'’-]+\s?)+)")
-_TIME_WORD = re.compile(
-    r"Q[1-4]|H[12]|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-    r"|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|Spring|Summer|Autumn|Fall|Winter"
-)
+_TIME_WORD = re.compile(rf"Q[1-4]|H[12]|{MONTH}\.?|{WEEKDAY}|{SEASON}", re.IGNORECASE)
 NEARBY_CHARS = 300  # the sentence, the one or two before it, and the headline
 
 

@@ -16,6 +16,7 @@ import logging
 import re
 import time
 from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,6 +27,7 @@ from qa.extractive import ExtractiveAnswerer
 from qa.generative.prompting import format_passages, load_prompt, neutralise, restore
 from qa.generative.verification import MODEL_ABSTAINED, verify_answer
 from qa.language.evidence import ABSTAIN_TEXT
+from qa.language.questions import Question
 from qa.settings import Settings
 from qa.types import Answer, Passage
 
@@ -40,6 +42,17 @@ _HINTS = {
 }
 
 Messages = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """A question with what retrieval found: what the extractive answerer needs when it answers
+    instead of the model."""
+
+    question: str
+    passages: Sequence[Passage]
+    query_embedding: Sequence[float]
+    analysis: Question | None
 
 
 class GenerativeAnswerer:
@@ -65,25 +78,34 @@ class GenerativeAnswerer:
         self.rewrite_prompt = load_prompt("rewrite", ["conversation", "question"])
 
     def answer(
-        self, question: str, passages: Sequence[Passage], query_embedding: Sequence[float] = ()
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        query_embedding: Sequence[float] = (),
+        analysis: Question | None = None,
     ) -> Answer:
-        """The verified answer; raises LLMError / LLMTimeout unless ``fallback_on_error``."""
+        """The verified answer; raises LLMError / LLMTimeout unless ``fallback_on_error``.
+        ``analysis`` (retrieval's) goes to the extractive answerer when it answers instead."""
         final: Answer | None = None
-        for event in self._generate(question, passages, query_embedding, streaming=False):
+        for event in self._generate(question, passages, query_embedding, analysis, streaming=False):
             if isinstance(event, Answer):
                 final = event
         assert final is not None  # _generate always ends with the answer
         return final
 
     def stream(
-        self, question: str, passages: Sequence[Passage], query_embedding: Sequence[float] = ()
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        query_embedding: Sequence[float] = (),
+        analysis: Question | None = None,
     ) -> Generator[str | Answer, None, None]:
         """The model's text in pieces as it arrives, then the verified Answer (always last).
 
         Errors before the first piece are raised by the first ``next()``; later ones by the one
         after the last piece received.
         """
-        return self._generate(question, passages, query_embedding, streaming=True)
+        return self._generate(question, passages, query_embedding, analysis, streaming=True)
 
     def rewrite(self, conversation: Sequence[tuple[str, str]], fallback: str, max_chars: int = 2000) -> str:
         """The last (role, content) turn as a standalone question written by the model, or
@@ -105,10 +127,16 @@ class GenerativeAnswerer:
 
     # -- generation ------------------------------------------------------------------------
     def _generate(
-        self, question: str, passages: Sequence[Passage], query_embedding: Sequence[float], streaming: bool
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        query_embedding: Sequence[float],
+        analysis: Question | None,
+        streaming: bool,
     ) -> Generator[str | Answer, None, None]:
+        asked = _Asked(question, passages, query_embedding, analysis)
         if not passages:
-            yield self._extractive(question, passages, query_embedding, "No passages matched the question.")
+            yield self._extractive(asked, "No passages matched the question.")
             return
         messages = self.prompt.messages(
             abstain=ABSTAIN_TEXT, passages=format_passages(passages), question=neutralise(question)
@@ -128,14 +156,12 @@ class GenerativeAnswerer:
                 raise
             logger.warning("model server failed, answering extractively: %s", exc)
             note = f"The model could not answer ({exc}); this is the extractive answer."
-            yield self._extractive(question, passages, query_embedding, note)
+            yield self._extractive(asked, note)
             return
-        yield self._verified(question, passages, query_embedding, "".join(pieces))
+        yield self._verified(asked, "".join(pieces))
 
-    def _verified(
-        self, question: str, passages: Sequence[Passage], query_embedding: Sequence[float], text: str
-    ) -> Answer:
-        checked = verify_answer(text, passages, ABSTAIN_TEXT)
+    def _verified(self, asked: _Asked, text: str) -> Answer:
+        checked = verify_answer(text, asked.passages, ABSTAIN_TEXT)
         if checked.kept:
             return Answer(
                 text=checked.text,
@@ -149,14 +175,12 @@ class GenerativeAnswerer:
             note = "The model found no answer in the passages; this is the extractive answer."
         else:
             note = "No sentence of the model's answer could be verified; this is the extractive answer."
-        answer = self._extractive(question, passages, query_embedding, note)
+        answer = self._extractive(asked, note)
         answer.dropped_claims = checked.dropped
         return answer
 
-    def _extractive(
-        self, question: str, passages: Sequence[Passage], query_embedding: Sequence[float], note: str
-    ) -> Answer:
-        answer = self.extractive.answer(question, passages, query_embedding)
+    def _extractive(self, asked: _Asked, note: str) -> Answer:
+        answer = self.extractive.answer(asked.question, asked.passages, asked.query_embedding, asked.analysis)
         answer.fallback = "extractive"
         answer.note = " ".join(n for n in (note, answer.note) if n)
         return answer

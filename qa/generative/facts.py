@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.generative.prompting import restore
-from qa.text import CURRENCY_CODES, CURRENCY_SIGNS, words
+from qa.language.lexicon import MONTH, MONTH_WORD, NOT_NAMES, WEEKDAY, month_number
+from qa.text import CURRENCY_CODES, CURRENCY_NAME, CURRENCY_SIGNS, words
 
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{2,}?)[\"”]")
 _CURRENCY_SYMBOL = rf"(?:[A-Z]{{1,2}}\$|[{CURRENCY_SIGNS}]|\b(?:{'|'.join(CURRENCY_CODES)}|RM)\s?)"
@@ -21,21 +22,14 @@ _SCALE = r"%|percent\b|per\s?cent\b|thousand\b|million\b|billion\b|trillion\b|bn
 _AMOUNT = re.compile(
     rf"(?P<cur>{_CURRENCY_SYMBOL})?(?<![\d.,])(?P<num>{_NUMBER})(?:\s?(?P<scale>{_SCALE}))?"
     r"(?P<words>\s+(?:(?:singapore|us|u\.s\.|hong\s+kong|australian|canadian|new\s+zealand)\s+)?"
-    r"(?:dollars?|euros?|pounds?|ringgit|yen|shillings?|francs?)\b)?",
+    rf"{CURRENCY_NAME}\b)?",
     re.IGNORECASE,
-)
-_MONTH_NAMES = "january february march april may june july august september october november december"
-_MONTHS = {name[:3]: number for number, name in enumerate(_MONTH_NAMES.split(" "), 1)}
-_MONTH = (
-    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
-    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
 _MONTH_NEAR_NUMBER = re.compile(
-    rf"\b({_MONTH})\.?\s+\d{{1,4}}\b(?:,?\s+\d{{4}})?|\b\d{{1,2}}(?:st|nd|rd|th)?\s+({_MONTH})\b(?:,?\s+\d{{4}})?",
+    rf"\b({MONTH})\.?\s+\d{{1,4}}\b(?:,?\s+\d{{4}})?|\b\d{{1,2}}(?:st|nd|rd|th)?\s+({MONTH})\b(?:,?\s+\d{{4}})?",
     re.IGNORECASE,
 )
-_MONTH_WORD = re.compile(rf"\b({_MONTH})\b", re.IGNORECASE)
-_CALENDAR = re.compile(rf"(?:{_MONTH})\.?|(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.IGNORECASE)
+_CALENDAR = re.compile(rf"{MONTH}\.?|{WEEKDAY}", re.IGNORECASE)
 _ISO_DATE = re.compile(r"\b\d{4}-(\d{2})-\d{2}\b")
 _SCALES = {"percent": "%", "per cent": "%", "bn": "billion", "mn": "million", "m": "million", "k": "thousand"}
 _CURRENCIES = {
@@ -52,8 +46,6 @@ _CURRENCIES = {
     **dict.fromkeys(["a$", "aud", "australian dollar"], "AUD"),
     **dict.fromkeys(["c$", "cad", "canadian dollar"], "CAD"),
 }
-# Capitalised but no name the passage must repeat: titles a model may abbreviate ("chief executive").
-_NOT_NAMES = frozenset(["I", "CEO", "CFO", "CTO", "COO", "CMO", "CIO", "AI"])
 _NAME = re.compile(r"(?<![\w'’$])[A-Z][\w-]*(?:['’]s)?(?![\w$])")
 
 
@@ -94,8 +86,8 @@ def months_in(text: str, near_numbers: bool = False) -> set[int]:
     (so the verb "may" is not May), else also the months of ISO dates."""
     if near_numbers:
         names = [a or b for a, b in _MONTH_NEAR_NUMBER.findall(text)]
-        return {_MONTHS[n[:3].lower()] for n in names}
-    found = {_MONTHS[n[:3].lower()] for n in _MONTH_WORD.findall(text)}
+        return {month_number(n) for n in names}
+    found = {month_number(m.group()) for m in MONTH_WORD.finditer(text)}
     return found | {int(m) for m in _ISO_DATE.findall(text) if 1 <= int(m) <= 12}
 
 
@@ -114,7 +106,7 @@ def names_in(text: str) -> list[str]:
             w
             for w in found
             if words(w)
-            and w.upper() not in _NOT_NAMES
+            and w.lower() not in NOT_NAMES  # titles a model may abbreviate ("chief executive")
             and not _CALENDAR.fullmatch(w)
             and not any(c.isdigit() for c in w)  # "RM1", "Q3": figures, checked as numbers
         )

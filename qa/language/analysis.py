@@ -17,18 +17,19 @@ import ast
 import base64
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from qa.index.embedding import Embedder
 from qa.language.answer_types import AnswerType
+from qa.language.labels import Label, Role
 from qa.language.spans import SPACY_PACKAGE, Candidate, SpanFinder
 from qa.text import sentence_spans
 
@@ -83,7 +84,15 @@ def encode(version: str, text: str, sentences: Sequence[SentenceAnalysis]) -> st
         sentence = text[s.start : s.end]
         cands: list[list[Any]] = []
         for c in s.candidates:
-            row: list[Any] = [c.start, c.end, c.label, c.answer_type.value, int(c.specific), c.role, c.verb]
+            row: list[Any] = [
+                c.start,
+                c.end,
+                c.label.value,
+                c.answer_type.value,
+                int(c.specific),
+                c.role.value,
+                c.verb,
+            ]
             if sentence[c.start : c.end] != c.text:
                 row.append(c.text)
             cands.append(row)
@@ -95,6 +104,7 @@ def encode(version: str, text: str, sentences: Sequence[SentenceAnalysis]) -> st
     )
 
 
+T = TypeVar("T")
 Key = tuple[str, int, int]  # (chunk_id, start, end) of a sentence in its chunk
 
 
@@ -142,9 +152,9 @@ class _Decoded:
                 c[1],
                 c[7] if len(c) > 7 else sentence[c[0] : c[1]],
                 AnswerType(c[3]),
-                c[2],
+                Label(c[2]),
                 bool(c[4]),
-                c[5],
+                Role(c[5]),
                 c[6],
             )
             for c in cands
@@ -169,22 +179,19 @@ class StoredAnalyses:
 
     def vector(self, key: Key) -> list[float] | None:
         """The sentence's embedding, or None when it has no (readable) stored analysis."""
-        found = self._rows.get(key)
-        if found is None:
-            return None
-        try:
-            return found[0].vector(found[1])
-        except (ValueError, IndexError):  # not base64, or not a whole matrix
-            return None
+        return self._read(key, _Decoded.vector)
 
     def candidates(self, key: Key) -> list[Candidate] | None:
         """The sentence's span-finder candidates, or None when it has no (readable) stored analysis."""
+        return self._read(key, _Decoded.candidates)
+
+    def _read(self, key: Key, read: Callable[[_Decoded, int], T]) -> T | None:
         found = self._rows.get(key)
         if found is None:
             return None
         try:
-            return found[0].candidates(found[1])
-        except (ValueError, TypeError, IndexError):
+            return read(*found)
+        except (ValueError, TypeError, IndexError):  # not base64, not a whole matrix, a malformed row
             return None
 
 

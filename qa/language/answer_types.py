@@ -4,9 +4,11 @@ head noun of "which/what X" that decided it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from enum import StrEnum
 
-from qa.text import STOPWORDS, word_spans, words
+from qa.language.lexicon import AUXILIARIES, WH_WORDS
+from qa.text import CURRENCY_NAME, STOPWORDS, word_spans, words
 
 
 class AnswerType(StrEnum):
@@ -65,6 +67,8 @@ HEAD_TYPES: dict[AnswerType, frozenset[str]] = {
         ]
     ),
 }
+# The question's own wh-word decides its type; "why" asks for none.
+_TYPED_WH = re.compile(rf"\b({'|'.join(sorted(WH_WORDS - {'why'}))})\b")
 _MONEY_VERBS = re.compile(
     r"\b(cost|costs|pay|paid|spend|spent|raise|raised|invest|invested|investment|fund|funding|funded|budget|"
     r"worth|price|priced|valued|valuation|revenue|sales|profit|earn|earned|sell|sold|charge|fine|grant)\b"
@@ -81,7 +85,7 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
     q = question.lower()
     tokens = words(q)
     if re.search(r"\bhow many\b", q):
-        money = _MONEY_VERBS.search(q) and re.search(r"\bhow many (dollars|euros|pounds|yen)\b", q)
+        money = _MONEY_VERBS.search(q) and re.search(rf"\bhow many {CURRENCY_NAME}\b", q)
         return (AnswerType.MONEY if money else AnswerType.QUANTITY), ""
     if re.search(r"\bhow much\b", q):
         # "How much" asks for money unless it measures something else ("how much data").
@@ -95,7 +99,7 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
     ):
         return AnswerType.QUANTITY, ""
     # The question's own wh-word, not one of a later clause ("Which team ... when he won ...?").
-    first = re.search(r"\b(how|what|which|who|whom|whose|when|where)\b", q)
+    first = _TYPED_WH.search(q)
     asks = first.group(1) if first else ""
     if asks == "when" or re.search(r"\b(what|which) (year|date|day|month|time)\b", q):
         return AnswerType.DATE, ""
@@ -141,23 +145,29 @@ def _head_noun(tokens: list[str]) -> str:
             j += 1  # "total revenue", "ticket price": the last noun is the head
         return window[j]
 
-    for i, token in enumerate(tokens):
-        if token in {"which", "what"}:
-            window = tokens[i + 1 : i + 5]
-            for j, nxt in enumerate(window):
-                if nxt in AUXILIARIES:
-                    break
-                if typed(nxt):
-                    return last_of_compound(window, j)
-            # "What is the name of the company ..." / "What is the capital of ..."
-            window = tokens[i + 1 : i + 8]
-            for j, nxt in enumerate(window):
-                if nxt in {"when", "where", "who", "why", "how"}:
-                    break  # "What age was she when ...": a later clause's wh-word is no head
-                if typed(nxt):
-                    return last_of_compound(window, j)
-            return ""
+    start = after_which(tokens)
+    if start < 0:
+        return ""
+    window = tokens[start : start + 4]
+    for j, nxt in enumerate(window):
+        if nxt in AUXILIARIES:
+            break
+        if typed(nxt):
+            return last_of_compound(window, j)
+    # "What is the name of the company ..." / "What is the capital of ..."
+    window = tokens[start : start + 7]
+    for j, nxt in enumerate(window):
+        if nxt in {"when", "where", "who", "why", "how"}:
+            break  # "What age was she when ...": a later clause's wh-word is no head
+        if typed(nxt):
+            return last_of_compound(window, j)
     return ""
+
+
+def after_which(tokens: Sequence[str]) -> int:
+    """Where the phrase a which/what question asks about starts: the index after the first
+    "which" or "what" (any case) of ``tokens``; -1 when there is none."""
+    return next((i + 1 for i, token in enumerate(tokens) if token.lower() in {"which", "what"}), -1)
 
 
 # Irregular past tenses that follow the noun in "What movie won ...?".
@@ -166,40 +176,29 @@ _PAST_FORMS = frozenset(
     "knew led left lost made met paid put ran rose said sang saw sent set sold spent stood struck swept "
     "took taught told threw wore wrote".split()
 )
-# Words skipped after which/what on the way to the noun ("What is the name of ...").
-_SKIP_AFTER_WH = frozenset("is was are were does did do will has have the a".split()) | {
-    "an",
-    "kind",
-    "type",
-    "sort",
-    "name",
-    "of",
-}
-# A question's auxiliaries: no head noun after one ("What is ...?"); its subject follows one.
-AUXILIARIES = frozenset(
-    "will would does do did is are was were has have had can could should may might".split()
-)
+# Words skipped after which/what on the way to the noun, besides stopwords ("What is the name of ...").
+_SKIP_AFTER_WH = frozenset({"kind", "type", "sort", "name"})
 
 
 def generic_head(question: str) -> str:
     """The noun that ends the phrase after which/what ("What local chapter will ..." -> "chapter")."""
     tokens = [w.text for w in word_spans(question)]
-    for i, token in enumerate(tokens):
-        if token.lower() in {"which", "what"}:
-            run: list[str] = []
-            for original in tokens[i + 1 : i + 10]:
-                nxt = original.lower()
-                if run and original[0].isupper():
-                    break  # a name follows the noun: "the lab Acme is creating"
-                if nxt in _SKIP_AFTER_WH or nxt in STOPWORDS:
-                    if run:
-                        break
-                    continue
-                if nxt.endswith(("'s", "’s")):
-                    run = []  # "the name of Acme's VR headset": the head follows the owner
-                    continue
-                if run and (nxt in _PAST_FORMS or (nxt.endswith("ed") and len(nxt) > 4)):
-                    break  # "What movie won ...", "What company acquired ...": the verb follows the noun
-                run.append(nxt)
-            return run[-1] if run else ""
-    return ""
+    start = after_which(tokens)
+    if start < 0:
+        return ""
+    run: list[str] = []
+    for original in tokens[start : start + 9]:
+        nxt = original.lower()
+        if run and original[0].isupper():
+            break  # a name follows the noun: "the lab Acme is creating"
+        if nxt in _SKIP_AFTER_WH or nxt in STOPWORDS:
+            if run:
+                break
+            continue
+        if nxt.endswith(("'s", "’s")):
+            run = []  # "the name of Acme's VR headset": the head follows the owner
+            continue
+        if run and (nxt in _PAST_FORMS or (nxt.endswith("ed") and len(nxt) > 4)):
+            break  # "What movie won ...", "What company acquired ...": the verb follows the noun
+        run.append(nxt)
+    return run[-1] if run else ""

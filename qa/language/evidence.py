@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from qa.language.answer_types import AnswerType
+from qa.language.lexicon import MONTH_WORD, QUARTER_NAMES, QUARTER_PHRASE, quarter_of
 from qa.language.stemming import stem
 from qa.text import STOPWORDS, words
 
@@ -101,9 +102,6 @@ def names_support(names: list[list[str]], haystack: str, context: set[str]) -> t
     return mean, min(supports)
 
 
-_QUARTERS = {"q1": "first quarter", "q2": "second quarter", "q3": "third quarter", "q4": "fourth quarter"}
-
-
 _NUMBER_WORDS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty"
@@ -127,7 +125,7 @@ def _found(word: str, haystack: str, context: set[str]) -> bool:
     number spelt out ("4" / "four" / "fourth" / "4th")."""
     if stem(word) in context or f" {word} " in f" {haystack} ":
         return True
-    quarter = _QUARTERS.get(word)
+    quarter = QUARTER_NAMES.get(word)
     if quarter is not None:
         return quarter in haystack or quarter.replace(" ", "-") in haystack
     number = word.rstrip("stndrh") if word[:1].isdigit() else ""
@@ -140,13 +138,10 @@ def _found(word: str, haystack: str, context: set[str]) -> bool:
     return False
 
 
-MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
-
-
 def date_precision(text: str) -> float:
     """1 for a full date (day, month, year), less for a month and year, least for a bare year."""
     has_year = bool(re.search(r"\b(1[89]|20)\d\d\b", text))
-    has_month = bool(MONTH.search(text)) or bool(re.search(r"\bq[1-4]\b|\bquarter\b|\bhalf\b", text, re.I))
+    has_month = bool(MONTH_WORD.search(text) or re.search(r"\bq[1-4]\b|\bquarter\b|\bhalf\b", text, re.I))
     has_day = bool(re.search(r"\b\d{1,2}(st|nd|rd|th)?\b", re.sub(r"\b(1[89]|20)\d\d\b", "", text)))
     return 0.7 + 0.1 * has_year + 0.1 * has_month + 0.1 * (has_day and has_month)
 
@@ -236,8 +231,6 @@ _DEMONYMS = {
     "venezuela": "venezuelan",
 }
 ALIASES = {**_DEMONYMS, **{adjective: country for country, adjective in _DEMONYMS.items()}}
-_QUARTER_WORDS = re.compile(r"\b(first|second|third|fourth)[\s-]+quarter", re.IGNORECASE)
-_QUARTER_NUMBERS = {"first": "q1", "second": "q2", "third": "q3", "fourth": "q4"}
 
 
 _TITLE_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|and|for|&)\s+)?[A-Z][\w'’-]*)+")
@@ -251,7 +244,7 @@ def text_stems(text: str) -> set[str]:
     stems = {stem(w) for w in found}
     stems |= {stem(ALIASES[w]) for w in found if w in ALIASES}
     if "uarter" in text:
-        stems |= {_QUARTER_NUMBERS[m.group(1).lower()] for m in _QUARTER_WORDS.finditer(text)}
+        stems |= {quarter_of(m.group(1)) for m in QUARTER_PHRASE.finditer(text)}
     stems |= {_NUMBER_FORMS[w] for w in found if w in _NUMBER_FORMS}
     # "Chief Sustainability Officer" is the "CSO" a question asks about; "Ministry of Trade and
     # Industry" its "MTI" (the whole run and each part between "of"/"and").

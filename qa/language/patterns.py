@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from qa.language.answer_types import AnswerType
+from qa.language.labels import Label
 from qa.language.spans import LEADING_DETERMINER, Candidate
 
 _DATELINE = re.compile(r"^[A-Z][A-Z .,'-]+,\s[^—–]{0,40}\s[—–-]\s")
@@ -26,7 +27,7 @@ VERSION_HEADS = frozenset({"version", "versions", "release", "releases", "build"
 def version_candidates(sentence: str) -> list[Candidate]:
     """Version numbers and ranges ("3.4.2", "3.2.0 through 3.4.1") for "Which version ...?"."""
     return [
-        Candidate(m.start(), m.end(), m.group(), AnswerType.OTHER, "VERSION")
+        Candidate(m.start(), m.end(), m.group(), AnswerType.OTHER, Label.VERSION)
         for m in _VERSION.finditer(sentence)
         if m.group().count(".") >= 2 or m.group()[:1] in "vV"  # "3.4.2", "v2.1"; not "3.5" (a decimal)
     ]
@@ -49,5 +50,5 @@ def head_candidates(sentence: str, head: str) -> list[Candidate]:
         span = LEADING_DETERMINER.sub("", match.group())
         start = match.end() - len(span)
         if span and span[0].isupper():
-            found.append(Candidate(start, start + len(span), span, AnswerType.OTHER, "HEAD", True))
+            found.append(Candidate(start, start + len(span), span, AnswerType.OTHER, Label.HEAD, True))
     return found

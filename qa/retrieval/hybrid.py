@@ -7,17 +7,20 @@ from dataclasses import dataclass, field
 from qa.index.embedding import Embedder
 from qa.index.lexical import LexicalIndex
 from qa.index.store import ChromaStore, Filters
-from qa.language.questions import analyse
+from qa.language.questions import Question, analyse, with_context
 from qa.retrieval.rerank import rerank
 from qa.types import Passage
 
 
 @dataclass
 class Retrieval:
-    """What retrieval found, with the question's embedding for reuse by the answerer."""
+    """What retrieval found, with the question's embedding and analysis for reuse by the answerer."""
 
     passages: list[Passage]
     query_embedding: list[float] = field(default_factory=list)
+    # The question analysed (without the conversation's context, which is no part of what the
+    # answer must meet): the answerer takes it rather than analysing the question again.
+    analysis: Question | None = None
 
 
 class HybridRetriever:
@@ -67,9 +70,10 @@ class HybridRetriever:
         for passage in fused:
             passage.dense_rank, passage.lexical_rank, passage.dense_similarity = ranks[passage.chunk_id]
             passage.score = score[passage.chunk_id]
+        analysis = analyse(question)
         if self.rerank_depth:
-            fused = rerank(analyse(question, context=context), fused)
-        return Retrieval(passages=fused[:k], query_embedding=embedding)
+            fused = rerank(with_context(analysis, context), fused)
+        return Retrieval(passages=fused[:k], query_embedding=embedding, analysis=analysis)
 
     def _read(self, order: list[str], count: int) -> list[Passage]:
         """The first ``count`` chunks of ``order`` that the store still holds (a lexical hit may

@@ -11,18 +11,19 @@ from qa.extractive import ExtractiveAnswerer, Weights
 from qa.extractive.model import MODELS, THRESHOLDS, LinearModel
 from qa.index.lexical import STOPWORDS
 from qa.language.answer_types import AnswerType
+from qa.language.labels import Label, Role
 from qa.language.spans import Candidate
 from qa.text import words
 from qa.types import Passage
 
 _LABELS = {
-    AnswerType.QUANTITY: "CARDINAL",
-    AnswerType.MONEY: "MONEY",
-    AnswerType.DATE: "DATE",
-    AnswerType.PERSON: "PERSON",
-    AnswerType.ORGANISATION: "ORG",
-    AnswerType.PLACE: "GPE",
-    AnswerType.OTHER: "PRODUCT",
+    AnswerType.QUANTITY: Label.CARDINAL,
+    AnswerType.MONEY: Label.MONEY,
+    AnswerType.DATE: Label.DATE,
+    AnswerType.PERSON: Label.PERSON,
+    AnswerType.ORGANISATION: Label.ORG,
+    AnswerType.PLACE: Label.GPE,
+    AnswerType.OTHER: Label.PRODUCT,
 }
 DEFAULT_VERBS = frozenset(
     "create created invest invested lead led acquire acquired open opened ship won beat said say "
@@ -36,10 +37,10 @@ class Entity:
 
     text: str
     answer_type: AnswerType
-    role: str = ""
+    role: Role = Role.NONE
     verb: str = ""
     specific: bool = True
-    label: str = ""
+    label: Label | None = None
 
 
 class FakeSpanFinder:
@@ -183,6 +184,6 @@ ACME_ENTITIES = [
     Entity("2021", AnswerType.DATE),
     Entity("Lena Berg", AnswerType.PERSON),
     Entity("Acme Robotics", AnswerType.ORGANISATION),
-    Entity("Northgate Holdings", AnswerType.ORGANISATION, role="agent", verb="acquired"),
+    Entity("Northgate Holdings", AnswerType.ORGANISATION, role=Role.AGENT, verb="acquired"),
     Entity("Lyon", AnswerType.PLACE),
 ]

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
+from qa.index.store import Filters
+from qa.language import questions
+from qa.retrieval import hybrid
+from qa.retrieval.hybrid import HybridRetriever
 from qa.service import QAService, cited_first
-from qa.types import Answer, Citation, RelatedDocument
+from qa.types import Answer, Citation, Passage, RelatedDocument
+from tests.helpers.extractive import ACME, ACME_ENTITIES, BagOfWordsEmbedder, make_answerer
+from tests.helpers.extractive import passage as acme_passage
 from tests.helpers.fakes import passage
 
 
@@ -38,3 +46,46 @@ def test_the_answers_document_leads_the_retrieved_ones(corpus_service: QAService
     assert answer.retrieved_doc_ids[0] == answer.citations[0].doc_id == "openai-for-singapore"
     assert passages[0].doc_id == "openai-for-singapore"
     assert len(answer.retrieved_doc_ids) == len(set(answer.retrieved_doc_ids))
+
+
+# -- the question is analysed once ----------------------------------------------------------------
+class OneArticleStore:
+    """Dense search and reads over the one Acme passage."""
+
+    def nearest(
+        self, embedding: Sequence[float], k: int, filters: Filters | None = None
+    ) -> list[tuple[str, float]]:
+        return [("acme:0", 0.9)]
+
+    def get_chunks(self, chunk_ids: Sequence[str]) -> list[Passage]:
+        return [acme_passage(ACME)] if "acme:0" in chunk_ids else []
+
+
+class OneArticleLexical:
+    def ensure_current(self, store: object) -> None:
+        pass
+
+    def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        return [("acme:0", 1.0)]
+
+
+def test_a_question_is_analysed_once_and_its_context_only_reranks(monkeypatch: pytest.MonkeyPatch) -> None:
+    analysed: list[str] = []
+    real = questions._analyse
+
+    def counting(raw: str) -> questions.Question:
+        analysed.append(raw)
+        return real(raw)
+
+    monkeypatch.setattr(questions, "_analyse", counting)
+    store = OneArticleStore()
+    embedder = BagOfWordsEmbedder()
+    retriever = HybridRetriever(store, embedder, OneArticleLexical(), rerank_depth=20)  # type: ignore[arg-type]
+    service = QAService(store, OneArticleLexical(), retriever, make_answerer(ACME_ENTITIES))  # type: ignore[arg-type]
+    reranked: list[list[str]] = []
+    monkeypatch.setattr(hybrid, "rerank", lambda q, found: reranked.append(q.terms) or list(found))
+
+    answer = service.ask("How many jobs will the lab create?", context="Acme Lyon")
+    assert "400 engineering jobs" in answer.text
+    assert analysed == ["How many jobs will the lab create?"]  # once, for retrieval and the answerer
+    assert reranked == [["jobs", "lab", "create", "acme", "lyon"]]  # the context's terms re-rank only

@@ -9,6 +9,7 @@ import pytest
 from qa.generative.facts import amounts_in
 from qa.index.lexical import lexical_tokens
 from qa.language.answer_types import AnswerType
+from qa.language.spans import _MONEY
 from qa.retrieval.rerank import TYPE_PATTERNS
 from qa.text import (
     CURRENCY_CODES,
@@ -189,3 +190,14 @@ def test_an_amount_may_open_with_any_currency_code() -> None:
     for code in CURRENCY_CODES:
         found = amounts_in(f"It raised {code} 12 million.")
         assert [(a.number, a.currency) for a in found] == [("12", code)]
+
+
+@pytest.mark.parametrize(
+    "amount", ["1,200 million ringgit", "5,000 shillings", "40 million yuan", "2 million francs", "300 pesos"]
+)
+def test_every_amount_pattern_knows_every_currency_name(amount: str) -> None:
+    # One pattern (qa.text.CURRENCY_NAME) for the re-ranker, the span finder and the claim
+    # checker: each had its own list (ringgit was missing from two, yuan from two).
+    assert TYPE_PATTERNS[AnswerType.MONEY].search(amount)
+    assert _MONEY.search(f"It raised {amount}.")
+    assert amounts_in(f"It raised {amount}.")[0].text == amount

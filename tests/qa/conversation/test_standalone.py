@@ -117,6 +117,8 @@ def test_questions_that_name_their_subject_start_a_new_topic(question: str) -> N
         ("How much funding does OpenAI for Singapore have?", "OpenAI for Singapore"),
         ("What did the attacker rename the notebook to?", "the attacker"),
         ("Who founded the research lab?", "the research lab"),
+        # "name" asks, as in the question analysis: "the name" is no subject "it" can stand for.
+        ("What is the name of the research lab?", "the research lab"),
         ("Why?", ""),
     ],
 )

@@ -27,6 +27,7 @@ from qa.evaluation.runner import score_question, summarize
 from qa.evaluation.testset import TestCase, document_split
 from qa.extractive import ExtractiveAnswerer
 from qa.extractive.model import MODELS, THRESHOLDS
+from qa.language.questions import Question, analyse
 from qa.types import Answer, Citation, Passage
 from tests.helpers.extractive import ACME as DOC
 from tests.helpers.extractive import ACME_ENTITIES as ENTITIES
@@ -218,9 +219,9 @@ TRAINING = [
 
 
 def training_samples() -> list[Sample]:
-    def retrieve(question: str) -> tuple[list[Passage], list[float]]:
+    def retrieve(question: str) -> tuple[list[Passage], list[float], Question | None]:
         asked.append(question)
-        return [passage(DOC, "acme")], BagOfWordsEmbedder().embed([question])[0]
+        return [passage(DOC, "acme")], BagOfWordsEmbedder().embed([question])[0], analyse(question)
 
     asked: list[str] = []
     samples = collect(TRAINING, retrieve)

@@ -8,6 +8,7 @@ from qa.extractive.candidates import Choice, QuestionWords, add_votes, choices_i
 from qa.extractive.model import MODELS
 from qa.extractive.sentences import Sentence, add_lexical_features, split_passages
 from qa.language.answer_types import AnswerType
+from qa.language.labels import Label, Role
 from qa.language.questions import analyse
 from tests.helpers.extractive import Entity, FakeSpanFinder, passage
 
@@ -30,8 +31,8 @@ def texts(found: list[Choice]) -> list[str]:
 
 ACQUIRED = "Deal News\n\nNorthgate Holdings acquired Acme Robotics in 2021 for €40 million."
 DEAL = [
-    Entity("Northgate Holdings", T.ORGANISATION, role="agent", verb="acquired"),
-    Entity("Acme Robotics", T.ORGANISATION, role="patient", verb="acquired"),
+    Entity("Northgate Holdings", T.ORGANISATION, role=Role.AGENT, verb="acquired"),
+    Entity("Acme Robotics", T.ORGANISATION, role=Role.PATIENT, verb="acquired"),
     Entity("2021", T.DATE),
     Entity("€40 million", T.MONEY),
 ]
@@ -50,7 +51,7 @@ def test_only_candidates_of_a_type_that_can_answer() -> None:
     assert texts(choices("When did Northgate acquire Acme?", ACQUIRED, DEAL)) == ["2021"]
     assert texts(choices("How much did Northgate pay for Acme?", ACQUIRED, DEAL)) == ["€40 million"]
     # A noun phrase answers only a question of no entity type.
-    nps = [Entity("the deal", T.OTHER, label="NP")]
+    nps = [Entity("the deal", T.OTHER, label=Label.NP)]
     assert texts(choices("When did Northgate acquire Acme?", ACQUIRED + " It was the deal.", nps)) == []
 
 
@@ -77,7 +78,7 @@ def test_a_datelines_city_and_date_answer_only_when_and_where_it_was_announced(
 def test_the_asked_noun_phrase_is_a_candidate_of_a_which_question() -> None:
     text = "Lyon Lab\n\nThe lab stands in the Part-Dieu district of Lyon, near the station."
     found = choices("In which district of Lyon is the lab?", text, [Entity("Lyon", T.PLACE)])
-    heads = [c for c in found if c.candidate.label == "HEAD"]
+    heads = [c for c in found if c.candidate.label is Label.HEAD]
     assert texts(heads) == ["Part-Dieu district of Lyon"]
     assert heads[0].candidate.answer_type is T.PLACE and heads[0].features["has_head"] == 1.0
     assert "Lyon" not in texts(found)  # the question names it
@@ -97,9 +98,9 @@ def test_an_owner_the_question_names_is_cut_from_the_answer() -> None:
 def test_roles_against_the_one_the_question_asks_for() -> None:
     text = "Final\n\nSimona Halep beat Serena Williams in the final in London."
     entities = [
-        Entity("Simona Halep", T.PERSON, role="agent", verb="beat"),
-        Entity("Serena Williams", T.PERSON, role="patient", verb="beat"),
-        Entity("London", T.PLACE, role="setting"),
+        Entity("Simona Halep", T.PERSON, role=Role.AGENT, verb="beat"),
+        Entity("Serena Williams", T.PERSON, role=Role.PATIENT, verb="beat"),
+        Entity("London", T.PLACE, role=Role.SETTING),
     ]
     found = {c.candidate.text: c.features for c in choices("Who beat Serena Williams?", text, entities)}
     assert found["Simona Halep"]["role_own_verb"] == 1.0 and found["Simona Halep"]["role_opposite"] == 0.0
@@ -111,8 +112,8 @@ def test_roles_against_the_one_the_question_asks_for() -> None:
     assert "London" not in winner  # the question names it
     thanked = "Final\n\nSimona Halep thanked Serena Williams after the final."
     others = [
-        Entity("Simona Halep", T.PERSON, role="agent", verb="thanked"),
-        Entity("Serena Williams", T.PERSON, role="patient", verb="thanked"),
+        Entity("Simona Halep", T.PERSON, role=Role.AGENT, verb="thanked"),
+        Entity("Serena Williams", T.PERSON, role=Role.PATIENT, verb="thanked"),
     ]
     other_verb = {c.candidate.text: c.features for c in choices("Who won the final?", thanked, others)}
     assert other_verb["Simona Halep"]["role_match"] == 1.0  # the asked role, of another verb
@@ -124,8 +125,8 @@ def test_roles_against_the_one_the_question_asks_for() -> None:
 def test_lost_to_gives_the_winner_the_doers_role() -> None:
     text = "Final\n\nSerena Williams lost to Bianca Andreescu in the final."
     entities = [
-        Entity("Serena Williams", T.PERSON, role="agent", verb="lost"),
-        Entity("Bianca Andreescu", T.PERSON, role="patient", verb="lost"),
+        Entity("Serena Williams", T.PERSON, role=Role.AGENT, verb="lost"),
+        Entity("Bianca Andreescu", T.PERSON, role=Role.PATIENT, verb="lost"),
     ]
     found = {c.candidate.text: c.features for c in choices("Who won the final?", text, entities)}
     assert found["Bianca Andreescu"]["role_own_verb"] == 1.0
@@ -140,7 +141,7 @@ def test_features_of_a_candidate() -> None:
     entities = [
         Entity("400 jobs", T.QUANTITY),
         Entity("three", T.QUANTITY, specific=False),
-        Entity("Globex", T.ORGANISATION, label="PROPN"),
+        Entity("Globex", T.ORGANISATION, label=Label.PROPN),
     ]
     found = {c.candidate.text: c.features for c in choices("How many jobs will Acme create?", text, entities)}
     assert set(found["400 jobs"]) == set(MODELS["candidate"])
@@ -164,13 +165,13 @@ def test_a_number_that_echoes_the_question_and_a_name_it_gives() -> None:
 
 # -- votes ----------------------------------------------------------------------------------
 def choice(
-    text: str, doc_id: str, start: int, names: float = 1.0, role: str = "", compat: float = 1.0
+    text: str, doc_id: str, start: int, names: float = 1.0, role: Role = Role.NONE, compat: float = 1.0
 ) -> Choice:
     from qa.language.spans import Candidate
 
     p = passage(f"Title\n\n{text} was named.", doc_id)
     sentence = Sentence(p, 0, 0, start, start + 20, f"{text} was named.", features={"names": names})
-    cand = Candidate(0, len(text), text, T.PERSON, "PERSON", role=role)
+    cand = Candidate(0, len(text), text, T.PERSON, Label.PERSON, role=role)
     return Choice(sentence, cand, {"compat": compat, "votes": 0.0})
 
 
@@ -201,8 +202,8 @@ def test_a_sentence_off_the_questions_names_or_of_a_poor_type_does_not_vote() ->
 
 
 def test_a_sentence_giving_the_opposite_role_does_not_vote() -> None:
-    found = [choice("Lena Berg", "a", 0, role="agent"), choice("Lena Berg", "b", 0, role="patient")]
-    add_votes(found, wants="agent")
+    found = [choice("Lena Berg", "a", 0, role=Role.AGENT), choice("Lena Berg", "b", 0, role=Role.PATIENT)]
+    add_votes(found, wants=Role.AGENT)
     assert votes(found) == [0.0, 1.0]
 
 

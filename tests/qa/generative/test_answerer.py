@@ -18,6 +18,7 @@ from qa.extractive import ExtractiveAnswerer
 from qa.generative.answerer import GenerativeAnswerer, build_generative
 from qa.index.embedding import SentenceTransformerEmbedder
 from qa.language.evidence import ABSTAIN_TEXT
+from qa.language.questions import Question
 from qa.language.spans import SpanFinder
 from qa.service import QAService
 from qa.types import Answer, Passage
@@ -62,11 +63,17 @@ class CannedExtractive:
 
     def __init__(self) -> None:
         self.questions: list[str] = []
+        self.analyses: list[Question | None] = []
 
     def answer(
-        self, question: str, passages: Sequence[Passage], query_embedding: Sequence[float] = ()
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        query_embedding: Sequence[float] = (),
+        analysis: Question | None = None,
     ) -> Answer:
         self.questions.append(question)
+        self.analyses.append(analysis)
         return Answer(text="up to 400 engineering jobs", abstained=False, confidence=0.8)
 
 

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from qa.generative.verification import amounts_in, split_claims, verify_answer
+from qa.generative.verification import (
+    _FINAL_STOP,
+    _MARKERS_AFTER_STOP,
+    amounts_in,
+    split_claims,
+    verify_answer,
+)
 from qa.language.evidence import ABSTAIN_TEXT
 from qa.types import Passage
 
@@ -110,3 +118,24 @@ def test_list_items_keep_their_lines() -> None:
     checked = verify_answer(answer, [PASSAGE])
     assert checked.text == "1. It creates 350 jobs [1].\n2. It opens in March 2026 [2]."
     assert [d.reason for d in checked.dropped] == ["no citation"]
+
+
+@pytest.mark.parametrize("pattern", [_MARKERS_AFTER_STOP, _FINAL_STOP])
+def test_a_run_of_full_stops_is_tried_from_its_first_character_only(pattern: re.Pattern[str]) -> None:
+    # What keeps the two patterns linear on a long run of dots: neither may start a match inside
+    # a run (a bare [.!?…]+ does, and re-reads the rest of the run from each of its characters).
+    text = "It opened....[1]" if pattern is _MARKERS_AFTER_STOP else "It opened...."
+    first = text.index(".")
+    assert pattern.match(text, first) is not None
+    assert all(pattern.match(text, pos) is None for pos in range(first + 1, text.rindex(".") + 1))
+
+
+def test_markers_after_a_run_of_stops_move_before_it_and_a_long_run_is_one_claim() -> None:
+    claims = split_claims("It opened in May...[1] It hired 350 people![1, 2]")
+    assert [(c.body, c.cited) for c in claims] == [
+        ("It opened in May...", [1]),
+        ("It hired 350 people!", [1, 2]),
+    ]
+    dots = "Wait" + "." * 2000 + " it opened in March 2026 [1]"
+    checked = verify_answer(dots, [PASSAGE], ABSTAIN_TEXT)
+    assert checked.kept == 1 and checked.text.endswith(" [1]")

@@ -14,6 +14,7 @@ from qa.extractive.sentences import split_passages
 from qa.language import analysis
 from qa.language.analysis import Analyser, SentenceAnalysis, StoredAnalyses, analysis_version, decode, encode
 from qa.language.answer_types import AnswerType
+from qa.language.labels import Label, Role
 from qa.language.spans import Candidate
 from tests.helpers.extractive import BagOfWordsEmbedder, Entity, FakeSpanFinder, hand_weights, passage
 
@@ -55,11 +56,11 @@ class BatchFakeSpanFinder(FakeSpanFinder):
 
 
 ENTITIES = [
-    Entity("Acme Robotics", AnswerType.ORGANISATION, "agent", "open"),
-    Entity("Lyon", AnswerType.PLACE, "setting"),
-    Entity("over 200 technical positions", AnswerType.QUANTITY, "patient", "create"),
+    Entity("Acme Robotics", AnswerType.ORGANISATION, Role.AGENT, "open"),
+    Entity("Lyon", AnswerType.PLACE, Role.SETTING),
+    Entity("over 200 technical positions", AnswerType.QUANTITY, Role.PATIENT, "create"),
     Entity("2027", AnswerType.DATE),
-    Entity("Jane Roe", AnswerType.PERSON, "agent", "said"),
+    Entity("Jane Roe", AnswerType.PERSON, Role.AGENT, "said"),
     Entity("May", AnswerType.DATE),
 ]
 
@@ -72,9 +73,11 @@ def sample() -> list[SentenceAnalysis]:
             first,
             first + 50,
             (
-                Candidate(0, 13, "Acme Robotics", AnswerType.ORGANISATION, "ORG", True, "agent", "open"),
+                Candidate(
+                    0, 13, "Acme Robotics", AnswerType.ORGANISATION, Label.ORG, True, Role.AGENT, "open"
+                ),
                 # A candidate whose text is not its slice of the sentence is kept as written.
-                Candidate(45, 49, "Lyon, France", AnswerType.PLACE, "GPE", False, "setting", ""),
+                Candidate(45, 49, "Lyon, France", AnswerType.PLACE, Label.GPE, False, Role.SETTING, ""),
             ),
             (0.125, -0.25, 0.5),  # float32 values, as embedders give
         ),
@@ -89,6 +92,15 @@ def test_encode_then_decode_gives_back_every_field() -> None:
         for s in sample()
     ]
     assert json.loads(raw)["v"] == VERSION
+    # Labels and roles come back as their enums, not as the strings they are stored as.
+    decoded = decode(raw, TEXT, VERSION) or []
+    assert [(type(c.label), type(c.role)) for c in decoded[0].candidates] == [(Label, Role)] * 2
+
+
+def test_an_unknown_label_or_role_makes_the_analysis_unreadable() -> None:
+    raw = encode(VERSION, TEXT, sample())
+    assert decode(raw.replace('"ORG"', '"ORGANIZATION"'), TEXT, VERSION) is None
+    assert decode(raw.replace('"agent"', '"doer"'), TEXT, VERSION) is None
 
 
 def test_float32_vectors_come_back_exactly_as_the_embedder_gave_them() -> None:

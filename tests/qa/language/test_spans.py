@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from qa.language.answer_types import AnswerType
+from qa.language.labels import Label, Role
 from qa.language.patterns import dateline_end, head_candidates, version_candidates
 from qa.language.spans import SpanFinder
 
@@ -21,7 +24,7 @@ def spans() -> SpanFinder:
 @pytest.mark.slow
 def test_a_headline_verb_is_cut_from_a_name(spans: SpanFinder) -> None:
     title = "Auralis and Singapore's Ministry of Health Launch Clinical AI Partnership"
-    texts = {c.text for c in spans.candidates_many([title])[0] if c.label == "ORG"}
+    texts = {c.text for c in spans.candidates_many([title])[0] if c.label is Label.ORG}
     assert "Ministry of Health" in texts
     assert not any("Launch" in t for t in texts)
 
@@ -29,15 +32,15 @@ def test_a_headline_verb_is_cut_from_a_name(spans: SpanFinder) -> None:
 @pytest.mark.slow
 def test_an_untagged_proper_noun_is_a_candidate_with_its_role(spans: SpanFinder) -> None:
     sentence = "In February 2014, Facebook purchased the messaging service WhatsApp for $19 billion."
-    found = {c.text: c for c in spans.candidates_many([sentence])[0] if c.label == "PROPN"}
-    assert "Facebook" in found and found["Facebook"].role == "agent"
+    found = {c.text: c for c in spans.candidates_many([sentence])[0] if c.label is Label.PROPN}
+    assert "Facebook" in found and found["Facebook"].role is Role.AGENT
 
 
 @pytest.mark.slow
 def test_a_one_word_name_cut_from_a_headline_verb_keeps_no_type(spans: SpanFinder) -> None:
     title = "Argentina Heads to Its Sixth World Cup Final"
     found = [c for c in spans.candidates_many([title])[0] if c.text == "Argentina"]
-    assert found and all(c.label == "PROPN" and c.answer_type is AnswerType.OTHER for c in found)
+    assert found and all(c.label is Label.PROPN and c.answer_type is AnswerType.OTHER for c in found)
 
 
 @pytest.mark.slow
@@ -54,11 +57,11 @@ def test_a_place_that_acts_is_no_region_of_the_place_before_it(spans: SpanFinder
         "After 19 days of competition at the 2018 Winter Olympics in PyeongChang, South Korea, "
         "Norway came out on top of the medal table."
     )
-    found = {c.text: c for c in spans.candidates_many([sentence])[0] if c.label == "GPE"}
-    assert found["Norway"].role == "agent"
+    found = {c.text: c for c in spans.candidates_many([sentence])[0] if c.label is Label.GPE}
+    assert found["Norway"].role is Role.AGENT
     assert "South Korea, Norway" not in found
     # Where it happened, and what the place is joined to, is the setting.
-    assert found["South Korea"].role == found["PyeongChang, South Korea"].role == "setting"
+    assert found["South Korea"].role == found["PyeongChang, South Korea"].role is Role.SETTING
 
 
 @pytest.mark.slow
@@ -68,7 +71,7 @@ def test_a_name_written_about_as_a_person_is_a_person_whatever_its_tag(spans: Sp
         '"It matters," said Professor Elena Voss, Vice-Chancellor of Aldergrove University.',
     ]
     found = [
-        {c.text: c.answer_type for c in cands if c.label not in {"PROPN", "NP"}}
+        {c.text: c.answer_type for c in cands if c.label not in {Label.PROPN, Label.NP}}
         for cands in spans.candidates_many(sentences)
     ]
     assert found[0]["Lucía Ferrer"] is AnswerType.PERSON
@@ -79,7 +82,7 @@ def test_a_name_written_about_as_a_person_is_a_person_whatever_its_tag(spans: Sp
 @pytest.mark.slow
 def test_months_are_not_taken_for_untagged_names(spans: SpanFinder) -> None:
     found = spans.candidates_many(["Jul 20, 2021 ... Tadej Pogacar won the race."])[0]
-    assert not any(c.label == "PROPN" and c.text == "Jul" for c in found)
+    assert not any(c.label is Label.PROPN and c.text == "Jul" for c in found)
 
 
 @pytest.mark.slow
@@ -101,7 +104,7 @@ def test_names_inside_a_span_run_across_a_flattened_list_are_candidates(spans: S
     )
     found = spans.candidates_many([sentence])[0]
     assert all(sentence[c.start : c.end] == c.text for c in found)
-    names = {c.text for c in found if c.label in {"PERSON", "PROPN"}}
+    names = {c.text for c in found if c.label in {Label.PERSON, Label.PROPN}}
     assert {"DeVonta Smith", "Joe Burrow", "Tua Tagovailoa"} <= names
 
 
@@ -122,7 +125,7 @@ def test_a_press_releases_dateline_is_found_at_the_start_only(sentence: str, dat
 def test_head_candidates_are_the_asked_nouns_with_their_names() -> None:
     def heads(sentence: str, head: str) -> list[str]:
         found = head_candidates(sentence, head)
-        assert all(sentence[c.start : c.end] == c.text and c.label == "HEAD" for c in found)
+        assert all(sentence[c.start : c.end] == c.text and c.label is Label.HEAD for c in found)
         return [c.text for c in found]
 
     assert heads("OpenAI will run Codex for Teachers hackathons.", "hackathons") == [
@@ -131,3 +134,37 @@ def test_head_candidates_are_the_asked_nouns_with_their_names() -> None:
     assert heads("Engineers at the Applied AI Lab in Singapore.", "lab") == ["Applied AI Lab"]
     assert heads("The lab is big and the labs are new.", "lab") == []  # no name: no answer
     assert heads("It runs a lab.", "at") == []  # too short a head to look for
+
+
+class _CountingPipeline:
+    """A stand-in for the spaCy pipeline: documents with no entities and no noun chunks (so no
+    candidates), counting the sentences it parses."""
+
+    def __init__(self) -> None:
+        self.parsed: list[str] = []
+
+    def pipe(self, texts: list[str]) -> list[SimpleNamespace]:
+        return [self(text) for text in texts]
+
+    def __call__(self, text: str) -> SimpleNamespace:
+        self.parsed.append(text)
+        return SimpleNamespace(text=text, ents=[], noun_chunks=[])
+
+
+def test_a_sentence_without_candidates_is_parsed_once_and_then_read_from_the_cache() -> None:
+    finder = SpanFinder(verify=False)
+    pipeline = _CountingPipeline()
+    finder._nlp = pipeline  # the pipeline is loaded on first use; this one is already there
+    sentences = ["Nothing to find here.", "Nor here."]
+    assert finder.candidates_many(sentences) == [[], []]
+    assert finder.candidates_many([*sentences, sentences[0]]) == [[], [], []]
+    assert pipeline.parsed == sentences  # before: every [] was a miss, parsed again each time
+
+
+def test_a_batch_larger_than_the_cache_is_parsed_once() -> None:
+    finder = SpanFinder(verify=False, cache_size=2)
+    pipeline = _CountingPipeline()
+    finder._nlp = pipeline
+    sentences = [f"Sentence number {n}." for n in range(5)]
+    assert finder.candidates_many(sentences) == [[]] * 5
+    assert pipeline.parsed == sentences

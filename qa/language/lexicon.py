@@ -1,0 +1,63 @@
+"""English words the analysis knows by heart: calendar words, quarters, question words and
+auxiliaries. Each list is written here once; the modules that look for them build their patterns
+from these (the stopwords and the currency signs live one layer down, in ``qa.text``)."""
+
+from __future__ import annotations
+
+import re
+
+MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+# A month as news writes it, full or abbreviated ("Sept", "Jan"), with no word boundaries of its
+# own: callers wrap it (\b...\b). Only the month's own forms: "Marseille", "decade" and "Junior"
+# are no months.
+MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+MONTH_WORD = re.compile(rf"\b{MONTH}\b", re.IGNORECASE)
+WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+WEEKDAY_ABBREVIATIONS = r"(?:mon|tue|wed|thu|fri|sat|sun)"
+SEASON = r"(?:spring|summer|autumn|fall|winter)"
+
+
+def month_number(name: str) -> int:
+    """1-12 for a month as MONTH matches it ("Sept" -> 9); KeyError for anything else."""
+    return _MONTH_NUMBERS[name[:3].lower()]
+
+
+_MONTH_NUMBERS = {name[:3]: number for number, name in enumerate(MONTH_NAMES, 1)}
+
+# Quarters: "Q3", "third quarter", "third-quarter".
+QUARTER_ORDINALS = ("first", "second", "third", "fourth")
+QUARTER_PHRASE = re.compile(r"\b(first|second|third|fourth)[\s-]+quarters?\b", re.IGNORECASE)
+QUARTER_NAMES = {f"q{n}": f"{ordinal} quarter" for n, ordinal in enumerate(QUARTER_ORDINALS, 1)}
+
+
+def quarter_of(ordinal: str) -> str:
+    """ "q3" for "third" (any case), as QUARTER_PHRASE's group gives it."""
+    return f"q{QUARTER_ORDINALS.index(ordinal.lower()) + 1}"
+
+
+# The words a question asks with, and what else only says that it is a question.
+WH_WORDS = frozenset("how what which who whom whose when where why".split())
+QUESTION_WORDS = WH_WORDS | {"many", "much", "name"}
+# A question's auxiliaries: no head noun after one ("What is ...?"); its subject follows one.
+AUXILIARIES = frozenset(
+    "will would shall does do did is are was were be been has have had can could should may might".split()
+)
+AUXILIARY = "(?:" + "|".join(sorted(AUXILIARIES)) + ")"  # for patterns; callers add the boundaries
+# Capitalised words that name nothing a passage must repeat: "I", the initials of job titles, "AI".
+NOT_NAMES = frozenset("i ceo cfo cto coo cmo cio ai".split())
