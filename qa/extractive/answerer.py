@@ -31,6 +31,7 @@ from qa.types import Answer, Citation, Passage, RelatedDocument
 
 SPAN, PASSAGE = "span", "passage"
 MARGIN_CAP = 5.0  # logits: a margin beyond this says nothing more
+MAX_QUOTED = 3  # sentences of a quotation shown with its attribution line
 
 
 @dataclass
@@ -266,11 +267,7 @@ def _with_neighbour(best: Sentence, ranked: list[Sentence], threshold: float) ->
     threshold too, both in document order (an answer often runs over two sentences). A line that
     only says who spoke ("— Name, Title") comes with the quotation before it."""
     if best.features["attribution"]:
-        quote = next(
-            (s for s in ranked if s.passage.chunk_id == best.passage.chunk_id and s.index == best.index - 1),
-            None,
-        )
-        return (quote, best) if quote is not None else (best,)
+        return (*_quotation_before(best, ranked), best)
     for other in ranked[1:3]:
         if (
             other.passage.chunk_id == best.passage.chunk_id
@@ -280,6 +277,20 @@ def _with_neighbour(best: Sentence, ranked: list[Sentence], threshold: float) ->
         ):
             return (best, other) if best.index < other.index else (other, best)
     return (best,)
+
+
+def _quotation_before(attribution: Sentence, ranked: list[Sentence]) -> tuple[Sentence, ...]:
+    """The quotation an attribution line closes: back to the sentence with its opening mark (at
+    most MAX_QUOTED sentences), else the one sentence before it."""
+    same = {s.index: s for s in ranked if s.passage.chunk_id == attribution.passage.chunk_id}
+    taken: list[Sentence] = []
+    for index in range(attribution.index - 1, attribution.index - 1 - MAX_QUOTED, -1):
+        if index not in same:
+            break
+        taken.insert(0, same[index])
+        if "“" in same[index].text or same[index].text.startswith('"'):
+            return tuple(taken)
+    return tuple(taken[-1:])
 
 
 def _abstain(found: Deliberation, passages: Sequence[Passage], decision: Decision) -> Answer:

@@ -159,6 +159,7 @@ _WHO_IS_NAME = re.compile(r"^\W*(?i:who) (?:is|are|was|were) (?:the )?(?:[A-Z][\
 # "What does the grant cover?", "What will the lab do?": the noun after the auxiliary is the subject,
 # and the question asks for a statement about it.
 _WHAT_DO = re.compile(r"^\W*what ((?:[\w-]+ ){0,2})(?:does|do|did|will|would|can|could|should)\b")
+_ASKS_AMOUNT_OR_NAME = re.compile(r"\b(?:cost|costs|pay|charge|raise|earn)\W*$|\b(?:called|named|name)\b")
 _SAID = re.compile(r"\b(?:say|said|says|tell|told|describe[sd]?|explain(?:ed|s)?|comment(?:ed)?)\b")
 
 
@@ -172,9 +173,12 @@ def question_kind(text: str, answer_type: AnswerType) -> QuestionKind:
     if what_do:
         # "What does the grant cover?", "What support does IEA offer?": a statement is asked; not so
         # "What amount did X raise?" or "What film did she direct?" (a typed or named head before the verb).
+        # Nor "What will the depot cost?", "What will the lab be called?", "What did Acme name its
+        # chip?": the verb itself asks for an amount or a name.
         asked = what_do.group(1).split()
         typed_head = any(w in nouns for w in asked for nouns in (*HEAD_TYPES.values(), _NAMED_THINGS))
-        return QuestionKind.FACTOID if typed_head else QuestionKind.OPEN
+        typed_verb = not asked and not _SAID.search(lowered) and bool(_ASKS_AMOUNT_OR_NAME.search(lowered))
+        return QuestionKind.FACTOID if typed_head or typed_verb else QuestionKind.OPEN
     if _YES_NO.search(lowered) or re.search(r"^\W*what (?:kind|sort|type)s? of\b", lowered):
         return QuestionKind.OPEN
     # "Who are the Field Fellows?" asks what they are; "Who is the CEO?" names a role.

@@ -178,11 +178,6 @@ def test_an_attribution_line_is_answered_with_the_quotation_before_it() -> None:
     assert answer.citations[0].quote == answer.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="qa/extractive/answerer.py _with_neighbour takes only the one sentence before an "
-    "attribution line, so a quotation of two sentences is cut in the middle (no opening mark)",
-)
 def test_a_quotation_of_several_sentences_comes_whole_with_its_attribution() -> None:
     text = (
         "Acme Lab\n\nAcme opened a lab in Lyon on Monday. “The lab is a big step for us. It will bring "
