@@ -48,6 +48,9 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
             app.state.service = build_service(settings)
         await run_in_threadpool(app.state.service.warm_up)
         yield
+        preparer = getattr(app.state, "upload_preparer", None)  # see api.admin.upload_preparer
+        if preparer is not None:
+            await run_in_threadpool(preparer.close)
 
     app = FastAPI(
         title="Announcements QA",
