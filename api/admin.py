@@ -7,8 +7,8 @@ disabled (403), never open. The key is checked before the body is read.
     DELETE /v1/documents/{doc_id}
 
 Both go through the ingest code (load, clean, chunk, embed, write, new revision, lexical
-rebuild); see `ingest.uploads`. An upload is prepared (load, clean, chunk, embed, analyse) in the
-ingest worker process (`ingest.worker`, QA_INGEST_WORKER) and written by this process.
+rebuild); see `ingest.uploads`. An upload is loaded and checked here, chunked, embedded and
+analysed in the ingest worker process (`ingest.worker`, QA_INGEST_WORKER), and written here.
 """
 
 from __future__ import annotations
@@ -131,7 +131,6 @@ async def upload_preparer(request: Request, service: ServiceDep, settings: Setti
             preparer = LocalPreparer(
                 service.store.embedder,
                 service.store.analyser,
-                max_bytes=settings.max_upload_bytes,
                 chunk_size=settings.chunk_size,
                 overlap=settings.chunk_overlap,
             )
@@ -148,6 +147,8 @@ def get_uploads(
         service.lexical,
         preparer,
         max_bytes=settings.max_upload_bytes,
+        chunk_size=settings.chunk_size,
+        overlap=settings.chunk_overlap,
     )
 
 

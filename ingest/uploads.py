@@ -28,7 +28,7 @@ from filelock import FileLock, Timeout
 
 from ingest.loading import SUPPORTED_SUFFIXES
 from ingest.pipeline import UPLOAD_PATH_PREFIX, remove_document, write_prepared
-from ingest.preparation import LoadedUpload, UploadPreparer
+from ingest.preparation import LoadedUpload, UploadPreparer, load_upload
 from qa.errors import DuplicateDocumentError, InvalidRequest, NotFound, StoreUnavailable
 from qa.index.lexical import LexicalIndex
 from qa.index.store import ChromaStore
@@ -113,7 +113,7 @@ def check_doc_id(doc_id: str) -> None:
 
 class UploadFolder:
     """Adds and removes documents through the ingest code, keeping their files in ``folder``;
-    ``preparer`` loads, chunks, embeds and analyses each upload (its limits apply too)."""
+    ``preparer`` chunks, embeds and analyses each upload (with the same chunking as given here)."""
 
     def __init__(
         self,
@@ -123,12 +123,16 @@ class UploadFolder:
         preparer: UploadPreparer,
         *,
         max_bytes: int,
+        chunk_size: int = 900,
+        overlap: int = 1,
     ) -> None:
         self.folder = Path(folder)
         self.store = store
         self.lexical = lexical
         self.preparer = preparer
         self.max_bytes = max_bytes
+        self.chunk_size = chunk_size
+        self.overlap = overlap
 
     def add_file(self, filename: str, data: bytes, replace: bool = False) -> UploadResult:
         """Ingest an uploaded ``.md``/``.txt``/``.html`` file. Raises InvalidRequest (unusable file),
@@ -174,7 +178,9 @@ class UploadFolder:
             staging.mkdir(parents=True)
             staged = staging / name
             staged.write_bytes(data)
-            loaded = self.preparer.load(staged)
+            loaded = load_upload(
+                staged, max_bytes=self.max_bytes, chunk_size=self.chunk_size, overlap=self.overlap
+            )
             doc_id = loaded.article.doc_id
             final = stored_file_name(doc_id, staged.suffix)
             loaded.article = loaded.article.model_copy(update={"path": UPLOAD_PATH_PREFIX + final})

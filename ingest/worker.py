@@ -1,8 +1,8 @@
 """Upload preparation in a worker process, so a server's interpreter only writes the result.
 
-Loading, cleaning, chunking, embedding and analysing an upload is pure CPU in Python (35-45 s
-for a 1 MB document on 2 cores); in the server's process it holds the GIL in turns with the
-event loop and every answer thread, and each request waits behind it. `IngestWorker` runs a
+Chunking, embedding and analysing an upload is CPU work in Python, ONNX Runtime and spaCy
+(35-45 s for a 1 MB document on 2 cores); in the server's process it holds the GIL in turns
+with the event loop and every answer thread, and each request waits behind it. `IngestWorker` runs a
 `LocalPreparer` in one long-lived child process instead: started on the first upload (never at
 import), its models loaded once there, and stopped by `close` (the app's lifespan).
 
@@ -12,8 +12,7 @@ what the worker returns (`ingest.uploads`), under its write locks.
 
 Calls are served one at a time (one worker, one pipe). A worker that dies (killed, out of
 memory, a crash in native code) fails the call in progress with IngestWorkerError; the next call
-starts a new one. An error raised in the worker (InvalidRequest for a bad file, ...) is raised
-again in the caller as it was.
+starts a new one. An error raised in the worker is raised again in the caller as it was.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from pathlib import Path
 from typing import Any
 
 from ingest.preparation import LoadedUpload, LocalPreparer, UploadPreparer
@@ -50,7 +48,6 @@ def preparer_from_settings(settings: Settings) -> LocalPreparer:
     return LocalPreparer(
         embedder,
         build_analyser(settings, embedder),
-        max_bytes=settings.max_upload_bytes,
         chunk_size=settings.chunk_size,
         overlap=settings.chunk_overlap,
     )
@@ -73,10 +70,6 @@ class IngestWorker:
     def pid(self) -> int | None:
         """The worker process's id while it runs (None before the first call or after close)."""
         return self._process.pid if self._process is not None and self._process.is_alive() else None
-
-    def load(self, staged: Path) -> LoadedUpload:
-        loaded: LoadedUpload = self._call("load", staged)
-        return loaded
 
     def prepare(self, loaded: LoadedUpload) -> DocumentWrite:
         write: DocumentWrite = self._call("prepare", loaded)

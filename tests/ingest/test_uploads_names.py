@@ -43,7 +43,7 @@ def test_a_stored_name_is_safe_and_a_safe_id_is_kept(doc_id: str) -> None:
 # -- writes across processes ------------------------------------------------------------------------
 def uploads_of(service: QAService, folder: Path) -> UploadFolder:
     """Uploads into the service's store, prepared in this process with its (fake) embedder."""
-    preparer = LocalPreparer(service.store.embedder, None, max_bytes=100_000)
+    preparer = LocalPreparer(service.store.embedder, None)
     return UploadFolder(folder, service.store, service.lexical, preparer, max_bytes=100_000)
 
 
