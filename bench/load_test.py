@@ -84,8 +84,8 @@ class Stats:
     def record(self, route: str, seconds: float, error: str | None) -> None:
         self.latencies[route].append(seconds)
         self.slowest = sorted([*self.slowest, (seconds, time.monotonic() - seconds - self.began, route)])[-5:]
-        if error is not None:
-            self.errors[route].append(error)
+        if error is not None:  # when it began, to find it in the server's log
+            self.errors[route].append(f"{error} (began at {time.monotonic() - seconds - self.began:.1f} s)")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -379,6 +379,9 @@ def print_report(result: dict[str, Any]) -> None:
             print(f"    {error}")
     slowest = ", ".join(f"{s['route']} {s['ms']:.0f} ms at {s['began_at_s']} s" for s in result["slowest"])
     print(f"slowest: {slowest}")
+    if result.get("memory_mb"):
+        memory = ", ".join(f"{name} {mb:.0f}" for name, mb in result["memory_mb"].items())
+        print(f"resident memory at the end (MB): {memory}; total {sum(result['memory_mb'].values()):.0f}")
 
 
 def free_port() -> int:
@@ -422,6 +425,33 @@ def start_server(
             proc.kill()
             raise SystemExit("qa serve did not become ready in 180 s")
         time.sleep(0.25)
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """Resident memory (MB) of the process ``pid`` and of each of its children (the ingest
+    worker, multiprocessing's resource tracker), by name; empty where /proc cannot tell."""
+
+    def rss(proc_dir: Path) -> float:
+        for line in (proc_dir / "status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return 0.0
+
+    found: dict[str, float] = {}
+    try:
+        found["qa serve"] = rss(Path(f"/proc/{pid}"))
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found[f"child {entry.name}: {(entry / 'comm').read_text().strip()}"] = rss(entry)
+            except (OSError, ValueError, IndexError):
+                continue
+    except OSError:
+        return {}
+    return found
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> int:
@@ -469,11 +499,16 @@ def main(argv: list[str] | None = None) -> int:
                 run_load(url, args.clients, args.seconds, args.max_requests, key, args.hostile)
             )
             result = report(stats, time.monotonic() - started, args.clients)
+            if proc is not None:
+                result["memory_mb"] = memory_mb(proc.pid)
         finally:
             if proc is not None:
                 result_code = stop_server(proc)
                 if result_code not in (0, -signal.SIGTERM):
                     print(f"qa serve exited with {result_code}", file=sys.stderr)
+                log = (Path(tmp) / "serve.log").read_text(errors="replace")
+                if args.json:  # the server's warnings and errors, to match with the report's errors
+                    args.json.with_suffix(".serve.log").write_text(log, encoding="utf-8")
     print_report(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
