@@ -64,6 +64,7 @@ FOLLOW_UPS = ["And where will it be based?", "Who said that?", "When will it ope
 sys.path.insert(0, str(ROOT / "bench"))
 from hostile import hostile_documents  # noqa: E402
 
+SLOW_HEALTH_SECONDS = 0.05  # the target for /healthz p99
 REFUSALS = (429, 503)  # with Retry-After: the server protecting itself, not failing
 
 
@@ -80,12 +81,15 @@ class Stats:
     documents_written: int = 0
     began: float = field(default_factory=time.monotonic)
     slowest: list[tuple[float, float, str]] = field(default_factory=list)  # (seconds, began at, route)
+    timeline: dict[str, list[tuple[float, float]]] = field(default_factory=lambda: defaultdict(list))
 
     def record(self, route: str, seconds: float, error: str | None) -> None:
         self.latencies[route].append(seconds)
-        self.slowest = sorted([*self.slowest, (seconds, time.monotonic() - seconds - self.began, route)])[-5:]
+        began_at = time.monotonic() - seconds - self.began
+        self.slowest = sorted([*self.slowest, (seconds, began_at, route)])[-5:]
+        self.timeline[route].append((began_at, seconds))  # (began at, seconds taken)
         if error is not None:  # when it began, to find it in the server's log
-            self.errors[route].append(f"{error} (began at {time.monotonic() - seconds - self.began:.1f} s)")
+            self.errors[route].append(f"{error} (began at {began_at:.1f} s)")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -351,6 +355,16 @@ def report(stats: Stats, seconds: float, clients: int) -> dict[str, Any]:
         "intended_4xx": sum(stats.intended_4xx.values()),
         "errors": sum(len(v) for v in stats.errors.values()) + len(stats.lost),
         "routes": routes,
+        # When /healthz was slow and when each upload ran, to tell what it waited behind.
+        "slow_health": [
+            {"began_at_s": round(at, 1), "ms": round(took * 1000)}
+            for at, took in stats.timeline.get("/healthz", [])
+            if took > SLOW_HEALTH_SECONDS
+        ],
+        "uploads": [
+            {"began_at_s": round(at, 1), "ended_at_s": round(at + took, 1)}
+            for at, took in stats.timeline.get("POST /v1/documents", [])
+        ],
         "slowest": [
             {"route": route, "ms": round(took * 1000, 1), "began_at_s": round(at, 1)}
             for took, at, route in reversed(stats.slowest)
@@ -379,6 +393,10 @@ def print_report(result: dict[str, Any]) -> None:
             print(f"    {error}")
     slowest = ", ".join(f"{s['route']} {s['ms']:.0f} ms at {s['began_at_s']} s" for s in result["slowest"])
     print(f"slowest: {slowest}")
+    slow = ", ".join(f"{h['ms']} ms at {h['began_at_s']} s" for h in result["slow_health"])
+    print(f"/healthz over {SLOW_HEALTH_SECONDS * 1000:.0f} ms: {slow or 'none'}")
+    uploads = ", ".join(f"{u['began_at_s']}-{u['ended_at_s']} s" for u in result["uploads"][:20])
+    print(f"uploads (first 20): {uploads or 'none'}")
     if result.get("memory_mb"):
         memory = ", ".join(f"{name} {mb:.0f}" for name, mb in result["memory_mb"].items())
         print(f"resident memory at the end (MB): {memory}; total {sum(result['memory_mb'].values()):.0f}")
