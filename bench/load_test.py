@@ -8,8 +8,9 @@ ingested through the API, with /healthz probed throughout.
 Without ``--url`` it ingests ``--corpus`` into a fresh data folder (or ``--data-dir``), starts
 ``qa serve`` on a free loopback port with the rate limit off (every client here is 127.0.0.1)
 and an admin key, and stops it with SIGTERM at the end. The ingest runs through
-``POST /v1/documents`` (clean, chunk, embed, write, new revision, lexical rebuild) in the same
-process as the answers, which is how an embedded store takes writes while serving.
+``POST /v1/documents``: loaded and checked by the server, chunked, embedded and analysed in its
+ingest worker process (QA_INGEST_WORKER), then written by the server, the one process that
+writes an embedded store (new revision, lexical rebuild) while it answers.
 
 With ``--hostile`` (a share of 0-1, default 0.2) that share of each client's requests are
 hostile: the doubling "it it" conversation, an over-long question, a body over the limit,
@@ -22,8 +23,11 @@ honours by waiting. Anything else is an error.
 At the end every document the run uploaded is fetched back: a missing one is an error (lost).
 
 Bounded: at most ``--max-requests`` questions and ``--seconds`` of load (then in-flight requests
-finish); only loopback addresses are accepted. Prints requests, errors, refusals, throughput and
-latency percentiles per route; exits 1 on any error, lost document or failed health probe.
+finish); only loopback addresses are accepted. Prints requests, errors (each with when it
+began), refusals, throughput and latency percentiles per route, when /healthz took over 50 ms
+and when each upload ran, and the resident memory of the server and its children (the ingest
+worker) at the end; with ``--json`` the server's log is kept beside it (``NAME.serve.log``).
+Exits 1 on any error, lost document or failed health probe.
 """
 
 from __future__ import annotations
@@ -409,8 +413,10 @@ def free_port() -> int:
 
 
 def start_server(
-    data_dir: Path, corpus: Path | None, admin_key: str, log: Path
+    data_dir: Path, corpus: Path | None, admin_key: str, log: Path, **settings: str
 ) -> tuple[subprocess.Popen[bytes], str]:
+    """`qa serve` on a free loopback port over ``data_dir`` (``corpus`` ingested first), with the
+    admin key, no rate limit and any other ``QA_*`` ``settings``; returns it and its URL once ready."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     port = free_port()
     env.update(
@@ -422,6 +428,7 @@ def start_server(
         QA_LOG_LEVEL="warning",
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
+        **settings,
     )
     if corpus is not None:
         done = subprocess.run([str(QA), "ingest", str(corpus)], env=env, capture_output=True, text=True)
