@@ -30,6 +30,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from pydantic import SecretStr
+
 from ingest.preparation import LoadedUpload, LocalPreparer, UploadPreparer
 from qa.errors import IngestWorkerError
 from qa.index.records import DocumentWrite
@@ -64,7 +66,9 @@ class IngestWorker:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> IngestWorker:
-        return cls(functools.partial(preparer_from_settings, settings))
+        """A worker preparing with the configured models; the keys stay in this process."""
+        secrets = {"admin_key": SecretStr(""), "llm_api_key": SecretStr("")}
+        return cls(functools.partial(preparer_from_settings, settings.model_copy(update=secrets)))
 
     @property
     def pid(self) -> int | None:

@@ -5,6 +5,7 @@ which a server runs itself: a bad file is refused without the worker."""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from ingest.preparation import LoadedUpload, LocalPreparer, load_upload
 from ingest.worker import IngestWorker
 from qa.errors import IngestWorkerError, InvalidRequest
+from tests.helpers.corpus import make_settings
 from tests.helpers.fakes import FakeEmbedder
 from tests.helpers.preparers import CRASH, fake_preparer
 
@@ -96,3 +98,12 @@ def test_a_bad_file_is_an_invalid_request_naming_the_file_not_the_servers_path(t
     assert str(raised.value).startswith("notes.md: ") and str(tmp_path) not in str(raised.value)
     with pytest.raises(InvalidRequest, match="100,000"):
         loaded(tmp_path, "big.md", "word " * 30_000)
+
+
+def test_a_worker_from_settings_gets_the_models_settings_but_not_the_keys(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, admin_key="admin-secret", llm_api_key="llm-secret", chunk_size=700)
+    factory = IngestWorker.from_settings(settings).factory
+    assert isinstance(factory, functools.partial)
+    passed = factory.args[0]
+    assert passed.admin_key.get_secret_value() == "" and passed.llm_api_key.get_secret_value() == ""
+    assert passed.chunk_size == 700 and passed.embedding_backend == settings.embedding_backend
