@@ -7,7 +7,8 @@ disabled (403), never open. The key is checked before the body is read.
     DELETE /v1/documents/{doc_id}
 
 Both go through the ingest code (load, clean, chunk, embed, write, new revision, lexical
-rebuild) in a worker thread; see `ingest.uploads`.
+rebuild); see `ingest.uploads`. An upload is loaded and checked here, chunked, embedded and
+analysed in the ingest worker process (`ingest.worker`, QA_INGEST_WORKER), and written here.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from api.errors import HTTPError
 from api.routes import ERRORS
 from api.schemas import DocumentDeleted, DocumentIn, DocumentWritten, ErrorBody
 from api.security import RateLimiter, retry_after
+from ingest.preparation import LocalPreparer, UploadPreparer
 from ingest.uploads import UploadFolder, UploadResult, check_doc_id
+from ingest.worker import IngestWorker
 
 router = APIRouter(tags=["documents"])
 WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -115,11 +118,34 @@ async def require_admin(request: Request, settings: SettingsDep) -> None:
 AdminDep = Annotated[None, Depends(require_admin)]
 
 
-def get_uploads(service: ServiceDep, settings: SettingsDep) -> UploadFolder:
+async def upload_preparer(request: Request, service: ServiceDep, settings: SettingsDep) -> UploadPreparer:
+    """The app's preparer of uploads, made on first use: the ingest worker (its process starts
+    on the first call), or with QA_INGEST_WORKER=false the service's own models in this process.
+    The app's lifespan closes it. Async: made on the event loop, so two first uploads make one."""
+    state = request.app.state
+    preparer: UploadPreparer | None = getattr(state, "upload_preparer", None)
+    if preparer is None:
+        if settings.ingest_worker:
+            preparer = IngestWorker.from_settings(settings)
+        else:
+            preparer = LocalPreparer(
+                service.store.embedder,
+                service.store.analyser,
+                chunk_size=settings.chunk_size,
+                overlap=settings.chunk_overlap,
+            )
+        state.upload_preparer = preparer
+    return preparer
+
+
+def get_uploads(
+    service: ServiceDep, settings: SettingsDep, preparer: Annotated[UploadPreparer, Depends(upload_preparer)]
+) -> UploadFolder:
     return UploadFolder(
         settings.data_dir / "uploads",
         service.store,
         service.lexical,
+        preparer,
         max_bytes=settings.max_upload_bytes,
         chunk_size=settings.chunk_size,
         overlap=settings.chunk_overlap,

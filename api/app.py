@@ -8,11 +8,11 @@ from importlib import resources
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 
 from api.admin import router as admin_router
 from api.chat import router as chat_router
+from api.cors import RouteCORS
 from api.docs import inline_hashes, install_docs
 from api.errors import UnexpectedErrorMiddleware, install_error_handlers
 from api.metrics import Metrics, MetricsMiddleware
@@ -48,6 +48,9 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
             app.state.service = build_service(settings)
         await run_in_threadpool(app.state.service.warm_up)
         yield
+        preparer = getattr(app.state, "upload_preparer", None)  # see api.admin.upload_preparer
+        if preparer is not None:
+            await run_in_threadpool(preparer.close)
 
     app = FastAPI(
         title="Announcements QA",
@@ -72,13 +75,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(SecurityMiddleware, settings=settings)
     app.add_middleware(OpenAIErrorShape)  # outside the limits: their 413/429/504 get OpenAI's shape too
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type"],
-        )
+    if settings.cors_origins:  # per route: Authorization on the OpenAI-compatible ones only
+        app.add_middleware(RouteCORS, origins=settings.cors_origins)
     app.state.metrics = Metrics()
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
 

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from qa.errors import (
     ArticleError,
     DuplicateDocumentError,
+    IngestWorkerError,
     InvalidRequest,
     LLMError,
     LLMTimeout,
@@ -32,6 +33,7 @@ STATUS: list[tuple[type[QAError], int]] = [
     (StoreUnavailable, 503),
     (ModelMismatch, 503),
     (StorageFull, 507),
+    (IngestWorkerError, 500),
     (LLMTimeout, 504),  # before LLMError, its base class
     (LLMError, 502),
 ]
@@ -105,9 +107,18 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
 
     @app.exception_handler(QAError)
-    async def _qa(_: Request, exc: QAError) -> JSONResponse:
+    async def _qa(request: Request, exc: QAError) -> JSONResponse:
         status = next((s for kind, s in STATUS if isinstance(exc, kind)), 500)
-        return error_response(status, exc.code, str(exc))
+        if status < 500:
+            return error_response(status, exc.code, str(exc))
+        # The server's failure, not the client's: logged, and the body names the request id
+        # (also in X-Request-ID) so a report can be matched with the log line.
+        request_id = str(request.scope.get("state", {}).get("request_id", ""))
+        where = f"{request.method} {request.url.path[:200]}"
+        log.error("request %s: %s failed: %s: %s", request_id, where, type(exc).__name__, _one_line(exc))
+        log.debug("request %s: traceback", request_id, exc_info=exc)
+        body = {"error": {"code": exc.code, "message": str(exc), "request_id": request_id}}
+        return JSONResponse(body, status_code=status)
 
 
 log = logging.getLogger("api")
@@ -129,6 +140,7 @@ class UnexpectedErrorMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = request_id  # for the handlers of 5xx errors
         started = False
 
         async def tagged(message: Message) -> None:

@@ -8,8 +8,9 @@ ingested through the API, with /healthz probed throughout.
 Without ``--url`` it ingests ``--corpus`` into a fresh data folder (or ``--data-dir``), starts
 ``qa serve`` on a free loopback port with the rate limit off (every client here is 127.0.0.1)
 and an admin key, and stops it with SIGTERM at the end. The ingest runs through
-``POST /v1/documents`` (clean, chunk, embed, write, new revision, lexical rebuild) in the same
-process as the answers, which is how an embedded store takes writes while serving.
+``POST /v1/documents``: loaded and checked by the server, chunked, embedded and analysed in its
+ingest worker process (QA_INGEST_WORKER), then written by the server, the one process that
+writes an embedded store (new revision, lexical rebuild) while it answers.
 
 With ``--hostile`` (a share of 0-1, default 0.2) that share of each client's requests are
 hostile: the doubling "it it" conversation, an over-long question, a body over the limit,
@@ -22,8 +23,11 @@ honours by waiting. Anything else is an error.
 At the end every document the run uploaded is fetched back: a missing one is an error (lost).
 
 Bounded: at most ``--max-requests`` questions and ``--seconds`` of load (then in-flight requests
-finish); only loopback addresses are accepted. Prints requests, errors, refusals, throughput and
-latency percentiles per route; exits 1 on any error, lost document or failed health probe.
+finish); only loopback addresses are accepted. Prints requests, errors (each with when it
+began), refusals, throughput and latency percentiles per route, when /healthz took over 50 ms
+and when each upload ran, and the resident memory of the server and its children (the ingest
+worker) at the end; with ``--json`` the server's log is kept beside it (``NAME.serve.log``).
+Exits 1 on any error, lost document or failed health probe.
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ FOLLOW_UPS = ["And where will it be based?", "Who said that?", "When will it ope
 sys.path.insert(0, str(ROOT / "bench"))
 from hostile import hostile_documents  # noqa: E402
 
+SLOW_HEALTH_SECONDS = 0.05  # the target for /healthz p99
 REFUSALS = (429, 503)  # with Retry-After: the server protecting itself, not failing
 
 
@@ -80,12 +85,15 @@ class Stats:
     documents_written: int = 0
     began: float = field(default_factory=time.monotonic)
     slowest: list[tuple[float, float, str]] = field(default_factory=list)  # (seconds, began at, route)
+    timeline: dict[str, list[tuple[float, float]]] = field(default_factory=lambda: defaultdict(list))
 
     def record(self, route: str, seconds: float, error: str | None) -> None:
         self.latencies[route].append(seconds)
-        self.slowest = sorted([*self.slowest, (seconds, time.monotonic() - seconds - self.began, route)])[-5:]
-        if error is not None:
-            self.errors[route].append(error)
+        began_at = time.monotonic() - seconds - self.began
+        self.slowest = sorted([*self.slowest, (seconds, began_at, route)])[-5:]
+        self.timeline[route].append((began_at, seconds))  # (began at, seconds taken)
+        if error is not None:  # when it began, to find it in the server's log
+            self.errors[route].append(f"{error} (began at {began_at:.1f} s)")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -351,6 +359,16 @@ def report(stats: Stats, seconds: float, clients: int) -> dict[str, Any]:
         "intended_4xx": sum(stats.intended_4xx.values()),
         "errors": sum(len(v) for v in stats.errors.values()) + len(stats.lost),
         "routes": routes,
+        # When /healthz was slow and when each upload ran, to tell what it waited behind.
+        "slow_health": [
+            {"began_at_s": round(at, 1), "ms": round(took * 1000)}
+            for at, took in stats.timeline.get("/healthz", [])
+            if took > SLOW_HEALTH_SECONDS
+        ],
+        "uploads": [
+            {"began_at_s": round(at, 1), "ended_at_s": round(at + took, 1)}
+            for at, took in stats.timeline.get("POST /v1/documents", [])
+        ],
         "slowest": [
             {"route": route, "ms": round(took * 1000, 1), "began_at_s": round(at, 1)}
             for took, at, route in reversed(stats.slowest)
@@ -379,6 +397,13 @@ def print_report(result: dict[str, Any]) -> None:
             print(f"    {error}")
     slowest = ", ".join(f"{s['route']} {s['ms']:.0f} ms at {s['began_at_s']} s" for s in result["slowest"])
     print(f"slowest: {slowest}")
+    slow = ", ".join(f"{h['ms']} ms at {h['began_at_s']} s" for h in result["slow_health"])
+    print(f"/healthz over {SLOW_HEALTH_SECONDS * 1000:.0f} ms: {slow or 'none'}")
+    uploads = ", ".join(f"{u['began_at_s']}-{u['ended_at_s']} s" for u in result["uploads"][:20])
+    print(f"uploads (first 20): {uploads or 'none'}")
+    if result.get("memory_mb"):
+        memory = ", ".join(f"{name} {mb:.0f}" for name, mb in result["memory_mb"].items())
+        print(f"resident memory at the end (MB): {memory}; total {sum(result['memory_mb'].values()):.0f}")
 
 
 def free_port() -> int:
@@ -388,8 +413,10 @@ def free_port() -> int:
 
 
 def start_server(
-    data_dir: Path, corpus: Path | None, admin_key: str, log: Path
+    data_dir: Path, corpus: Path | None, admin_key: str, log: Path, **settings: str
 ) -> tuple[subprocess.Popen[bytes], str]:
+    """`qa serve` on a free loopback port over ``data_dir`` (``corpus`` ingested first), with the
+    admin key, no rate limit and any other ``QA_*`` ``settings``; returns it and its URL once ready."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QA_")}
     port = free_port()
     env.update(
@@ -401,6 +428,7 @@ def start_server(
         QA_LOG_LEVEL="warning",
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
+        **settings,
     )
     if corpus is not None:
         done = subprocess.run([str(QA), "ingest", str(corpus)], env=env, capture_output=True, text=True)
@@ -422,6 +450,33 @@ def start_server(
             proc.kill()
             raise SystemExit("qa serve did not become ready in 180 s")
         time.sleep(0.25)
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """Resident memory (MB) of the process ``pid`` and of each of its children (the ingest
+    worker, multiprocessing's resource tracker), by name; empty where /proc cannot tell."""
+
+    def rss(proc_dir: Path) -> float:
+        for line in (proc_dir / "status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+        return 0.0
+
+    found: dict[str, float] = {}
+    try:
+        found["qa serve"] = rss(Path(f"/proc/{pid}"))
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found[f"child {entry.name}: {(entry / 'comm').read_text().strip()}"] = rss(entry)
+            except (OSError, ValueError, IndexError):
+                continue
+    except OSError:
+        return {}
+    return found
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> int:
@@ -469,11 +524,16 @@ def main(argv: list[str] | None = None) -> int:
                 run_load(url, args.clients, args.seconds, args.max_requests, key, args.hostile)
             )
             result = report(stats, time.monotonic() - started, args.clients)
+            if proc is not None:
+                result["memory_mb"] = memory_mb(proc.pid)
         finally:
             if proc is not None:
                 result_code = stop_server(proc)
                 if result_code not in (0, -signal.SIGTERM):
                     print(f"qa serve exited with {result_code}", file=sys.stderr)
+                log = (Path(tmp) / "serve.log").read_text(errors="replace")
+                if args.json:  # the server's warnings and errors, to match with the report's errors
+                    args.json.with_suffix(".serve.log").write_text(log, encoding="utf-8")
     print_report(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")

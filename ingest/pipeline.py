@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ingest.loading import load_articles
+from ingest.preparation import content_hash, embedded_writes
 from qa.errors import ArticleError
 from qa.index.chunking import chunk_article
 from qa.index.lexical import LexicalIndex
@@ -40,13 +38,6 @@ class IngestReport:
     @property
     def wrote_anything(self) -> bool:
         return bool(self.new or self.changed or self.pruned)
-
-
-def content_hash(article: Article, chunk_size: int, overlap: int) -> str:
-    """Hash of everything that decides a document's stored form (text, metadata, chunking)."""
-    payload = article.model_dump(exclude={"path"})
-    payload["chunking"] = [chunk_size, overlap]
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def ingest_paths(
@@ -117,24 +108,26 @@ def refresh_lexical(
         lexical.ensure_current(store)
 
 
-def ingest_article(
-    article: Article, store: ChromaStore, lexical: LexicalIndex, *, chunk_size: int = 900, overlap: int = 1
-) -> IngestReport:
-    """Write one article the way `ingest_paths` writes each file's (for the API's uploads).
+def write_prepared(write: DocumentWrite, store: ChromaStore, lexical: LexicalIndex) -> IngestReport:
+    """Write one prepared document (`ingest.preparation`) the way `ingest_paths` writes each
+    file's, for the API's uploads: chunks, new revision, lexical rebuild.
 
-    Returns the report (``new``, ``changed`` or ``unchanged`` names the doc_id); an unchanged
-    article writes nothing. Raises StoreError (StorageFull when the disk is full).
+    Returns the report (``new``, ``changed`` or ``unchanged`` names the doc_id); a document whose
+    stored content hash is the same writes nothing. Raises StoreError (StorageFull when the disk
+    is full).
     """
     started = time.perf_counter()
     report = IngestReport()
-    digest = content_hash(article, chunk_size, overlap)
-    stored = store.document_hashes().get(article.doc_id)
-    if stored == digest:
-        report.unchanged.append(article.doc_id)
+    doc_id = write.article.doc_id
+    stored = store.document_hashes().get(doc_id)
+    if stored == write.content_hash:
+        report.unchanged.append(doc_id)
     else:
-        (report.new if stored is None else report.changed).append(article.doc_id)
+        (report.new if stored is None else report.changed).append(doc_id)
+        store.bump_revision()  # changing: see `_write`
         # A server writes this while answering: in slices, so no Chroma call stalls it long.
-        _write([(article, digest)], store, report, 1, chunk_size, overlap, None, _SERVER_CHUNKS_PER_CALL)
+        store.write_documents([write], _SERVER_CHUNKS_PER_CALL)
+        report.chunks_written = len(write.chunks)
         store.bump_revision()
         lexical.rebuild(store)
     report.seconds = time.perf_counter() - started
@@ -156,7 +149,6 @@ def _write(
     chunk_size: int,
     overlap: int,
     progress: Progress | None,
-    chunks_per_call: int = 0,
 ) -> None:
     """Chunk, embed and write ``todo`` (article, content hash) pairs, counting into ``report``."""
     if todo:
@@ -164,31 +156,13 @@ def _write(
         # lexical index out of date, or the next run (finding nothing to do) would keep it.
         store.bump_revision()
     done = 0
-    analyser = store.analyser
     for group in _batches(todo, batch_chunks, chunk_size, overlap):
-        texts = [c.text for _, _, chunks in group for c in chunks]
-        with ThreadPoolExecutor(1, thread_name_prefix="ingest-analysis") as pool:
-            # The analysis (spaCy and sentence vectors) beside the chunks' embeddings.
-            analysing = pool.submit(analyser.analyse, texts) if analyser is not None else None
-            embeddings = iter(store.embedder.embed(texts))
-            analyses = iter(analysing.result() if analysing is not None else [""] * len(texts))
-        version = analyser.version if analyser is not None else ""
-        writes = [
-            DocumentWrite(
-                article,
-                chunks,
-                [next(embeddings) for _ in chunks],
-                digest,
-                [next(analyses) for _ in chunks] if analyser is not None else (),
-                version,
-            )
-            for article, digest, chunks in group
-        ]
+        writes = embedded_writes(group, store.embedder, store.analyser)
         # A few documents per write: each Chroma call costs milliseconds however small, and
         # a run killed half-way still loses little.
         for first in range(0, len(writes), _DOCUMENTS_PER_WRITE):
-            store.write_documents(writes[first : first + _DOCUMENTS_PER_WRITE], chunks_per_call)
-        report.chunks_written += len(texts)
+            store.write_documents(writes[first : first + _DOCUMENTS_PER_WRITE])
+        report.chunks_written += sum(len(w.chunks) for w in writes)
         done += len(group)
         if progress is not None:
             progress(done, len(todo))

@@ -1,7 +1,9 @@
 """Documents written through the API, kept as corpus files under ``{data_dir}/uploads``.
 
 Each upload is staged in a private folder, loaded with the corpus loader (same checks, same
-cleaning), ingested with `ingest_article`, and only then moved into the uploads folder. A
+cleaning), chunked, embedded and analysed by an `UploadPreparer` (in a worker process on a
+server: `ingest.worker`), written with `write_prepared`, and only then moved into the uploads
+folder. Only the write holds the write locks, never the preparation. A
 JSON document is stored as Markdown with front matter, so the folder is itself a corpus:
 ``qa ingest DATA_DIR/uploads`` rebuilds every upload after a reset. File names are reduced to
 letters, digits, ``.``, ``_`` and ``-``; no name can leave the folder. Stored documents carry
@@ -24,9 +26,10 @@ from pathlib import Path, PurePosixPath
 import yaml
 from filelock import FileLock, Timeout
 
-from ingest.loading import SUPPORTED_SUFFIXES, load_article
-from ingest.pipeline import UPLOAD_PATH_PREFIX, ingest_article, remove_document
-from qa.errors import ArticleError, DuplicateDocumentError, InvalidRequest, NotFound, StoreUnavailable
+from ingest.loading import SUPPORTED_SUFFIXES
+from ingest.pipeline import UPLOAD_PATH_PREFIX, remove_document, write_prepared
+from ingest.preparation import LoadedUpload, UploadPreparer, load_upload
+from qa.errors import DuplicateDocumentError, InvalidRequest, NotFound, StoreUnavailable
 from qa.index.lexical import LexicalIndex
 from qa.index.store import ChromaStore
 from qa.types import Article
@@ -109,13 +112,15 @@ def check_doc_id(doc_id: str) -> None:
 
 
 class UploadFolder:
-    """Adds and removes documents through the ingest code, keeping their files in ``folder``."""
+    """Adds and removes documents through the ingest code, keeping their files in ``folder``;
+    ``preparer`` chunks, embeds and analyses each upload (with the same chunking as given here)."""
 
     def __init__(
         self,
         folder: Path,
         store: ChromaStore,
         lexical: LexicalIndex,
+        preparer: UploadPreparer,
         *,
         max_bytes: int,
         chunk_size: int = 900,
@@ -124,6 +129,7 @@ class UploadFolder:
         self.folder = Path(folder)
         self.store = store
         self.lexical = lexical
+        self.preparer = preparer
         self.max_bytes = max_bytes
         self.chunk_size = chunk_size
         self.overlap = overlap
@@ -172,32 +178,44 @@ class UploadFolder:
             staging.mkdir(parents=True)
             staged = staging / name
             staged.write_bytes(data)
-            warnings: list[str] = []
-            try:
-                article = load_article(staged, staging, max_bytes=self.max_bytes, warnings=warnings)
-            except ArticleError as exc:
-                raise InvalidRequest(f"{name}: {exc.reason}") from None  # not the server's path
-            except RecursionError:
-                raise InvalidRequest(f"{name}: nested too deeply to read") from None
-            if warnings:  # a client can fix its document: say so rather than store less
-                raise InvalidRequest(warnings[0].replace(str(staged), name, 1))
-            final = stored_file_name(article.doc_id, staged.suffix)
-            article = article.model_copy(update={"path": UPLOAD_PATH_PREFIX + final})
+            loaded = load_upload(
+                staged, max_bytes=self.max_bytes, chunk_size=self.chunk_size, overlap=self.overlap
+            )
+            doc_id = loaded.article.doc_id
+            final = stored_file_name(doc_id, staged.suffix)
+            loaded.article = loaded.article.model_copy(update={"path": UPLOAD_PATH_PREFIX + final})
+            # Checked before the long preparation, so a refused or unchanged upload costs no
+            # embedding, and again under the lock: another upload may have come in meanwhile.
+            self._check_free(doc_id, replace)
+            write = None if self._unchanged(loaded) else self.preparer.prepare(loaded)
             with _WRITE_LOCK, write_lock(self.folder.parent):
-                existing = self._existing(article.doc_id)
-                if existing is not None and not replace:
-                    raise DuplicateDocumentError(
-                        f"a document with doc_id {article.doc_id!r} already exists ({existing}); "
-                        "send replace=true to replace it, or give this one another doc_id"
-                    )
-                report = ingest_article(
-                    article, self.store, self.lexical, chunk_size=self.chunk_size, overlap=self.overlap
-                )
+                existing = self._check_free(doc_id, replace)
+                if write is None and not self._unchanged(loaded):  # replaced meanwhile (rare)
+                    write = self.preparer.prepare(loaded)
+                chunks, unchanged = 0, write is None
+                if write is not None:
+                    report = write_prepared(write, self.store, self.lexical)
+                    chunks, unchanged = report.chunks_written, bool(report.unchanged)
                 staged.replace(self._inside(final))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        status = "created" if existing is None else "unchanged" if report.unchanged else "replaced"
-        return UploadResult(article, status, report.chunks_written)
+        status = "created" if existing is None else "unchanged" if unchanged else "replaced"
+        return UploadResult(loaded.article, status, chunks)
+
+    def _check_free(self, doc_id: str, replace: bool) -> str | None:
+        """Where the stored document with this doc_id came from (None: no such document);
+        DuplicateDocumentError when there is one and ``replace`` is false."""
+        existing = self._existing(doc_id)
+        if existing is not None and not replace:
+            raise DuplicateDocumentError(
+                f"a document with doc_id {doc_id!r} already exists ({existing}); "
+                "send replace=true to replace it, or give this one another doc_id"
+            )
+        return existing
+
+    def _unchanged(self, loaded: LoadedUpload) -> bool:
+        """Whether the store holds this document exactly as loaded (same content hash)."""
+        return self.store.document_hashes().get(loaded.article.doc_id) == loaded.content_hash
 
     def _existing(self, doc_id: str) -> str | None:
         """Where the stored document with this doc_id came from, or None."""

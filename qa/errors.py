@@ -4,6 +4,7 @@
     ├── ConfigError              a setting is invalid or inconsistent
     ├── ModelError               a model cannot be found or loaded
     │   └── ChecksumError        packaged model files do not match their pinned hashes
+    ├── IngestWorkerError        the process preparing uploads stopped (killed, crashed)
     ├── StoreError               the vector store misbehaves
     │   ├── StoreUnavailable     the store (e.g. a Chroma server) cannot be reached
     │   ├── StorageFull          the disk under the store is full (a write failed with ENOSPC)
@@ -39,6 +40,10 @@ class ModelError(QAError):
 
 class ChecksumError(ModelError):
     code = "checksum_error"
+
+
+class IngestWorkerError(QAError):
+    code = "ingest_worker_failed"
 
 
 class StoreError(QAError):

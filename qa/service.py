@@ -164,14 +164,19 @@ def build_embedder(settings: Settings) -> Embedder:
     )
 
 
-def build_store(settings: Settings, embedder: Embedder | None = None) -> tuple[ChromaStore, LexicalIndex]:
-    """The configured store and its lexical index (nothing is opened yet)."""
-    embedder = embedder or build_embedder(settings)
-    analyser = (
+def build_analyser(settings: Settings, embedder: Embedder) -> Analyser | None:
+    """The analyser of chunks at ingest (None when QA_ANALYSE_AT_INGEST is off); nothing is loaded yet."""
+    return (
         Analyser(embedder, SpanFinder(settings.verify_model_checksums))
         if settings.analyse_at_ingest
         else None
     )
+
+
+def build_store(settings: Settings, embedder: Embedder | None = None) -> tuple[ChromaStore, LexicalIndex]:
+    """The configured store and its lexical index (nothing is opened yet)."""
+    embedder = embedder or build_embedder(settings)
+    analyser = build_analyser(settings, embedder)
     store = ChromaStore(
         embedder,
         settings.data_dir,

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
         description="Questions this process takes on at once (answered or waiting for an answer thread); "
         "more get 503 with Retry-After.",
     )
+    ingest_worker: bool = Field(
+        True,
+        description="Prepare uploads (load, chunk, embed, analyse) in a worker process started on the "
+        "first upload, so they never stall questions; costs a second copy of the models in memory.",
+    )
     answer_threads: int = Field(
         2,
         ge=1,

@@ -106,9 +106,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 # -- no network -------------------------------------------------------------------------------
 @pytest.fixture(autouse=True)
 def no_analysis_in_fast_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fast tests ingest without the at-ingest analysis: it loads spaCy and the real embedder."""
+    """Fast tests ingest without the at-ingest analysis: it loads spaCy and the real embedder; and
+    their apps prepare uploads with the injected fakes, not in a worker that loads the real models."""
     if request.node.get_closest_marker("slow") is None:
         monkeypatch.setenv("QA_ANALYSE_AT_INGEST", "false")
+        monkeypatch.setenv("QA_INGEST_WORKER", "false")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel
 
 from qa.filters import date_ordinal
@@ -20,7 +22,7 @@ class DocumentWrite:
 
     article: Article
     chunks: Sequence[Chunk]
-    embeddings: Sequence[Sequence[float]]
+    embeddings: Sequence[Sequence[float]] | NDArray[np.float32]  # one row per chunk
     content_hash: str
     analyses: Sequence[str] = ()  # each chunk's encoded analysis (qa.language.analysis), or none at all
     analysis_version: str = ""

@@ -29,7 +29,10 @@ def copy_corpus(folder: Path, names: tuple[str, ...] = SMALL_CORPUS) -> Path:
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    """Settings with a private data dir, ignoring any .env file."""
+    """Settings with a private data dir, ignoring any .env file. Uploads are prepared in this
+    process unless asked otherwise: apps in tests get injected services, whose (fake) models a
+    worker process would not have."""
+    overrides.setdefault("ingest_worker", False)
     return Settings(data_dir=data_dir, _env_file=None, **overrides)
 
 

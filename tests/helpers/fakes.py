@@ -40,6 +40,8 @@ class FakeStore:
 
     def __init__(self) -> None:
         self.down = False
+        self.embedder = FakeEmbedder()  # what an upload would be embedded with
+        self.analyser = None
 
     def counts(self) -> tuple[int, int]:
         if self.down:

@@ -11,10 +11,11 @@ from filelock import FileLock
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ingest.preparation import LocalPreparer
 from ingest.uploads import UploadFolder, safe_stem, stored_file_name, write_lock
 from qa.errors import StoreUnavailable
 from qa.index.lexical import LexicalIndex
-from qa.service import build_service
+from qa.service import QAService, build_service
 from tests.helpers.corpus import make_settings
 from tests.helpers.fakes import FakeEmbedder
 
@@ -40,9 +41,15 @@ def test_a_stored_name_is_safe_and_a_safe_id_is_kept(doc_id: str) -> None:
 
 
 # -- writes across processes ------------------------------------------------------------------------
+def uploads_of(service: QAService, folder: Path) -> UploadFolder:
+    """Uploads into the service's store, prepared in this process with its (fake) embedder."""
+    preparer = LocalPreparer(service.store.embedder, None)
+    return UploadFolder(folder, service.store, service.lexical, preparer, max_bytes=100_000)
+
+
 def test_an_upload_waits_for_the_data_dirs_write_lock(tmp_path: Path) -> None:
     service = build_service(make_settings(tmp_path / "data", analyse_at_ingest=False), FakeEmbedder())
-    folder = UploadFolder(tmp_path / "data" / "uploads", service.store, service.lexical, max_bytes=100_000)
+    folder = uploads_of(service, tmp_path / "data" / "uploads")
     other_process = FileLock(str(tmp_path / "data" / "writes.lock"))  # what another worker holds
     other_process.acquire()
     done = threading.Event()
@@ -68,7 +75,7 @@ def test_a_writer_that_keeps_the_lock_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_the_lexical_index_is_read_under_the_lock_its_swap_takes(tmp_path: Path) -> None:
     service = build_service(make_settings(tmp_path / "data", analyse_at_ingest=False), FakeEmbedder())
-    folder = UploadFolder(tmp_path / "data" / "uploads", service.store, service.lexical, max_bytes=100_000)
+    folder = uploads_of(service, tmp_path / "data" / "uploads")
     folder.add_document(title="Indexed", text="A document for the index.")
     reader = LexicalIndex(service.lexical.folder)  # another process's view of the same files
     swap = FileLock(str(service.lexical.folder.with_name(service.lexical.folder.name + ".lock")))
