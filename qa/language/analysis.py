@@ -222,6 +222,10 @@ class Analyser:
     def version(self) -> str:
         return analysis_version(self.embedder.name)
 
+    def warm_up(self) -> None:
+        """Load spaCy now rather than in the first ingest."""
+        self.spans.warm_up()
+
     def analyse(self, texts: Sequence[str]) -> list[str]:
         """The encoded analysis of each chunk text, in order."""
         found = [

@@ -70,7 +70,9 @@ def test_targets_are_judged_from_the_figures(capsys: pytest.CaptureFixture[str])
             "ours": {"articles": 10, "chunks": 70, "seconds": 10.0, "chunks_per_s": 7.0, "peak_rss_mb": 300,
                      "model_load_seconds": 1.0},
             "raw_encode": {"chunks": 70, "seconds": 9.0, "chunks_per_s": 7.8, "peak_rss_mb": 250},
-            "langchain": {"articles": 10, "chunks": 75, "seconds": 30.0, "chunks_per_s": 2.5, "peak_rss_mb": 900},
+            "ours_plain": {"articles": 10, "chunks": 70, "seconds": 5.0, "chunks_per_s": 14.0, "peak_rss_mb": 280,
+                           "model_load_seconds": 1.0},
+            "langchain": {"articles": 10, "chunks": 75, "seconds": 18.75, "chunks_per_s": 4.0, "peak_rss_mb": 900},
         },
         "query": {
             "1k": {
@@ -83,13 +85,15 @@ def test_targets_are_judged_from_the_figures(capsys: pytest.CaptureFixture[str])
         },
     }  # fmt: skip
     met = {row["target"].split(" (")[0]: row["met"] for row in report.targets(results)}
-    assert met["ingest chunks/s >= 2x LangChain pipeline"] is True
+    assert met["ingest chunks/s >= 1.5x LangChain pipeline"] is True  # 1.75x
     assert met["ingest time <= 1.2x raw encode time"] is True
     assert met["/v1/ask p50 < 50 ms at 100k chunks"] is True
     assert met["/v1/ask p95 < 150 ms at 100k chunks"] is False
     results["targets"] = report.targets(results)
     report.print_report(results)
-    assert "Targets" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Targets" in printed
+    assert "ours without the analysis at ingest" in printed
 
 
 class FakeClock:
