@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import tempfile
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from common import ROOT, QueryStages, latency_summary
+from text_stats import print_stats, text_stats
 
 # name: (test set, corpus); "generated" is written at run time by make_corpus.py (--articles).
 SETS = {
@@ -124,26 +124,6 @@ def ask_both(stored_dir: Path, plain_dir: Path, embedder: Any, questions: list[s
     return result
 
 
-def text_stats(corpus: Path, nlp: Any, sample: int = 400, seed: int = 3) -> dict[str, float]:
-    """Words per sentence and spaCy entities per 100 words over a sample of the corpus's sentences."""
-    from ingest.loading import load_articles
-    from qa.text import sentence_spans, words
-
-    articles = load_articles([corpus]).articles
-    sentences = [s.text for a in articles for s in sentence_spans(a.text) if len(s.text) >= 12]
-    rng = random.Random(seed)
-    chosen = rng.sample(sentences, min(sample, len(sentences)))
-    lengths = [len(words(s)) for s in chosen]
-    entities = sum(len(doc.ents) for doc in nlp.pipe(chosen))
-    return {
-        "articles": len(articles),
-        "sentences": len(sentences),
-        "words_per_sentence": round(statistics.fmean(lengths), 1),
-        "median_words": statistics.median(lengths),
-        "entities_per_100_words": round(100 * entities / max(sum(lengths), 1), 1),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -186,7 +166,8 @@ def main() -> None:
         nlp = SpanFinder().nlp
         stats = {name: text_stats(corpus, nlp) for name, (_, corpus) in sets.items()}
         results["text"] = stats
-    _print_text(stats)
+    print()
+    print_stats(stats)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(f"wrote {args.out}")
@@ -216,14 +197,6 @@ def _print_set(name: str, result: dict[str, Any]) -> None:
     for stage in QueryStages.STAGES:
         print(f"  {stage:26}" + "".join(f"{ask[m]['stages'][stage]:>24}" for m in modes))
     print(f"  {'(of which parsing stored analyses)':26} {ask['decode_ms_mean']:>21}")
-
-
-def _print_text(stats: dict[str, dict[str, float]]) -> None:
-    print("\nThe text analysed (400 sampled sentences per corpus)")
-    keys = ("articles", "sentences", "words_per_sentence", "median_words", "entities_per_100_words")
-    print(f"{'':28}" + "".join(f"{k:>24}" for k in keys))
-    for name, row in stats.items():
-        print(f"{name:28}" + "".join(f"{row[k]:>24}" for k in keys))
 
 
 if __name__ == "__main__":

@@ -325,28 +325,83 @@ def _event(rng: random.Random, facts: Facts, kind: str) -> tuple[str, list[str]]
     return head, lead
 
 
+_NATIONALITIES = (
+    "Japanese", "French", "German", "Kenyan", "Brazilian", "Indian", "Canadian", "Swedish", "Polish",
+    "Korean", "Nigerian", "Australian", "Dutch", "Irish", "Mexican", "Vietnamese", "American", "British",
+)  # fmt: skip
+_EVENTS = ("Web Summit", "World Economic Forum", "Mobile World Congress", "CES", "Paris Air Show", "COP")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+_ORDINALS = ("first", "second", "third", "fourth", "fifth")
+
+
+def _short_sentence(rng: random.Random, facts: Facts) -> str:
+    """Five to ten words, as news writes between longer sentences: most name someone or something."""
+    last = rng.choice(facts.people)[0].split()[-1]
+    year = facts.day.year
+    return rng.choice(
+        (
+            f"{last} declined to comment.",
+            f"{facts.org} shares rose {rng.randint(1, 9)} per cent on {rng.choice(_WEEKDAYS)}.",
+            f"The talks began in {rng.choice(('January', 'April', 'July', 'October'))} {year - 1}.",
+            f"{facts.city} officials welcomed the news.",
+            f"It is the company's {rng.choice(_ORDINALS)} deal this year.",
+            f"{rng.choice(_NATIONALITIES)} rivals have yet to respond.",
+            f"The board approved the plan on {_long_date(facts.day - timedelta(days=rng.randint(3, 60)))}.",
+            f"{last} joined {facts.org} in {year - rng.randint(2, 15)}.",
+        )
+    )
+
+
+def _long_sentence(rng: random.Random, facts: Facts) -> str:
+    """Twenty to thirty words with a clause and several names, as in agency copy."""
+    rival, _ = _org_name(rng)
+    backer, _ = _org_name(rng)
+    analyst = _person(rng)
+    other = rng.choice(_PLACES)[0]
+    return rng.choice(
+        (
+            f"The decision comes {rng.randint(2, 18)} months after {rival}, the {rng.choice(_NATIONALITIES)} "
+            f"rival backed by {backer}, opened a {rng.choice(_FACILITIES)} in {other}.",
+            f"Speaking at the {facts.day.year} {rng.choice(_EVENTS)} in {other}, {analyst}, who advises "
+            f"{backer}, said {facts.country} was now one of the region's top markets.",
+            f"{facts.org}, which listed in {other} in {facts.day.year - rng.randint(2, 20)}, has spent "
+            f"{_money(rng, facts, 20, 400)} on acquisitions since {facts.day.year - rng.randint(2, 6)}, "
+            f"according to {rng.choice(_SOURCES)}.",
+            f"The {rng.choice(_NATIONALITIES)} statistics office said on {rng.choice(_WEEKDAYS)} that "
+            f"spending on {facts.sector} in {facts.country} grew {rng.randint(2, 30)} per cent in "
+            f"{facts.day.year - 1}.",
+        )
+    )
+
+
 def _background(rng: random.Random, facts: Facts) -> str:
     """One paragraph of context: varied enough that no long line repeats across articles."""
     a, b = rng.sample(_TOPICS, 2)
     other_name, other_title = facts.people[rng.randrange(len(facts.people))]
+    analyst = _person(rng)
     sentences = [
         f"Analysts said the move reflects changes in {a} across {facts.country}, where {facts.sector} "
         f"spending rose {rng.randint(2, 30)} per cent last year.",
         f"{facts.org} has worked with {rng.randint(3, 90)} customers in {facts.city} since "
         f"{facts.day.year - rng.randint(1, 12)}.",
-        f"The company said {b} remained its main concern for {facts.day.year + 1}.",
-        f"{other_name}, {other_title}, said the team had reviewed {rng.randint(4, 40)} sites before "
-        f"choosing {facts.city}.",
-        f"Local officials expect the project to support about {rng.randint(2, 30) * 100} indirect "
-        f"jobs in the region.",
+        f"{other_name} said {b} remained the main concern for {facts.day.year + 1}.",
+        f"{other_name}, {other_title}, said the team had reviewed {rng.randint(4, 40)} sites in "
+        f"{rng.choice(_PLACES)[1]} and {rng.choice(_PLACES)[1]} before choosing {facts.city}.",
+        f"{facts.city} Mayor {_person(rng)} expects the project to support about "
+        f"{rng.randint(2, 30) * 100} indirect jobs by {facts.day.year + rng.randint(2, 6)}.",
         f"{facts.org} did not disclose how much of the budget would come from {b} programmes.",
         f"Training will start with a cohort of {rng.randint(10, 120)} {rng.choice(_ROLES)} in "
         f"{rng.choice(('January', 'March', 'June', 'September', 'November'))}.",
         f"The announcement follows a {rng.randint(2, 40)} per cent rise in the company's order book "
-        f"over the past {rng.randint(2, 18)} months.",
-        f"Industry groups in {facts.country} welcomed the decision, citing {a} and {b}.",
+        f"over the past {rng.randint(2, 18)} months, {analyst} of {rng.choice(_SOURCES)} said.",
+        f"The {rng.choice(_NATIONALITIES)} Chamber of Commerce welcomed the decision on "
+        f"{rng.choice(_WEEKDAYS)}, citing {a} and {b}.",
         f"Shares in {facts.org} closed {rng.choice(('up', 'down'))} {rng.randint(1, 9)}.{rng.randint(0, 9)} "
-        f"per cent after the announcement.",
+        f"per cent in {rng.choice(_PLACES)[0]} on {rng.choice(_WEEKDAYS)}.",
+        _short_sentence(rng, facts),
+        _short_sentence(rng, facts),
+        _short_sentence(rng, facts),
+        _long_sentence(rng, facts),
     ]
     rng.shuffle(sentences)
     return " ".join(sentences[: rng.randint(3, 6)])
@@ -364,7 +419,8 @@ def make_article(seed: int, index: int) -> tuple[str, dict[str, object]]:
     head, lead = _event(rng, facts, kind)
     # Body words; the last paragraph and the "About" line may add up to ~150, so 200-1,500 in all.
     target_words = rng.randint(230, 1350)
-    paragraphs = list(lead)
+    # A byline and a dateline, as news pages carry: short lines, each a name or a date.
+    paragraphs = [f"By {_person(rng)}", _long_date(day), *lead]
     words = sum(len(p.split()) for p in paragraphs)
     while words < target_words:
         if rng.random() < 0.15 and not paragraphs[-1].startswith("#"):
