@@ -21,6 +21,7 @@ import contextlib
 import functools
 import logging
 import multiprocessing
+import os
 import pickle
 import signal
 import threading
@@ -141,10 +142,16 @@ class IngestWorker:
         return process.exitcode
 
 
+WORKER_NICENESS = 10  # added to the worker's nice value (lower CPU priority); Unix only
+
+
 def _serve(pipe: Connection, factory: Factory) -> None:
     """The worker's loop: build the preparer once, then answer calls until told to stop."""
     # Ctrl-C in a terminal reaches the whole process group: the server stops us itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Background work: on a busy machine the serving process (health checks, questions) goes first.
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
     preparer = factory()
     while True:
         try:

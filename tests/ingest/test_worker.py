@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from ingest.preparation import LoadedUpload, LocalPreparer, load_upload
-from ingest.worker import IngestWorker
+from ingest.worker import WORKER_NICENESS, IngestWorker
 from qa.errors import IngestWorkerError, InvalidRequest
 from tests.helpers.corpus import make_settings
 from tests.helpers.fakes import FakeEmbedder
@@ -50,6 +50,10 @@ def test_the_worker_prepares_what_the_server_would_prepare_itself(
     assert write.content_hash == expected.content_hash == upload.content_hash
     np.testing.assert_array_equal(np.asarray(write.embeddings), np.asarray(expected.embeddings))
     assert worker.pid is not None and worker.pid != os.getpid()
+    # It runs at a lower CPU priority than the server, which must answer first on a busy machine.
+    assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(
+        os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICENESS, 19
+    )
 
 
 def test_the_worker_starts_on_first_use_builds_its_preparer_once_and_stops_on_close(
