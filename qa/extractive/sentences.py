@@ -149,7 +149,8 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
             "subject": sum(w for t, w in subject.items() if t in stems) / subject_total if subject else 1.0,
             "typed": _typed(q, s.text, pattern, question_words),
             "short": float(len(words(s.text)) < 6),
-            "heading": float(not _CLOSED.search(s.text)),
+            # "— Name, Title" after a quotation is no heading, though it has no closing mark either.
+            "heading": float(not _CLOSED.search(s.text) and not _ATTRIBUTION.match(s.text)),
             "dateline": float(dateline_end(s.text) > 0),
             "attribution": float(bool(_ATTRIBUTION.match(s.text))),
             "quote_asked": float(asks_said and bool(_QUOTE.search(s.text))),

@@ -129,6 +129,7 @@ def test_headings_datelines_attributions_and_places_in_the_document() -> None:
     assert (heading["heading"], heading["short"]) == (1.0, 1.0)
     assert (dateline["dateline"], dateline["lead"], dateline["heading"]) == (1.0, 1.0, 0.0)
     assert attribution["attribution"] == 1.0 and quote["attribution"] == 0.0
+    assert attribution["heading"] == 0.0  # no closing mark, but no heading either
     assert quote["quote_asked"] == 1.0 and plain["quote_asked"] == 0.0
     for flag in ("heading", "short", "dateline", "attribution", "headline"):
         assert plain[flag] == 0.0
