@@ -25,6 +25,7 @@ from qa.language.evidence import (
     vote_key,
 )
 from qa.language.labels import Label, Role
+from qa.language.lexicon import LEGAL_FORMS
 from qa.language.patterns import VERSION_HEADS, dateline_end, head_candidates, version_candidates
 from qa.language.questions import RUNNER_UP, Question
 from qa.language.spans import NAMED, Candidate
@@ -172,7 +173,7 @@ def _features(
     number_anchors: list[float],
     facts: dict[str, float],
 ) -> tuple[Candidate, dict[str, float]] | None:
-    cand_words = [stem(w) for w in words(cand.text) if w not in STOPWORDS]
+    cand_words = [stem(w) for w in words(cand.text) if w not in STOPWORDS and w not in LEGAL_FORMS]
     if not cand_words:
         return None
     shared = sum(1 for w in cand_words if w in qw.stems and w not in qw.asked_phrase)

@@ -61,3 +61,5 @@ AUXILIARIES = frozenset(
 AUXILIARY = "(?:" + "|".join(sorted(AUXILIARIES)) + ")"  # for patterns; callers add the boundaries
 # Capitalised words that name nothing a passage must repeat: "I", the initials of job titles, "AI".
 NOT_NAMES = frozenset("i ceo cfo cto coo cmo cio ai".split())
+# A company's legal form after its name: "Acme Inc." names the same company as "Acme".
+LEGAL_FORMS = frozenset("inc incorporated corp corporation ltd limited plc llc gmbh ag sa co".split())

@@ -332,11 +332,6 @@ def test_an_abstention_offers_its_best_guess_but_nothing_off_topic(answerer: Ext
             "In which Manchester district is Northwind's new R&D centre?",
             "Ancoats district",
             id="named-district",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="since the refit with the question's subject, the founding city 'Leeds' of the "
-                "closing paragraph outranks the named district (a place asked with 'which <place noun>')",
-            ),
         ),
         pytest.param(
             (

@@ -47,6 +47,16 @@ def test_never_the_name_the_question_itself_gives() -> None:
     ]
 
 
+@pytest.mark.parametrize("legal_form", ["Inc", "Ltd", "plc", "GmbH"])
+def test_the_questions_name_with_a_legal_form_is_still_the_questions_name(legal_form: str) -> None:
+    text = f"Deal News\n\nThe app was made by Acme Robotics {legal_form}, which was acquired by Northgate in 2021."
+    entities = [
+        Entity(f"Acme Robotics {legal_form}", T.ORGANISATION, role=Role.PATIENT, verb="acquired"),
+        Entity("Northgate", T.ORGANISATION, role=Role.AGENT, verb="acquired"),
+    ]
+    assert texts(choices("Who acquired Acme Robotics?", text, entities, ("acquired",))) == ["Northgate"]
+
+
 def test_only_candidates_of_a_type_that_can_answer() -> None:
     assert texts(choices("When did Northgate acquire Acme?", ACQUIRED, DEAL)) == ["2021"]
     assert texts(choices("How much did Northgate pay for Acme?", ACQUIRED, DEAL)) == ["€40 million"]
