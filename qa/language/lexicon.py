@@ -63,3 +63,11 @@ AUXILIARY = "(?:" + "|".join(sorted(AUXILIARIES)) + ")"  # for patterns; callers
 NOT_NAMES = frozenset("i ceo cfo cto coo cmo cio ai".split())
 # A company's legal form after its name: "Acme Inc." names the same company as "Acme".
 LEGAL_FORMS = frozenset("inc incorporated corp corporation ltd limited plc llc gmbh ag sa co".split())
+# Last words of organisations' names: a tagged name ending in one is an organisation.
+ORG_SUFFIXES = frozenset(
+    """labs lab inc corp corporation systems group capital ventures partners bank university ministry
+    authority agency institute technologies technology robotics semiconductor semiconductors bio
+    mobility analytics foundation council commission company holdings ltd plc llc gmbh sa ag
+    association federation club airlines motors media studios pharmaceuticals therapeutics software
+    networks""".split()
+)

