@@ -91,7 +91,7 @@ class TestSetError(QAError):
 
 
 class LLMError(QAError):
-    """The OpenAI-compatible model server failed; the message names its base URL, never the key."""
+    """The chat-completions model server failed; the message names its base URL, never the key."""
 
     code = "llm_error"
 

@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Corpus folder ingested by `qa serve --ingest`.")
     log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level.")
     answerer: Literal["extractive", "llm"] = Field(
-        "extractive", description="Default answerer: extractive (offline) or llm (OpenAI-compatible server)."
+        "extractive", description="Default answerer: extractive (offline) or llm (a chat-completions server)."
     )
     allow_answerer_override: bool | None = Field(
         None,
@@ -122,7 +122,7 @@ class Settings(BaseSettings):
     )
     llm_base_url: str = Field(
         "",
-        description="Base URL of an OpenAI-compatible chat-completions server, e.g. http://127.0.0.1:11434/v1.",
+        description="Base URL of a chat-completions server, e.g. http://127.0.0.1:11434/v1.",
     )
     llm_model: str = Field("", description="Model name sent to the model server.")
     llm_api_key: SecretStr = Field(

@@ -1,4 +1,4 @@
-"""The optional generative answerer: any OpenAI-compatible chat server, its citations verified.
+"""The optional generative answerer: any chat-completions server, its citations verified.
 
     question + passages ─> prompt (qa/generative/prompts/answer.txt) ─> model ─> qa.generative.verification
         ├─ some claims verified: Answer(answerer="llm", citations, dropped_claims)
@@ -272,8 +272,8 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
     from langchain_openai import ChatOpenAI  # imports the openai SDK: only when configured
 
     key = settings.llm_api_key.get_secret_value() or "not-needed"  # local servers take any key
-    # ChatOpenAI sends OpenAI's max_completion_tokens; Ollama and older llama.cpp servers read
-    # only max_tokens, which OpenAI's reasoning models refuse: send it to other servers only.
+    # ChatOpenAI sends max_completion_tokens; Ollama and older llama.cpp servers read only
+    # max_tokens, which some hosted reasoning models refuse: send it to other servers only.
     legacy = {} if "api.openai.com" in settings.llm_base_url else {"max_tokens": settings.llm_max_tokens}
     return ChatOpenAI(
         model=settings.llm_model,
