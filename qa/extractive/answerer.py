@@ -19,7 +19,17 @@ from dataclasses import dataclass, field
 from qa.extractive.candidates import Choice, QuestionWords, add_votes, choices_in
 from qa.extractive.corrections import prefer_newer
 from qa.extractive.model import Weights, load_weights, sigmoid
-from qa.extractive.sentences import Sentence, add_lexical_features, split_passages
+from qa.extractive.sentences import (
+    Sentence,
+    Speaker,
+    add_lexical_features,
+    asks_who_said,
+    continues_quotation,
+    quotation_speakers,
+    quoted_spans,
+    split_passages,
+    with_speaker,
+)
 from qa.extractive.wording import place_missing
 from qa.index.embedding import Embedder
 from qa.language.analysis import StoredAnalyses, analysis_version
@@ -108,7 +118,8 @@ class ExtractiveAnswerer:
         self._score_sentences(sentences, qvec, stored)
         found = Deliberation(q, sorted(sentences, key=lambda s: -s.logit))
         if q.kind is QuestionKind.FACTOID:
-            found.choices = self._choices(q, found.sentences[: self.max_sentences], verbs, stored)
+            top = found.sentences[: self.max_sentences]
+            found.choices = self._choices(q, top, verbs, stored, found.sentences)
         return found
 
     def _score_sentences(
@@ -147,16 +158,42 @@ class ExtractiveAnswerer:
             s.logit = model.logit(s.features)
 
     def _choices(
-        self, q: Question, top: list[Sentence], verbs: list[str], stored: StoredAnalyses
+        self,
+        q: Question,
+        top: list[Sentence],
+        verbs: list[str],
+        stored: StoredAnalyses,
+        all_sentences: list[Sentence],
     ) -> list[Choice]:
         qw = QuestionWords.of(q, verbs)
         found = self._candidates(top, stored)
         choices = [c for s, cands in zip(top, found, strict=True) for c in choices_in(q, qw, s, cands)]
+        if asks_who_said(q):
+            speakers = quotation_speakers(all_sentences)
+            choices += self._speaker_choices(q, qw, top, speakers)
+            choices = [c for c in choices if not _quoted(c, speakers)]
         add_votes(choices, q.wants)
         model = self.weights["candidate"]
         for choice in choices:
             choice.logit = model.logit(choice.features)
         return sorted(choices, key=lambda c: -c.logit)
+
+    def _speaker_choices(
+        self, q: Question, qw: QuestionWords, top: list[Sentence], speakers: dict[tuple[str, int], Speaker]
+    ) -> list[Choice]:
+        """For "Who said ...?": the names of who said each quoted top sentence, quoted with it."""
+        runs = [
+            (s, run)
+            for s in top
+            if (run := with_speaker(s, speakers.get((s.passage.chunk_id, s.index)))) is not None
+        ]
+        found = self.spans.candidates_many([run.text for _, run in runs]) if runs else []
+        choices = []
+        for (s, run), cands in zip(runs, found, strict=True):
+            own = (s.start - run.start, s.end - run.start)  # the quoted sentence inside the run
+            outside = [c for c in cands if c.end <= own[0] or c.start >= own[1]]
+            choices += choices_in(q, qw, run, outside)
+        return choices
 
     def _candidates(self, sentences: list[Sentence], stored: StoredAnalyses) -> list[list[Candidate]]:
         """Each sentence's candidates: stored at ingest, else found now (spaCy, cached by text)."""
@@ -256,6 +293,13 @@ class ExtractiveAnswerer:
             form=decision.form,
             note=decision.note,
         )
+
+
+def _quoted(choice: Choice, speakers: dict[tuple[str, int], Speaker]) -> bool:
+    """Whether the candidate stands inside quotation marks: what was said, never who said it."""
+    cand, sentence = choice.candidate, choice.sentence
+    spans = quoted_spans(sentence.text, continues_quotation(sentence, speakers))
+    return any(start <= cand.start and cand.end <= end for start, end in spans)
 
 
 def _key(s: Sentence) -> tuple[str, int, int]:

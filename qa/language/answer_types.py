@@ -73,6 +73,7 @@ _MONEY_VERBS = re.compile(
     r"\b(cost|costs|pay|paid|spend|spent|raise|raised|invest|invested|investment|fund|funding|funded|budget|"
     r"worth|price|priced|valued|valuation|revenue|sales|profit|earn|earned|sell|sold|charge|fine|grant)\b"
 )
+_WHO_SAID = re.compile(r"\bwho (?:has |had )?(?:said|says|told|stated|described|called|warned)\b( .*)")
 _ORG_VERBS = re.compile(
     r"\b(acquire|acquired|acquires|buy|bought|buys|purchase|purchased|invest|invested|fund|"
     r"funded|partner|partnered|sponsor|sponsored|own|owns|owned|manufacture|manufactures|make|makes|made|"
@@ -117,13 +118,18 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
             if head in nouns:
                 return answer_type, head
     if re.search(r"\b(who|whom|whose)\b", q):
+        # "Who said the region is an ideal partner?": what follows the verb of saying is what was
+        # said, not who said it.
+        reported = _WHO_SAID.search(q)
+        asker = q[: reported.start(1)] if reported else q
+        tokens = words(asker)
         # "vice-chancellor", "co-founder": the title is its last part
         if any(
             t in HEAD_TYPES[AnswerType.PERSON] or t.split("-")[-1] in HEAD_TYPES[AnswerType.PERSON]
             for t in tokens
         ):
             return AnswerType.PERSON, ""
-        if any(t in HEAD_TYPES[AnswerType.ORGANISATION] for t in tokens) or _ORG_VERBS.search(q):
+        if any(t in HEAD_TYPES[AnswerType.ORGANISATION] for t in tokens) or _ORG_VERBS.search(asker):
             return AnswerType.ORGANISATION, ""
         return AnswerType.PERSON, ""
     # Keyword queries ("Grand Prix 2021 location"): any type noun in the text decides.

@@ -187,6 +187,38 @@ def test_a_quotation_of_several_sentences_comes_whole_with_its_attribution() -> 
     assert answer.text.startswith("“The lab is a big step for us.")
 
 
+@pytest.mark.parametrize(
+    ("document", "quoted"),
+    [
+        # an attribution line after a quotation of several sentences
+        (
+            "Acme Lab\n\nAcme opened a lab in Lyon. “We looked at many cities. Lyon is an ideal partner "
+            "for Globex and for us.” — Jane Tan, Chief Executive of Acme\nThe lab has 40 staff.",
+            "Lyon is an ideal partner for Globex and for us.” — Jane Tan, Chief Executive of Acme",
+        ),
+        # "..., said Name" after the last sentence of the quotation
+        (
+            "Port Deal\n\nThe port signed with Globex. “Lyon is an ideal partner for Globex. We start "
+            "in May,” said Jane Tan.\nCranes arrive in June.",
+            "“Lyon is an ideal partner for Globex. We start in May,” said Jane Tan.",
+        ),
+        # "Name said:" before the quotation
+        (
+            "Grant News\n\nJane Tan said: “We looked at many cities. Lyon is an ideal partner for Globex.” "
+            "The grant opens in May.",
+            "Jane Tan said: “We looked at many cities. Lyon is an ideal partner for Globex.”",
+        ),
+    ],
+)
+def test_who_said_a_quoted_sentence_is_its_speaker_quoted_with_it(document: str, quoted: str) -> None:
+    people = [Entity("Jane Tan", AnswerType.PERSON), Entity("Globex", AnswerType.ORGANISATION)]
+    answer = make_answerer(people).answer("Who said Lyon is an ideal partner?", [passage(document)])
+    # Globex is named inside the quotation (what was said), never who said it.
+    assert (answer.form, answer.text) == (SPAN, "Jane Tan")
+    assert answer.citations[0].quote == quoted
+    sentences_of(answer, document)
+
+
 # -- abstentions and their related documents ------------------------------------------------
 WEATHER = "City Weather\n\nIt rained in Paris on Tuesday and the markets were calm all week long."
 RIVAL = "Globex Opens Plant\n\nGlobex will create 900 factory jobs at its new plant in Porto."

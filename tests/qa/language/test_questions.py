@@ -87,6 +87,22 @@ def test_a_hyphenated_title_asks_for_a_person() -> None:
     assert analyse("Who is the Vice-Chancellor of Aldergrove University?").answer_type is AnswerType.PERSON
 
 
+@pytest.mark.parametrize(
+    ("question", "answer_type"),
+    [
+        # what follows the verb of saying was said; its nouns ("partner", "bank") do not type the answer
+        ("Who said Singapore is an ideal partner?", AnswerType.PERSON),
+        ("Who told reporters the bank would invest more?", AnswerType.PERSON),
+        ("Who described the acquisition as a turning point?", AnswerType.PERSON),
+        # the asker's own words still do
+        ("Which company said it would acquire the startup?", AnswerType.ORGANISATION),
+        ("Who acquired the startup?", AnswerType.ORGANISATION),
+    ],
+)
+def test_what_was_said_does_not_type_who_said_it(question: str, answer_type: AnswerType) -> None:
+    assert analyse(question).answer_type is answer_type
+
+
 def test_the_no_1_is_a_person_but_not_the_no_1_song() -> None:
     assert analyse("What is women's year-end No 1 in tennis in 2020?").answer_type is AnswerType.PERSON
     assert analyse("What is the No. 1 song this week?").answer_type is not AnswerType.PERSON
