@@ -25,7 +25,7 @@ from qa.language.evidence import (
     vote_key,
 )
 from qa.language.labels import Label, Role
-from qa.language.lexicon import LEGAL_FORMS
+from qa.language.lexicon import HEAD_KINDS, LEGAL_FORMS
 from qa.language.patterns import VERSION_HEADS, dateline_end, head_candidates, version_candidates
 from qa.language.questions import RUNNER_UP, Question
 from qa.language.spans import NAMED, Candidate
@@ -63,6 +63,7 @@ class QuestionWords:
     numbers: frozenset[str]  # numbers among the question's names
     names: frozenset[str]  # words of the question's names, whole ("French" also names France)
     head: str  # stem of the asked noun
+    heads: frozenset[str]  # stems of it and, for a generic head ("event"), of its kinds ("summit")
     opposite_verbs: frozenset[str]
     asked_phrase: frozenset[str]  # stems of the phrase a which/what question asks about
     asks_release: bool  # asks when/where something was announced or published
@@ -83,6 +84,7 @@ class QuestionWords:
             numbers=frozenset(w for n in q.names for w in words(n) if any(c.isdigit() for c in w)),
             names=frozenset(names),
             head=stem(q.head) if q.head else "",
+            heads=frozenset(stem(w) for w in {q.head, *HEAD_KINDS.get(q.head, ())} if w),
             opposite_verbs=frozenset(OPPOSITE_VERBS[w] for w in stems if w in OPPOSITE_VERBS),
             asked_phrase=frozenset(asked_phrase(q)),
             asks_release=bool(_RELEASE_WORDS.search(q.text.lower())),
@@ -179,6 +181,11 @@ def _features(
     shared = sum(1 for w in cand_words if w in qw.stems and w not in qw.asked_phrase)
     if shared == len(cand_words) or (cand.label == Label.HEAD and shared == len(cand_words) - 1):
         return None  # never answer with what the question itself names
+    if shared:
+        trimmed = _after_question_words(cand, qw.lemmas - qw.names - {q.head})
+        if trimmed is not None:  # a headline verb before a name: "to Host <Name> Summit" -> "<Name> Summit"
+            cand, cand_words = trimmed, [stem(w) for w in words(trimmed.text)]
+            shared = sum(1 for w in cand_words if w in qw.stems and w not in qw.asked_phrase)
     if shared and cand.answer_type in NAMED and cand.label != Label.HEAD:
         trimmed = _before_question_words(cand, qw.lemmas - qw.names - {q.head})
         if trimmed is not None:  # a headline verb run into a name: "<Name> Wins <Event>" -> "<Name>"
@@ -205,7 +212,7 @@ def _features(
         "specific": float(cand.specific),
         "proximity": 1.0 / (1.0 + distance / 4.0),
         "closeness": closeness,
-        "has_head": float(bool(qw.head) and qw.head in cand_words and not numeric),
+        "has_head": float(any(w in qw.heads for w in cand_words) and not numeric),
         "numeric_echo": float(numeric and shared > 0),
         **roles,
         "echoes_name": float(cand.label != Label.HEAD and any(w in qw.names for w in words(unit_free))),
@@ -255,6 +262,18 @@ def _before_question_words(cand: Candidate, question_words: frozenset[str]) -> C
                 return None
             return replace(cand, end=cand.start + len(text), text=text)
     return None
+
+
+def _after_question_words(cand: Candidate, question_words: frozenset[str]) -> Candidate | None:
+    """The candidate without the question's words it starts with (whole words or one verb)."""
+    spans = word_spans(cand.text)
+    leading = 0
+    while leading < len(spans) - 1 and lemma(spans[leading].text) in question_words:
+        leading += 1
+    if not leading:
+        return None
+    cut = spans[leading].start
+    return replace(cand, start=cand.start + cut, text=cand.text[cut:])
 
 
 def add_votes(choices: list[Choice], wants: Role = Role.NONE) -> None:

@@ -27,8 +27,9 @@ HEAD_TYPES: dict[AnswerType, frozenset[str]] = {
         """company companies firm firms organisation organization organisations organizations team
         teams club clubs brand agency agencies ministry ministries university universities investor
         investors bank banks startup start-up group band label network carrier airline manufacturer
-        broadcaster publisher partner partners institution school college party studio retailer
-        operator maker developer sponsor buyer acquirer fund insurer regulator lender chain league""".split()
+        broadcaster publisher partner partners institute institutes institution institutions school
+        college party studio retailer operator maker developer sponsor buyer acquirer fund insurer
+        regulator lender chain league""".split()
     ),
     AnswerType.PLACE: frozenset(
         """country countries city cities state states nation venue location place region province town
@@ -102,7 +103,7 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
     # The question's own wh-word, not one of a later clause ("Which team ... when he won ...?").
     first = _TYPED_WH.search(q)
     asks = first.group(1) if first else ""
-    if asks == "when" or re.search(r"\b(what|which) (year|date|day|month|time)\b", q):
+    if asks == "when" or re.search(r"\b(what|which) (year|date|day|month|time)s?\b", q):
         return AnswerType.DATE, ""
     if asks == "where":
         return AnswerType.PLACE, ""
@@ -132,6 +133,10 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
         if any(t in HEAD_TYPES[AnswerType.ORGANISATION] for t in tokens) or _ORG_VERBS.search(asker):
             return AnswerType.ORGANISATION, ""
         return AnswerType.PERSON, ""
+    if after_which(tokens) >= 0 and generic_head(question):
+        # "What are the three main areas of the funding?": the noun after what/which is what is
+        # asked for, though a later one ("funding") has a type.
+        return AnswerType.OTHER, head
     # Keyword queries ("Grand Prix 2021 location"): any type noun in the text decides.
     for token in reversed(tokens):
         for answer_type, nouns in HEAD_TYPES.items():
@@ -157,6 +162,8 @@ def _head_noun(tokens: list[str]) -> str:
     window = tokens[start : start + 4]
     for j, nxt in enumerate(window):
         if nxt in AUXILIARIES:
+            if any(t not in STOPWORDS for t in window[:j]):
+                return ""  # "Which event will Aldergrove host?": the untyped "event" is the head
             break
         if typed(nxt):
             return last_of_compound(window, j)

@@ -71,3 +71,13 @@ ORG_SUFFIXES = frozenset(
     association federation club airlines motors media studios pharmaceuticals therapeutics software
     networks""".split()
 )
+
+# Generic heads a name rarely carries: "Which event ...?" is answered by "the ATx summit", "the
+# Global Applied AI Summit", "Wimbledon's championships". The question's head stands for these.
+HEAD_KINDS: dict[str, frozenset[str]] = {
+    "event": frozenset(
+        """summit conference forum festival expo exhibition fair show week games championship
+        championships tournament cup awards ceremony meeting convention congress hackathon gala""".split()
+    ),
+}
+HEAD_KINDS["occasion"] = HEAD_KINDS["event"]

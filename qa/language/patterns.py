@@ -7,6 +7,7 @@ import re
 
 from qa.language.answer_types import AnswerType
 from qa.language.labels import Label
+from qa.language.lexicon import HEAD_KINDS
 from qa.language.spans import LEADING_DETERMINER, Candidate
 
 _DATELINE = re.compile(r"^[A-Z][A-Z .,'-]+,\s[^—–]{0,40}\s[—–-]\s")
@@ -34,21 +35,24 @@ def version_candidates(sentence: str) -> list[Candidate]:
 
 
 def head_candidates(sentence: str, head: str) -> list[Candidate]:
-    """Noun phrases ending in the question's head noun, with their proper-noun modifiers.
+    """Noun phrases ending in the question's head noun (or, for a generic head such as "event",
+    one of its kinds: "summit", "conference"), with their proper-noun modifiers.
 
-    "What hackathons ...?" finds "Robotics for Schools hackathons"; "the lab" finds "Harbour Robotics Lab".
+    "What hackathons ...?" finds "Robotics for Schools hackathons"; "the lab" finds "Harbour Robotics Lab";
+    "Which event ...?" finds "ATx summit".
     """
-    if len(head) < 3:
-        return []
-    stem = re.escape(head[:5] if len(head) > 5 else head.rstrip("s"))
-    pattern = re.compile(
-        r"(?:[A-Z][\w'’&-]*\s+(?:(?:of|for|and)\s+)?)*\b(?i:" + stem + r")\w*"
-        r"(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’&-]*(?:\s+[A-Z][\w'’&-]*)*)?",
-    )
-    found = []
-    for match in pattern.finditer(sentence):
-        span = LEADING_DETERMINER.sub("", match.group())
-        start = match.end() - len(span)
-        if span and span[0].isupper():
-            found.append(Candidate(start, start + len(span), span, AnswerType.OTHER, Label.HEAD, True))
+    found: list[Candidate] = []
+    for noun in sorted({head} | HEAD_KINDS.get(head, frozenset())):
+        if len(noun) < 3:
+            continue
+        stem = re.escape(noun[:5] if len(noun) > 5 else noun.rstrip("s"))
+        pattern = re.compile(
+            r"(?:[A-Z][\w'’&-]*\s+(?:(?:of|for|and)\s+)?)*\b(?i:" + stem + r")\w*"
+            r"(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’&-]*(?:\s+[A-Z][\w'’&-]*)*)?",
+        )
+        for match in pattern.finditer(sentence):
+            span = LEADING_DETERMINER.sub("", match.group())
+            start = match.end() - len(span)
+            if span and span[0].isupper() and all(c.start != start for c in found):
+                found.append(Candidate(start, start + len(span), span, AnswerType.OTHER, Label.HEAD, True))
     return found

@@ -94,6 +94,34 @@ def test_the_asked_noun_phrase_is_a_candidate_of_a_which_question() -> None:
     assert "Lyon" not in texts(found)  # the question names it
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "name"),
+    [
+        (
+            "Which event will Aldermoor host?",
+            "News\n\nAldermoor University to Host Global Robotics Summit in Perth",
+            "Host Global Robotics Summit",
+        ),
+        (
+            "Which award did Mara Quist win?",
+            "News\n\nMara Quist Wins Harbour Science Prize",
+            "Wins Harbour Science Prize",
+        ),
+        (
+            "Which startup will Acme acquire?",
+            "News\n\nAcme to Acquire Brightlake Analytics for $20 million",
+            "Acquire Brightlake Analytics",
+        ),
+    ],
+)
+def test_the_questions_verb_in_a_title_case_headline_is_cut_from_the_front_of_a_name(
+    question: str, text: str, name: str
+) -> None:
+    found = texts(choices(question, text, [Entity(name, T.ORGANISATION)]))
+    assert name.split(" ", 1)[1] in found
+    assert name not in found
+
+
 def test_an_owner_the_question_names_is_cut_from_the_answer() -> None:
     text = "Health Partnership\n\nAuralis will work with Singapore's Ministry of Health on clinical AI."
     found = choices(

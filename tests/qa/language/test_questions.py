@@ -103,6 +103,26 @@ def test_what_was_said_does_not_type_who_said_it(question: str, answer_type: Ans
     assert analyse(question).answer_type is answer_type
 
 
+@pytest.mark.parametrize(
+    ("question", "answer_type", "head"),
+    [
+        # the noun after what/which is what is asked, though a later noun has a type
+        ("What are the three main areas of the funding?", AnswerType.OTHER, "areas"),
+        ("Which event will Aldergrove host?", AnswerType.OTHER, "event"),
+        ("What role will the former chief executive take?", AnswerType.OTHER, "role"),
+        # a typed noun after what/which still types the question
+        ("Which institute will place doctoral students at the centre?", AnswerType.ORGANISATION, "institute"),
+        ("What is the price of the tablet?", AnswerType.MONEY, "price"),
+        ("Over which dates did the games take place?", AnswerType.DATE, ""),
+    ],
+)
+def test_the_noun_after_what_or_which_types_the_question(
+    question: str, answer_type: AnswerType, head: str
+) -> None:
+    q = analyse(question)
+    assert (q.answer_type, q.head) == (answer_type, head)
+
+
 def test_the_no_1_is_a_person_but_not_the_no_1_song() -> None:
     assert analyse("What is women's year-end No 1 in tennis in 2020?").answer_type is AnswerType.PERSON
     assert analyse("What is the No. 1 song this week?").answer_type is not AnswerType.PERSON

@@ -136,6 +136,23 @@ def test_head_candidates_are_the_asked_nouns_with_their_names() -> None:
     assert heads("It runs a lab.", "at") == []  # too short a head to look for
 
 
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("At the ATx summit in Singapore, Acme announced its plan.", "ATx summit"),
+        (
+            "The results were shown at the Harbour Robotics Conference on Monday.",
+            "Harbour Robotics Conference",
+        ),
+        ("She won the Lyon Open Championships for the third time.", "Lyon Open Championships"),
+    ],
+)
+def test_a_generic_head_finds_its_kinds(sentence: str, kind: str) -> None:
+    # "Which event ...?" is answered by a summit, a conference, championships: names rarely say "event".
+    assert [c.text for c in head_candidates(sentence, "event")] == [kind]
+    assert head_candidates(sentence, "hackathons") == []
+
+
 class _CountingPipeline:
     """A stand-in for the spaCy pipeline: documents with no entities and no noun chunks (so no
     candidates), counting the sentences it parses."""
