@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from qa.evaluation.metrics import contains
-from qa.evaluation.testset import TestCase, document_group
+from qa.evaluation.testset import TestCase
 from qa.extractive import PASSAGE, Deliberation, ExtractiveAnswerer, Weights
 from qa.extractive.model import MODELS, THRESHOLDS, LinearModel
 from qa.language.questions import Question, QuestionKind
@@ -32,11 +32,7 @@ WRONG_COST = 1.0  # a wrong answer costs what a right one gains: answer when mor
 # A factoid answered by the sentence that holds the fact is right, but worth less than the fact itself.
 PASSAGE_VALUE = 0.7
 GRID = tuple(round(0.05 * i, 2) for i in range(1, 20))
-# Inverse L2 strengths tried for each logistic regression; cross-validation over the questions'
-# documents picks one (REGULARISATION when there are too few documents to hold some out).
-STRENGTHS = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-REGULARISATION = 1.0
-FOLDS = 5
+REGULARISATION = 1.0  # inverse L2 strength of the logistic regressions
 
 
 @dataclass
@@ -64,12 +60,11 @@ def fit_weights(
 ) -> Weights:
     """Fit every model and threshold on ``samples``, ``rounds`` times over, and keep the round of
     the best utility; returns new weights (``answerer`` ends with them)."""
-    fits: list[tuple[float, int, Weights, dict[str, float]]] = []
+    fits: list[tuple[float, int, Weights]] = []
     for _ in range(rounds):
-        strengths: dict[str, float] = {}
-        weights = _fit_round(samples, answerer, strengths)
-        fits.append((utility(samples, answerer), len(fits), weights, strengths))
-    _, best_round, weights, strengths = max(fits, key=lambda fit: (fit[0], -fit[1]))
+        weights = _fit_round(samples, answerer)
+        fits.append((utility(samples, answerer), len(fits), weights))
+    _, best_round, weights = max(fits, key=lambda fit: (fit[0], -fit[1]))
     fitted_on = {
         **notes,
         "questions": len(samples),
@@ -77,7 +72,6 @@ def fit_weights(
         "wrong_cost": WRONG_COST,
         "passage_value": PASSAGE_VALUE,
         "utility_by_round": [round(fit[0], 2) for fit in fits],
-        "regularisation": strengths,
         "round_kept": best_round + 1,
     }
     weights = replace(weights, fitted_on=fitted_on)
@@ -87,25 +81,19 @@ def fit_weights(
     return weights
 
 
-def _fit_round(samples: list[Sample], answerer: ExtractiveAnswerer, strengths: dict[str, float]) -> Weights:
-    """One fit of every model and threshold, starting from ``answerer``'s weights; the
-    regularisation each model got is put in ``strengths``."""
+def _fit_round(samples: list[Sample], answerer: ExtractiveAnswerer) -> Weights:
+    """One fit of every model and threshold, starting from ``answerer``'s weights."""
     weights = answerer.weights
-
-    def fit(name: str, rows: list[list[float]], labels: list[int], groups: list[str]) -> LinearModel:
-        model, strengths[name] = _fit(name, rows, labels, groups)
-        return model
-
     for _ in range(2):
         _deliberate(samples, answerer)
-        weights = weights.with_model("sentence", fit("sentence", *_sentence_rows(samples)))
+        weights = weights.with_model("sentence", _fit("sentence", *_sentence_rows(samples)))
         answerer.weights = weights
     _deliberate(samples, answerer)
-    weights = weights.with_model("candidate", fit("candidate", *_candidate_rows(samples)))
+    weights = weights.with_model("candidate", _fit("candidate", *_candidate_rows(samples)))
     answerer.weights = weights
     _deliberate(samples, answerer)
     for name in ("span", "passage"):
-        weights = weights.with_model(name, fit(name, *_confidence_rows(samples, answerer, name)))
+        weights = weights.with_model(name, _fit(name, *_confidence_rows(samples, answerer, name)))
     answerer.weights = weights
     thresholds = choose_thresholds(samples, answerer)
     weights = replace(weights, thresholds=thresholds)
@@ -128,16 +116,8 @@ def _deliberate(samples: list[Sample], answerer: ExtractiveAnswerer) -> None:
         s.found = answerer.deliberate(s.case.question, s.passages, s.query_embedding, s.analysis)
 
 
-Rows = tuple[list[list[float]], list[int], list[str]]  # features, labels, each row's document group
-
-
-def _group(case: TestCase) -> str:
-    """The document group a question's rows are held out with (the question itself without one)."""
-    return document_group(case.doc_ids[0]) if case.doc_ids else f"question:{case.id}"
-
-
-def _sentence_rows(samples: list[Sample]) -> Rows:
-    rows, labels, groups = [], [], []
+def _sentence_rows(samples: list[Sample]) -> tuple[list[list[float]], list[int]]:
+    rows, labels = [], []
     for s in samples:
         assert s.found is not None
         for sentence in s.found.sentences:
@@ -145,24 +125,24 @@ def _sentence_rows(samples: list[Sample]) -> Rows:
                 continue  # never embedded: its score lacks a feature
             rows.append([sentence.features[f] for f in MODELS["sentence"]])
             labels.append(int(is_right(s.case, sentence.text, [sentence.passage.doc_id])))
-            groups.append(_group(s.case))
-    return rows, labels, groups
+    return rows, labels
 
 
-def _candidate_rows(samples: list[Sample]) -> Rows:
-    rows, labels, groups = [], [], []
+def _candidate_rows(samples: list[Sample]) -> tuple[list[list[float]], list[int]]:
+    rows, labels = [], []
     for s in samples:
         assert s.found is not None
         for choice in s.found.choices:
             rows.append([choice.features[f] for f in MODELS["candidate"]])
             labels.append(int(is_right(s.case, choice.candidate.text, [choice.sentence.passage.doc_id])))
-            groups.append(_group(s.case))
-    return rows, labels, groups
+    return rows, labels
 
 
-def _confidence_rows(samples: list[Sample], answerer: ExtractiveAnswerer, name: str) -> Rows:
+def _confidence_rows(
+    samples: list[Sample], answerer: ExtractiveAnswerer, name: str
+) -> tuple[list[list[float]], list[int]]:
     """Each factoid's best candidate: is it right ("span"), does its sentence hold the answer ("passage")?"""
-    rows, labels, groups = [], [], []
+    rows, labels = [], []
     for s in samples:
         assert s.found is not None
         if not s.found.choices:
@@ -172,53 +152,20 @@ def _confidence_rows(samples: list[Sample], answerer: ExtractiveAnswerer, name: 
         rows.append([features[f] for f in MODELS[name]])
         text = best.candidate.text if name == "span" else best.sentence.text
         labels.append(int(is_right(s.case, text, [best.sentence.passage.doc_id])))
-        groups.append(_group(s.case))
-    return rows, labels, groups
+    return rows, labels
 
 
-def _fit(
-    name: str, rows: list[list[float]], labels: list[int], groups: Sequence[str] = ()
-) -> tuple[LinearModel, float]:
-    """A logistic regression of ``labels`` on ``rows`` (columns in MODELS[name] order), and the
-    regularisation it got: the strength of STRENGTHS whose models, each fitted without one fold of
-    the documents (``groups``), predict that fold best (log loss)."""
+def _fit(name: str, rows: list[list[float]], labels: list[int]) -> LinearModel:
+    """A logistic regression of ``labels`` on ``rows`` (columns in MODELS[name] order)."""
     from sklearn.linear_model import LogisticRegression
 
     features = MODELS[name]
     if len(set(labels)) < 2:
         raise ValueError(f"cannot fit the {name} model: its training rows are all of one class")
-    strength = _cross_validated_strength(rows, labels, groups) if groups else REGULARISATION
-    model = LogisticRegression(C=strength, max_iter=5000)
+    model = LogisticRegression(C=REGULARISATION, max_iter=5000)
     model.fit(rows, labels)
     weights = {f: float(w) for f, w in zip(features, model.coef_[0], strict=True)}
-    return LinearModel(float(model.intercept_[0]), weights), strength
-
-
-def _cross_validated_strength(rows: list[list[float]], labels: list[int], groups: Sequence[str]) -> float:
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import log_loss
-    from sklearn.model_selection import GroupKFold
-
-    if len(set(groups)) < FOLDS:
-        return REGULARISATION
-    folds = [
-        (train, test)
-        for train, test in GroupKFold(n_splits=FOLDS).split(rows, labels, groups)
-        if len({labels[i] for i in train}) == 2
-    ]
-    if not folds:
-        return REGULARISATION
-
-    def loss(strength: float) -> float:
-        total = 0.0
-        for train, test in folds:
-            model = LogisticRegression(C=strength, max_iter=5000)
-            model.fit([rows[i] for i in train], [labels[i] for i in train])
-            predicted = model.predict_proba([rows[i] for i in test])[:, 1]
-            total += log_loss([labels[i] for i in test], predicted, labels=[0, 1]) * len(test)
-        return total
-
-    return min(STRENGTHS, key=loss)
+    return LinearModel(float(model.intercept_[0]), weights)
 
 
 def outcome(s: Sample, answerer: ExtractiveAnswerer) -> tuple[bool, float]:

@@ -26,14 +26,9 @@ HELDOUT_SHARE = 3  # one document group in three is held out
 _PART = re.compile(r"-[a-z]\d+$")
 
 
-def document_group(doc_id: str) -> str:
-    """The group a document is split with: passages of one source ("story-p0") are one group."""
-    return _PART.sub("", doc_id)
-
-
 def document_split(doc_id: str) -> str:
     """ "heldout" for one document group in three (by a hash of its id, so stable and blind), else "dev"."""
-    group = document_group(doc_id)
+    group = _PART.sub("", doc_id)
     return "heldout" if int(hashlib.sha256(group.encode()).hexdigest(), 16) % HELDOUT_SHARE == 0 else "dev"
 
 

@@ -37,7 +37,7 @@ _PURPOSE = re.compile(
 # A sentence opening with one of these continues the one before it ("This partnership with ...",
 # "It will create ..."): what it is about was named there.
 _REFERS_BACK = frozenset("this these that those it its they their he she his her such".split())
-_ASKS_SAID = re.compile(r"\b(?:say|said|says|describe[sd]?|call(?:ed|s)?|quoted?)\b")
+_ASKS_SAID = re.compile(r"\b(?:say|said|says|describe[sd]?|call(?:ed|s)?|quoted?|according to)\b")
 _NAMED = re.compile(r"[A-Z]")
 MAX_GAP = 3  # characters between two sentences that follow each other (spaces, a line break)
 MAX_QUOTATION_SENTENCES = 8  # an opening quote mark not closed within this many sentences is a stray
@@ -197,23 +197,33 @@ def quotation_speakers(sentences: Sequence[Sentence]) -> dict[tuple[str, int], S
     """For each sentence of a quotation, who said it: the words after the closing mark ('...,”
     said Name, Title.'), else an attribution line right after it ("— Name, Title"), else the
     words before the opening mark ('Name said: “...'). A quotation's sentences seldom name who
-    said them; the speaker is their context. A one-sentence quotation counts only when an
-    attribution line follows it (else its speaker is in the sentence already)."""
+    said them; the speaker is their context. A one-sentence quotation counts when an attribution
+    line follows it, or when it names nobody and goes on from the quotation just before it (else
+    its speaker is in the sentence already)."""
     ordered = sorted(sentences, key=lambda s: (s.passage.doc_id, s.start))
     found: dict[tuple[str, int], Speaker] = {}
     group: list[Sentence] = []
     depth = 0
+    previous: tuple[Sentence, Speaker] | None = None  # the quotation just before and its speaker
     for i, s in enumerate(ordered):
         opens, closes = s.text.count("\u201c"), s.text.count("\u201d")
         straight = s.text.count('"')
         following = ordered[i + 1] if i + 1 < len(ordered) else None
+        after_quotation = previous if previous and _next_to(previous[0], s) else None
+        previous = None
         if group and not _next_to(group[-1], s):
             group, depth = [], 0  # never closed before a gap in what was retrieved
         if not group:
             if opens > closes or straight % 2:  # opens a quotation this sentence does not close
                 group, depth = [s], opens - closes + straight % 2
-            elif (opens or straight) and _attribution_after(s, following):
-                found[(s.passage.chunk_id, s.index)] = _speaker([s], following)
+            elif opens or straight:
+                speaker = _speaker([s], following)
+                if speaker.sentence is not s and speaker.sentence is not None:
+                    found[(s.passage.chunk_id, s.index)] = speaker  # an attribution line follows
+                elif speaker.sentence is None and after_quotation is not None:
+                    # '"...," Name said. "..."': a quotation on its own goes on with the last speaker
+                    speaker = found[(s.passage.chunk_id, s.index)] = after_quotation[1]
+                previous = (s, speaker) if speaker.stems else None
             continue
         group.append(s)
         depth += opens - closes - straight % 2
@@ -223,6 +233,7 @@ def quotation_speakers(sentences: Sequence[Sentence]) -> dict[tuple[str, int], S
             speaker = _speaker(group, following)
             for member in group:
                 found[(member.passage.chunk_id, member.index)] = speaker
+            previous = (s, speaker) if speaker.stems else None
         group, depth = [], 0
     return found
 

@@ -5,7 +5,6 @@ breakdown by question kind and answer form."""
 from __future__ import annotations
 
 import math
-import random
 from dataclasses import replace
 
 import pytest
@@ -13,8 +12,6 @@ from rich.console import Console
 
 from qa.evaluation.fitting import (
     GRID,
-    REGULARISATION,
-    STRENGTHS,
     WRONG_COST,
     Sample,
     _fit,
@@ -156,8 +153,7 @@ def test_a_model_fitted_on_separable_rows_ranks_every_positive_first() -> None:
         row["margin"] = 2.0 if good else 0.2
         rows.append([row[f] for f in features])
         labels.append(int(good))
-    model, strength = _fit("span", rows, labels)
-    assert strength == REGULARISATION  # no document groups: nothing to cross-validate over
+    model = _fit("span", rows, labels)
     assert tuple(model.weights) == features
     scores = [model.logit(dict(zip(features, row, strict=True))) for row in rows]
     ranked = [label for _, label in sorted(zip(scores, labels, strict=True), reverse=True)]
@@ -172,26 +168,6 @@ def test_the_threshold_kept_is_the_middle_of_the_equally_good_ones() -> None:
         (a, b): (3.0 if a in (0.4, 0.5, 0.6) and b in (0.2, 0.3, 0.4) else 0.0) for a in GRID for b in GRID
     }
     assert _middle_of_best(pairs) == (0.5, 0.3)
-
-
-def test_cross_validation_over_documents_regularises_noise_more_than_signal() -> None:
-    rng = random.Random(7)
-    features = MODELS["span"]
-    signal_rows, noise_rows, labels, groups = [], [], [], []
-    for doc in range(30):
-        for _ in range(8):
-            label = rng.random() < 0.5
-            signal = dict.fromkeys(features, 0.0)
-            signal["candidate"] = (1.5 if label else -1.5) + rng.gauss(0, 1)
-            noise = {f: rng.gauss(0, 1) for f in features}  # says nothing of the label
-            signal_rows.append([signal[f] for f in features])
-            noise_rows.append([noise[f] for f in features])
-            labels.append(int(label))
-            groups.append(f"doc{doc}")
-    _, for_signal = _fit("span", signal_rows, labels, groups)
-    _, for_noise = _fit("span", noise_rows, labels, groups)
-    assert for_signal in STRENGTHS and for_noise in STRENGTHS
-    assert for_noise < for_signal  # rows that predict nothing get the strongest penalty tried
 
 
 def test_fitting_refuses_rows_of_one_class() -> None:

@@ -214,6 +214,8 @@ def test_a_sentence_that_refers_back_is_covered_with_the_one_before() -> None:
         # "Name said: ..." before the opening mark; the sentence asked about in the middle
         "Mara Quist said: “We chose the harbour for its people. The cranes will double our "
         "capacity. We start in May.”",
+        # a quotation on its own after one that names its speaker goes on with that speaker
+        '"We chose the harbour for its people," Mara Quist said. "The cranes will double our capacity."',
     ],
 )
 def test_a_quotations_sentences_are_covered_with_who_said_it(quotation: str) -> None:
@@ -223,6 +225,13 @@ def test_a_quotations_sentences_are_covered_with_who_said_it(quotation: str) -> 
     assert said["context_coverage"] > said["coverage"] + 0.3
     outside = found["Acme buys cranes."].features
     assert outside["context_coverage"] == outside["coverage"]
+
+
+def test_a_quotation_after_other_text_does_not_take_an_earlier_speaker() -> None:
+    text = '"We chose the harbour," Mara Quist said. The port is busy. "The cranes will double our capacity."'
+    found = featured("What did Mara Quist say about the cranes?", text)
+    cranes = found['"The cranes will double our capacity."'].features
+    assert cranes["context_coverage"] == cranes["coverage"]
 
 
 def test_an_unclosed_quote_mark_gives_no_speaker() -> None:
@@ -314,6 +323,7 @@ def test_a_sentence_naming_its_own_speaker_needs_no_run() -> None:
         ("Which executive described the cranes as a big step?", True),
         ("Who leads Acme?", False),
         ("What did Mara Quist say about the cranes?", False),
+        ("Who, according to the port, will run the cranes?", True),
     ],
 )
 def test_asks_who_said(question: str, asks: bool) -> None:
