@@ -26,7 +26,13 @@ from qa.language.evidence import (
 )
 from qa.language.labels import Label, Role
 from qa.language.lexicon import HEAD_KINDS, LEGAL_FORMS
-from qa.language.patterns import VERSION_HEADS, dateline_end, head_candidates, version_candidates
+from qa.language.patterns import (
+    VERSION_HEADS,
+    dateline_end,
+    head_candidates,
+    list_candidates,
+    version_candidates,
+)
 from qa.language.questions import RUNNER_UP, Question
 from qa.language.spans import NAMED, Candidate
 from qa.language.stemming import lemma, stem
@@ -110,13 +116,24 @@ def asked_phrase(q: Question) -> set[str]:
 
 
 def sentence_candidates(q: Question, sentence: Sentence, found: list[Candidate]) -> list[Candidate]:
-    """The span finder's candidates plus the head-noun (and version) phrases a which-question asks for."""
+    """The span finder's candidates plus the head-noun (and version) phrases a which-question asks
+    for, and for a plural head ("Which sectors ...?") the lists that answer it whole."""
+    if q.head and _plural(q.head):
+        lists = list_candidates(sentence.text, q.head, found)
+        found = [
+            *found,
+            *(replace(c, answer_type=q.answer_type) if c.label == Label.HEAD else c for c in lists),
+        ]
     if q.head and q.answer_type in HEAD_TYPED:
         typed = [replace(c, answer_type=q.answer_type) for c in head_candidates(sentence.text, q.head)]
         if q.head in VERSION_HEADS:
             typed += version_candidates(sentence.text)
         return [*typed, *found]
     return found
+
+
+def _plural(noun: str) -> bool:
+    return len(noun) > 3 and noun.endswith("s") and not noun.endswith(("ss", "us", "is"))
 
 
 def choices_in(q: Question, qw: QuestionWords, sentence: Sentence, found: list[Candidate]) -> list[Choice]:

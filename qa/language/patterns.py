@@ -9,6 +9,7 @@ from qa.language.answer_types import AnswerType
 from qa.language.labels import Label
 from qa.language.lexicon import HEAD_KINDS
 from qa.language.spans import LEADING_DETERMINER, Candidate
+from qa.text import STOPWORDS
 
 _DATELINE = re.compile(r"^[A-Z][A-Z .,'-]+,\s[^—–]{0,40}\s[—–-]\s")
 
@@ -56,3 +57,45 @@ def head_candidates(sentence: str, head: str) -> list[Candidate]:
             if span and span[0].isupper() and all(c.start != start for c in found):
                 found.append(Candidate(start, start + len(span), span, AnswerType.OTHER, Label.HEAD, True))
     return found
+
+
+_ITEM = r"[\w'’&-]+(?: [\w'’&-]+){0,3}"
+_JOIN = re.compile(r"^(?:,\s*(?:and|or)?|\s(?:and|or))\s+$")
+
+
+def list_candidates(sentence: str, head: str, found: list[Candidate]) -> list[Candidate]:
+    """For a plural head ("Which sectors ...?"): lists that answer it whole. A list of three or more
+    ending in the head noun ("the public services, finance, healthcare, and digital infrastructure
+    sectors"),
+    and runs of found candidates joined by commas and a last "and"/"or" ("the Ministry of
+    Education and GovTech")."""
+    lists: list[Candidate] = []
+    stem = re.escape(head[:5] if len(head) > 5 else head.rstrip("s"))
+    # three items at least: "farming and fishing sectors" could start at a verb ("targets farming")
+    pattern = re.compile(rf"\b{_ITEM}(?:, {_ITEM})+,? (?:and|or) {_ITEM} (?i:{stem})\w*")
+    for match in pattern.finditer(sentence):
+        span = match.group()
+        while (word := span.split(" ", 1)[0]).lower() in STOPWORDS and " " in span:
+            span = span[len(word) + 1 :]  # "in the public services, ..." starts at "public"
+        start = match.end() - len(span)
+        lists.append(Candidate(start, match.end(), span, AnswerType.OTHER, Label.HEAD, True))
+    run: list[Candidate] = []
+    for cand in [*_named_in_order(found), None]:
+        if cand is not None and run and _JOIN.match(sentence[run[-1].end : cand.start]):
+            run.append(cand)
+            continue
+        if len(run) > 1 and re.search(r"\b(?:and|or)\s+$", sentence[run[-2].end : run[-1].start]):
+            start, end = run[0].start, run[-1].end
+            lists.append(Candidate(start, end, sentence[start:end], run[0].answer_type, run[0].label, True))
+        run = [cand] if cand is not None else []
+    unique = {(c.start, c.end): c for c in lists}
+    return list(unique.values())
+
+
+def _named_in_order(found: list[Candidate]) -> list[Candidate]:
+    """The named candidates (no plain noun phrases) in sentence order, the longest of overlapping ones."""
+    kept: list[Candidate] = []
+    for cand in sorted(found, key=lambda c: (c.start, -c.end)):
+        if cand.label not in (Label.NP, Label.HEAD) and (not kept or cand.start >= kept[-1].end):
+            kept.append(cand)
+    return kept

@@ -8,8 +8,8 @@ import pytest
 
 from qa.language.answer_types import AnswerType
 from qa.language.labels import Label, Role
-from qa.language.patterns import dateline_end, head_candidates, version_candidates
-from qa.language.spans import SpanFinder
+from qa.language.patterns import dateline_end, head_candidates, list_candidates, version_candidates
+from qa.language.spans import Candidate, SpanFinder
 
 # Tests taking the ``spans`` fixture load the real English pipeline and carry the slow marker;
 # the pattern-only ones run with the fast suite.
@@ -185,3 +185,49 @@ def test_a_batch_larger_than_the_cache_is_parsed_once() -> None:
     sentences = [f"Sentence number {n}." for n in range(5)]
     assert finder.candidates_many(sentences) == [[]] * 5
     assert pipeline.parsed == sentences
+
+
+def _entities(sentence: str, *names: str) -> list[Candidate]:
+    return [
+        Candidate(sentence.index(n), sentence.index(n) + len(n), n, AnswerType.ORGANISATION, Label.ORG, True)
+        for n in names
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "head", "names", "expected"),
+    [
+        # a list of three or more ending in the head noun, without what leads into it
+        (
+            "The lab will support projects, particularly in the public services, finance, healthcare, "
+            "and digital infrastructure sectors.",
+            "sectors",
+            (),
+            ["public services, finance, healthcare, and digital infrastructure sectors"],
+        ),
+        # named things joined by "and"
+        (
+            "This includes partnerships with the Ministry of Education and GovTech to build tools.",
+            "bodies",
+            ("Ministry of Education", "Education", "GovTech"),
+            ["Ministry of Education and GovTech"],
+        ),
+        # named things joined by commas and a last "or"
+        (
+            "Buyers could be Acme, Globex or Initech, the report said.",
+            "companies",
+            ("Acme", "Globex", "Initech"),
+            ["Acme, Globex or Initech"],
+        ),
+        # two items only and no names: no list (it could start at a verb: "targets farming")
+        ("It targets farming and fishing sectors in Kenya.", "sectors", (), []),
+        # names joined by a comma only are two things, not a list
+        ("Acme, the buyer, paid Globex.", "companies", ("Acme", "Globex"), []),
+    ],
+)
+def test_list_candidates_answer_a_plural_head_whole(
+    sentence: str, head: str, names: tuple[str, ...], expected: list[str]
+) -> None:
+    found = list_candidates(sentence, head, _entities(sentence, *names))
+    assert [c.text for c in found] == expected
+    assert all(sentence[c.start : c.end] == c.text for c in found)
