@@ -25,7 +25,7 @@ from qa.language.evidence import (
     vote_key,
 )
 from qa.language.labels import Label, Role
-from qa.language.lexicon import HEAD_KINDS, LEGAL_FORMS
+from qa.language.lexicon import HEAD_KINDS, LEGAL_FORMS, QUESTION_WORDS
 from qa.language.patterns import (
     VERSION_HEADS,
     dateline_end,
@@ -43,6 +43,7 @@ _FLIPPED = {Role.AGENT: Role.PATIENT, Role.PATIENT: Role.AGENT}
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 # A country naming a currency ("300 million Hong Kong dollars") is a unit, not an echo of the question.
 _CURRENCY_NAME = re.compile(r"\b[A-Z]\w+\s+(?:dollars?|pounds?|francs?|pesos?|rupees?|krona|kronor|yuan)\b")
+NEARBY_WORDS = 6
 _RELEASE_WORDS = re.compile(r"\b(announce|announced|release|released|published|dated)\b")
 # Heads a name usually carries in the text ("the Old Town district"), unlike "company".
 NAMED_WITH_HEAD = frozenset(
@@ -74,6 +75,7 @@ class QuestionWords:
     asked_phrase: frozenset[str]  # stems of the phrase a which/what question asks about
     asks_release: bool  # asks when/where something was announced or published
     verbs: frozenset[str]  # stems of the question's content verbs
+    content: frozenset[str]  # stems of its words outside names, stopwords and question words
 
     @classmethod
     def of(cls, q: Question, verbs: Sequence[str]) -> QuestionWords:
@@ -95,7 +97,16 @@ class QuestionWords:
             asked_phrase=frozenset(asked_phrase(q)),
             asks_release=bool(_RELEASE_WORDS.search(q.text.lower())),
             verbs=frozenset(stem(v) for v in verbs),
+            content=frozenset(_content_stems(q.text, names)),
         )
+
+
+def _content_stems(question: str, names: set[str]) -> set[str]:
+    """Stems of the question's words outside its names, stopwords and question words (all its
+    words when every one is in a name: "Who is the Chief Revenue Officer at Acme?")."""
+    plain = [w.removesuffix("'s").removesuffix("’s") for w in words(question)]
+    plain = [w for w in plain if w not in STOPWORDS and w not in QUESTION_WORDS]
+    return {stem(w) for w in plain if w not in names} or {stem(w) for w in plain}
 
 
 def asked_phrase(q: Question) -> set[str]:
@@ -146,15 +157,18 @@ def choices_in(q: Question, qw: QuestionWords, sentence: Sentence, found: list[C
         "listed": float(len(set(_YEAR.findall(sentence.text))) > 2),  # a table flattened into a sentence
     }
     choices = []
-    for cand in sentence_candidates(q, sentence, found):
+    candidates = sentence_candidates(q, sentence, found)
+    for cand in candidates:
         if cand.end <= dateline:
             continue  # the dateline's city and date say where and when it was issued
+        rivals = [c for c in candidates if c.answer_type is cand.answer_type]
         fitted = _fit(q, qw, cand)
         if fitted is None:
             continue
         cand, compat, same_verb = fitted
         features = _features(q, qw, sentence, cand, compat, same_verb, anchors, number_anchors, shared_facts)
         if features is not None:
+            features[1]["nearby"] = _nearby(sentence.text, features[0], qw.content, rivals)
             choices.append(Choice(sentence, features[0], features[1]))
     return choices
 
@@ -228,6 +242,7 @@ def _features(
         "guessed_name": float(cand.label == Label.PROPN),
         "specific": float(cand.specific),
         "proximity": 1.0 / (1.0 + distance / 4.0),
+        "nearby": 0.0,  # set by choices_in, which knows the sentence's other candidates
         "closeness": closeness,
         "has_head": float(any(w in qw.heads for w in cand_words) and not numeric),
         "numeric_echo": float(numeric and shared > 0),
@@ -279,6 +294,21 @@ def _before_question_words(cand: Candidate, question_words: frozenset[str]) -> C
                 return None
             return replace(cand, end=cand.start + len(text), text=text)
     return None
+
+
+def _nearby(sentence: str, cand: Candidate, content: frozenset[str], rivals: list[Candidate]) -> float:
+    """The share of ``content`` said within NEARBY_WORDS words either side of the candidate, and
+    no further than the next candidate of its type: "Sami Haddad, its chief scientific officer"
+    for "Who is the chief scientific officer?"."""
+    if not content:
+        return 0.0
+    left = max((r.end for r in rivals if r.end <= cand.start), default=0)
+    right = min((r.start for r in rivals if r.start >= cand.end), default=len(sentence))
+    spans = word_spans(sentence)
+    before = [w for w in spans if left <= w.start and w.end <= cand.start][-NEARBY_WORDS:]
+    after = [w for w in spans if cand.end <= w.start and w.end <= right][:NEARBY_WORDS]
+    near = {stem(w.text) for w in before + after}
+    return len(content & near) / len(content)
 
 
 def _after_question_words(cand: Candidate, question_words: frozenset[str]) -> Candidate | None:

@@ -61,6 +61,7 @@ CANDIDATE_FEATURES = (
     "guessed_name",  # a proper noun the entity tagger missed
     "specific",  # not a vague span ("three", "the coming years")
     "proximity",  # nearness to the question's words in the sentence
+    "nearby",  # share of the question's words outside its names within a few words of it
     "closeness",  # nearness to the question's numbers ("the 2019 winner")
     "has_head",  # carries the asked noun ("the Old Town district" for "which district")
     "numeric_echo",  # a number that shares words with the question ("620 employees")

@@ -95,7 +95,8 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
     boosted = {
         t: w * (1.6 if t in name_stems or any(c.isdigit() for c in t) else 1.0) for t, w in weights.items()
     }
-    content = {t: w for t, w in weights.items() if t not in name_stems}
+    # Every term inside a name ("Who is the Chief Revenue Officer at Acme?"): all of them are content.
+    content = {t: w for t, w in weights.items() if t not in name_stems} or dict(weights)
     if q.head and q.kind is QuestionKind.FACTOID:
         # "which company", "how many jobs": the answering sentence rarely says "company", and
         # often gives the count in other words ("technical positions").

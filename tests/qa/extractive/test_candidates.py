@@ -267,6 +267,43 @@ def test_a_candidate_near_the_questions_words_is_closer_than_one_far_away() -> N
     assert found["400 jobs"]["proximity"] > found["30 goats"]["proximity"]
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "right", "other"),
+    [
+        # a title in apposition after the name
+        (
+            "Who is Velmar's chief scientific officer?",
+            "News\n\nVelmar was founded by Dr. Ana Roos, its chief executive, and Dr. Sami Hadi, its chief "
+            "scientific officer.",
+            "Sami Hadi",
+            "Ana Roos",
+        ),
+        # the asked kind of amount right before it, not the other amount of the sentence
+        (
+            "At what valuation was the round made?",
+            "News\n\nTessa raised $45 million in a round made at a valuation of $410 million.",
+            "$410 million",
+            "$45 million",
+        ),
+        # what the place will do right after it
+        (
+            "Which city will host the final?",
+            "News\n\nParis will host the opening match and Lyon will host the final.",
+            "Lyon",
+            "Paris",
+        ),
+    ],
+)
+def test_nearby_is_the_share_of_the_questions_own_words_said_beside_the_candidate(
+    question: str, text: str, right: str, other: str
+) -> None:
+    types = {"Sami Hadi": T.PERSON, "Ana Roos": T.PERSON, "Lyon": T.PLACE, "Paris": T.PLACE}
+    entities = [Entity(name, types.get(name, T.MONEY)) for name in (right, other)]
+    found = {c.candidate.text: c.features for c in choices(question, text, entities)}
+    assert found[right]["nearby"] > found[other]["nearby"]
+    assert found[right]["nearby"] > 0.5
+
+
 def test_a_candidate_from_a_heading_says_so() -> None:
     text = "Northgate Buys Acme Robotics\n\nNorthgate Holdings acquired Acme Robotics in 2021."
     entities = [Entity("Northgate", T.ORGANISATION)]

@@ -61,6 +61,17 @@ def test_coverage_is_the_share_of_the_questions_rare_words_a_sentence_holds() ->
     assert without_title["Acme is investing €75 million in the site."].features["coverage"] == 0.0
 
 
+def test_content_coverage_is_of_the_terms_outside_names_or_of_all_when_every_term_is_a_name() -> None:
+    found = featured("How many jobs will Acme Robotics create in Lyon?", RELEASE)
+    jobs = found["The lab will create up to 400 engineering jobs by 2028."].features
+    assert jobs["content_coverage"] == pytest.approx(1.0)  # "jobs", "create": not names
+    titled = featured("Who is the Chief Executive of Acme?", RELEASE)
+    line = titled["— Jane Tan, Chief Executive of Acme"].features
+    # "Chief Executive" and "Acme" are both names: what is asked about them is all of them.
+    assert line["coverage"] > 0.5
+    assert line["content_coverage"] == pytest.approx(line["coverage"])
+
+
 def test_a_word_in_every_sentence_weighs_less_than_a_rare_one() -> None:
     texts = "Acme News\n\nThe lab opened in Lyon. The lab has a garden. The lab recruited 40 robot engineers."
     found = featured("How many robot engineers did the lab recruit?", texts)
