@@ -16,20 +16,20 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from qa.extractive.candidates import Choice, QuestionWords, add_votes, choices_in
+from qa.extractive.candidates import Choice, add_votes, choices_in
 from qa.extractive.corrections import prefer_newer
 from qa.extractive.model import Weights, load_weights, sigmoid
-from qa.extractive.sentences import (
-    Sentence,
+from qa.extractive.question_words import QuestionWords
+from qa.extractive.quotations import (
     Speaker,
-    add_lexical_features,
     asks_who_said,
-    continues_quotation,
+    inside_quotation,
+    quotation_before,
     quotation_speakers,
-    quoted_spans,
-    split_passages,
-    with_speaker,
+    speaker_runs,
 )
+from qa.extractive.sentences import add_lexical_features
+from qa.extractive.splitting import Sentence, split_passages
 from qa.extractive.wording import place_missing
 from qa.index.embedding import Embedder
 from qa.language.analysis import StoredAnalyses, analysis_version
@@ -41,7 +41,6 @@ from qa.types import Answer, Citation, Passage, RelatedDocument
 
 SPAN, PASSAGE = "span", "passage"
 MARGIN_CAP = 5.0  # logits: a margin beyond this says nothing more
-MAX_QUOTED = 3  # sentences of a quotation shown with its attribution line
 
 
 @dataclass
@@ -171,7 +170,7 @@ class ExtractiveAnswerer:
         if asks_who_said(q):
             speakers = quotation_speakers(all_sentences)
             choices += self._speaker_choices(q, qw, top, speakers)
-            choices = [c for c in choices if not _quoted(c, speakers)]
+            choices = [c for c in choices if not inside_quotation(c.sentence, c.candidate, speakers)]
         add_votes(choices, q.wants)
         model = self.weights["candidate"]
         for choice in choices:
@@ -182,11 +181,7 @@ class ExtractiveAnswerer:
         self, q: Question, qw: QuestionWords, top: list[Sentence], speakers: dict[tuple[str, int], Speaker]
     ) -> list[Choice]:
         """For "Who said ...?": the names of who said each quoted top sentence, quoted with it."""
-        runs = [
-            (s, run)
-            for s in top
-            if (run := with_speaker(s, speakers.get((s.passage.chunk_id, s.index)))) is not None
-        ]
+        runs = speaker_runs(top, speakers)
         found = self.spans.candidates_many([run.text for _, run in runs]) if runs else []
         choices = []
         for (s, run), cands in zip(runs, found, strict=True):
@@ -295,13 +290,6 @@ class ExtractiveAnswerer:
         )
 
 
-def _quoted(choice: Choice, speakers: dict[tuple[str, int], Speaker]) -> bool:
-    """Whether the candidate stands inside quotation marks: what was said, never who said it."""
-    cand, sentence = choice.candidate, choice.sentence
-    spans = quoted_spans(sentence.text, continues_quotation(sentence, speakers))
-    return any(start <= cand.start and cand.end <= end for start, end in spans)
-
-
 def _key(s: Sentence) -> tuple[str, int, int]:
     return (s.passage.chunk_id, s.local_start, s.local_start + len(s.text))
 
@@ -311,7 +299,7 @@ def _with_neighbour(best: Sentence, ranked: list[Sentence], threshold: float) ->
     threshold too, both in document order (an answer often runs over two sentences). A line that
     only says who spoke ("— Name, Title") comes with the quotation before it."""
     if best.features["attribution"]:
-        return (*_quotation_before(best, ranked), best)
+        return (*quotation_before(best, ranked), best)
     for other in ranked[1:3]:
         if (
             other.passage.chunk_id == best.passage.chunk_id
@@ -321,20 +309,6 @@ def _with_neighbour(best: Sentence, ranked: list[Sentence], threshold: float) ->
         ):
             return (best, other) if best.index < other.index else (other, best)
     return (best,)
-
-
-def _quotation_before(attribution: Sentence, ranked: list[Sentence]) -> tuple[Sentence, ...]:
-    """The quotation an attribution line closes: back to the sentence with its opening mark (at
-    most MAX_QUOTED sentences), else the one sentence before it."""
-    same = {s.index: s for s in ranked if s.passage.chunk_id == attribution.passage.chunk_id}
-    taken: list[Sentence] = []
-    for index in range(attribution.index - 1, attribution.index - 1 - MAX_QUOTED, -1):
-        if index not in same:
-            break
-        taken.insert(0, same[index])
-        if "“" in same[index].text or same[index].text.startswith('"'):
-            return tuple(taken)
-    return tuple(taken[-1:])
 
 
 def _abstain(found: Deliberation, passages: Sequence[Passage], decision: Decision) -> Answer:

@@ -10,22 +10,20 @@ where something was announced. Everything else is a feature; the fitted candidat
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from qa.extractive.sentences import Sentence
+from qa.extractive.echoes import without_question_words
+from qa.extractive.question_words import QuestionWords
+from qa.extractive.splitting import Sentence
 from qa.language.answer_types import AnswerType
 from qa.language.evidence import (
-    ALIASES,
     COMPATIBLE,
     HEAD_TYPED,
-    OPPOSITE_VERBS,
     SUPERSEDED,
     date_precision,
     vote_key,
 )
 from qa.language.labels import Label, Role
-from qa.language.lexicon import HEAD_KINDS, LEGAL_FORMS, QUESTION_WORDS
 from qa.language.patterns import (
     VERSION_HEADS,
     dateline_end,
@@ -33,9 +31,9 @@ from qa.language.patterns import (
     list_candidates,
     version_candidates,
 )
-from qa.language.questions import RUNNER_UP, Question
+from qa.language.questions import Question
 from qa.language.spans import NAMED, Candidate
-from qa.language.stemming import lemma, stem
+from qa.language.stemming import stem
 from qa.text import STOPWORDS, word_spans, words
 
 _OWNER = re.compile(r"([A-Z][\w-]*)['’]s\s+(?=\S)")
@@ -44,7 +42,6 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 # A country naming a currency ("300 million Hong Kong dollars") is a unit, not an echo of the question.
 _CURRENCY_NAME = re.compile(r"\b[A-Z]\w+\s+(?:dollars?|pounds?|francs?|pesos?|rupees?|krona|kronor|yuan)\b")
 NEARBY_WORDS = 6
-_RELEASE_WORDS = re.compile(r"\b(announce|announced|release|released|published|dated)\b")
 # Heads a name usually carries in the text ("the Old Town district"), unlike "company".
 NAMED_WITH_HEAD = frozenset(
     {"district", "neighbourhood", "neighborhood", "suburb", "borough", "quarter", "park"}
@@ -59,71 +56,6 @@ class Choice:
     candidate: Candidate
     features: dict[str, float] = field(default_factory=dict)
     logit: float = 0.0
-
-
-@dataclass(frozen=True)
-class QuestionWords:
-    """What of the question the candidate features compare with; computed once per question."""
-
-    stems: frozenset[str]  # of the question and its context
-    lemmas: frozenset[str]  # of the question, whole words
-    numbers: frozenset[str]  # numbers among the question's names
-    names: frozenset[str]  # words of the question's names, whole ("French" also names France)
-    head: str  # stem of the asked noun
-    heads: frozenset[str]  # stems of it and, for a generic head ("event"), of its kinds ("summit")
-    opposite_verbs: frozenset[str]
-    asked_phrase: frozenset[str]  # stems of the phrase a which/what question asks about
-    asks_release: bool  # asks when/where something was announced or published
-    verbs: frozenset[str]  # stems of the question's content verbs
-    content: frozenset[str]  # stems of its words outside names, stopwords and question words
-
-    @classmethod
-    def of(cls, q: Question, verbs: Sequence[str]) -> QuestionWords:
-        stems = {stem(w) for w in words(q.text + " " + q.context)}
-        if RUNNER_UP.search(q.text):
-            stems.add("lose")  # the runner-up is who lost
-        names = {
-            w.removesuffix("'s").removesuffix("’s") for n in q.names for w in words(n) if not w[0].isdigit()
-        }
-        names |= {ALIASES[w] for w in names if w in ALIASES}
-        return cls(
-            stems=frozenset(stems),
-            lemmas=frozenset(lemma(w) for w in words(q.text)),
-            numbers=frozenset(w for n in q.names for w in words(n) if any(c.isdigit() for c in w)),
-            names=frozenset(names),
-            head=stem(q.head) if q.head else "",
-            heads=frozenset(stem(w) for w in {q.head, *HEAD_KINDS.get(q.head, ())} if w),
-            opposite_verbs=frozenset(OPPOSITE_VERBS[w] for w in stems if w in OPPOSITE_VERBS),
-            asked_phrase=frozenset(asked_phrase(q)),
-            asks_release=bool(_RELEASE_WORDS.search(q.text.lower())),
-            verbs=frozenset(stem(v) for v in verbs),
-            content=frozenset(_content_stems(q.text, names)),
-        )
-
-
-def _content_stems(question: str, names: set[str]) -> set[str]:
-    """Stems of the question's words outside its names, stopwords and question words (all its
-    words when every one is in a name: "Who is the Chief Revenue Officer at Acme?")."""
-    plain = [w.removesuffix("'s").removesuffix("’s") for w in words(question)]
-    plain = [w for w in plain if w not in STOPWORDS and w not in QUESTION_WORDS]
-    return {stem(w) for w in plain if w not in names} or {stem(w) for w in plain}
-
-
-def asked_phrase(q: Question) -> set[str]:
-    """Stems of the phrase a which/what question asks about, up to its head ("national programme"
-    in "Which national programme ...?"): an answer may repeat them ("National Robotics Skills Programme")."""
-    if not q.head:
-        return set()
-    tokens = [span.text for span in word_spans(q.text)]
-    head = stem(q.head)
-    for i, token in enumerate(tokens):
-        if token.lower() in {"which", "what"}:
-            phrase = [stem(t) for t in tokens[i + 1 : i + 6]]
-            if head in phrase:
-                # Not the names in it: "Which Kenyan ministry" is not answered by "Kenya Health".
-                asked = tokens[i + 1 : i + 1 + phrase.index(head) + 1]
-                return {stem(t) for t in asked if not t[0].isupper()}
-    return {head}
 
 
 def sentence_candidates(q: Question, sentence: Sentence, found: list[Candidate]) -> list[Candidate]:
@@ -206,21 +138,10 @@ def _features(
     number_anchors: list[float],
     facts: dict[str, float],
 ) -> tuple[Candidate, dict[str, float]] | None:
-    cand_words = [stem(w) for w in words(cand.text) if w not in STOPWORDS and w not in LEGAL_FORMS]
-    if not cand_words:
+    trimmed = without_question_words(q, qw, cand)
+    if trimmed is None:
         return None
-    shared = sum(1 for w in cand_words if w in qw.stems and w not in qw.asked_phrase)
-    if shared == len(cand_words) or (cand.label == Label.HEAD and shared == len(cand_words) - 1):
-        return None  # never answer with what the question itself names
-    if shared:
-        trimmed = _after_question_words(cand, qw.lemmas - qw.names - {q.head})
-        if trimmed is not None:  # a headline verb before a name: "to Host <Name> Summit" -> "<Name> Summit"
-            cand, cand_words = trimmed, [stem(w) for w in words(trimmed.text)]
-            shared = sum(1 for w in cand_words if w in qw.stems and w not in qw.asked_phrase)
-    if shared and cand.answer_type in NAMED and cand.label != Label.HEAD:
-        trimmed = _before_question_words(cand, qw.lemmas - qw.names - {q.head})
-        if trimmed is not None:  # a headline verb run into a name: "<Name> Wins <Event>" -> "<Name>"
-            cand, cand_words, shared = trimmed, [stem(w) for w in words(trimmed.text)], 0
+    cand, cand_words, shared = trimmed
     numeric = any(ch.isdigit() for ch in cand.text)
     middle = (cand.start + cand.end) / 2
     inside = any(cand.start <= a <= cand.end for a in anchors)
@@ -280,22 +201,6 @@ def _anchors(sentence: str, question_words: frozenset[str] | set[str]) -> list[f
     ]
 
 
-def _before_question_words(cand: Candidate, question_words: frozenset[str]) -> Candidate | None:
-    """The part of a name before the first word the question uses, when that part is a name.
-
-    Words match whole (or as one verb: "Wins" for "won"), not by stem: "Elm Street Advisors"
-    keeps its last word when the question asks who "advised".
-    """
-    for span in word_spans(cand.text):
-        if lemma(span.text) in question_words and span.text.lower() not in STOPWORDS:
-            text = cand.text[: span.start].rstrip(" ,;:-–—")
-            text = text.removesuffix("'s").removesuffix("’s")
-            if span.start == 0 or not text or not text[0].isupper():
-                return None
-            return replace(cand, end=cand.start + len(text), text=text)
-    return None
-
-
 def _nearby(sentence: str, cand: Candidate, content: frozenset[str], rivals: list[Candidate]) -> float:
     """The share of ``content`` said within NEARBY_WORDS words either side of the candidate, and
     no further than the next candidate of its type: "Sami Haddad, its chief scientific officer"
@@ -309,18 +214,6 @@ def _nearby(sentence: str, cand: Candidate, content: frozenset[str], rivals: lis
     after = [w for w in spans if cand.end <= w.start and w.end <= right][:NEARBY_WORDS]
     near = {stem(w.text) for w in before + after}
     return len(content & near) / len(content)
-
-
-def _after_question_words(cand: Candidate, question_words: frozenset[str]) -> Candidate | None:
-    """The candidate without the question's words it starts with (whole words or one verb)."""
-    spans = word_spans(cand.text)
-    leading = 0
-    while leading < len(spans) - 1 and lemma(spans[leading].text) in question_words:
-        leading += 1
-    if not leading:
-        return None
-    cut = spans[leading].start
-    return replace(cand, start=cand.start + cut, text=cand.text[cut:])
 
 
 def add_votes(choices: list[Choice], wants: Role = Role.NONE) -> None:

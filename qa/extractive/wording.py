@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from qa.extractive.sentences import Sentence
+from qa.extractive.splitting import Sentence
 from qa.language.evidence import text_stems
 from qa.language.lexicon import MONTH, SEASON, WEEKDAY
 from qa.language.questions import Question

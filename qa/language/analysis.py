@@ -34,7 +34,7 @@ from qa.language.spans import SPACY_PACKAGE, Candidate, SpanFinder
 from qa.text import sentence_spans
 
 ANALYSIS_VERSION = 1  # bump whenever what is stored, or how it is computed, changes
-MIN_SENTENCE_CHARS = 12  # the answerer's (qa.extractive.sentences) shortest sentence
+MIN_SENTENCE_CHARS = 12  # the answerer's (qa.extractive.splitting) shortest sentence
 VECTOR_DTYPE = np.float32  # float16 halves the size but moves cosines by ~1e-4 (see the README)
 VECTOR_BYTES = np.dtype(VECTOR_DTYPE).itemsize
 SENTENCE_BATCH = 64  # sentences per embedding call at ingest

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from qa.extractive.candidates import Choice, QuestionWords, add_votes, choices_in
+from qa.extractive.candidates import Choice, add_votes, choices_in
 from qa.extractive.model import MODELS
-from qa.extractive.sentences import Sentence, add_lexical_features, split_passages
+from qa.extractive.question_words import QuestionWords
+from qa.extractive.sentences import add_lexical_features
+from qa.extractive.splitting import Sentence, split_passages
 from qa.language.answer_types import AnswerType
 from qa.language.labels import Label, Role
 from qa.language.questions import analyse

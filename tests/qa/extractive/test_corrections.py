@@ -6,7 +6,7 @@ import pytest
 
 from qa.extractive.candidates import Choice
 from qa.extractive.corrections import prefer_newer
-from qa.extractive.sentences import split_passages
+from qa.extractive.splitting import split_passages
 from qa.extractive.wording import locatives, place_missing
 from qa.language.answer_types import AnswerType
 from qa.language.labels import Label

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from qa.extractive import ExtractiveAnswerer
-from qa.extractive import sentences as extractive_sentences
-from qa.extractive.sentences import split_passages
+from qa.extractive import ExtractiveAnswerer, splitting
+from qa.extractive.splitting import split_passages
 from qa.language import analysis
 from qa.language.analysis import Analyser, SentenceAnalysis, StoredAnalyses, analysis_version, decode, encode
 from qa.language.answer_types import AnswerType
@@ -131,7 +130,7 @@ def test_the_version_names_the_code_version_the_embedder_and_the_spacy_pipeline(
 
 
 def test_the_analyser_finds_the_sentences_the_answerer_splits() -> None:
-    assert analysis.MIN_SENTENCE_CHARS == extractive_sentences.MIN_SENTENCE_CHARS
+    assert analysis.MIN_SENTENCE_CHARS == splitting.MIN_SENTENCE_CHARS
     spans = BatchFakeSpanFinder(ENTITIES)
     embedder = Float32Embedder()
     [raw] = Analyser(embedder, spans).analyse([TEXT])  # type: ignore[arg-type]
