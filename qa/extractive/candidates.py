@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from itertools import takewhile
 
 from qa.extractive.echoes import without_question_words
 from qa.extractive.question_words import QuestionWords
@@ -212,6 +213,10 @@ def _nearby(sentence: str, cand: Candidate, content: frozenset[str], rivals: lis
     spans = word_spans(sentence)
     before = [w for w in spans if left <= w.start and w.end <= cand.start][-NEARBY_WORDS:]
     after = [w for w in spans if cand.end <= w.start and w.end <= right][:NEARBY_WORDS]
+    # A number ends the window: it starts the next entry of a list ("2018 - A, 2019 - B").
+    numbered = [i for i, w in enumerate(before) if any(c.isdigit() for c in w.text)]
+    before = before[numbered[-1] :] if numbered else before
+    after = list(takewhile(lambda w: not any(c.isdigit() for c in w.text), after))
     near = {stem(w.text) for w in before + after}
     return len(content & near) / len(content)
 

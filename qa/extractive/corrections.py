@@ -9,8 +9,9 @@ CLOSE_LOGIT = 0.75  # a correction's answer must score within this of the best t
 
 
 def prefer_newer(choices: list[Choice]) -> tuple[Choice, str]:
-    """The best choice, or a newer document's different answer to the same question when that
-    document says it corrects or updates (a later year's news alone is no correction), with a note."""
+    """The best choice, or a newer document's answer to the same question when that document says
+    it corrects or updates (a later year's news alone is no correction): with a note when its answer
+    differs, and cited instead of the earlier one when it gives the same."""
     best = choices[0]
     date = best.sentence.passage.date
     for other in choices[1:6]:
@@ -19,10 +20,11 @@ def prefer_newer(choices: list[Choice]) -> tuple[Choice, str]:
             ev.passage.doc_id != best.sentence.passage.doc_id
             and ev.passage.date > date
             and other.logit >= best.logit - CLOSE_LOGIT
-            and other.candidate.text.lower() != best.candidate.text.lower()
             and title_names(ev.passage.title) & title_names(best.sentence.passage.title)
             and CORRECTION.search(ev.passage.title + " " + ev.passage.text)
         ):
+            if other.candidate.text.lower() == best.candidate.text.lower():
+                return other, ""  # the correction confirms the figure: cite it
             note = (
                 f"A newer announcement ({ev.passage.date}, “{ev.passage.title}”) "
                 f"gives “{other.candidate.text}” where an earlier one "

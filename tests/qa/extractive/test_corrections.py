@@ -49,12 +49,21 @@ def test_otherwise_the_best_choice_stands(new_text: str, new_date: str, logit: f
     assert prefer_newer([best, other]) == (best, "")
 
 
-def test_the_same_answer_in_a_newer_release_changes_nothing() -> None:
+def test_the_same_answer_in_a_newer_correction_is_cited_from_the_correction_without_a_note() -> None:
     best = choice(OLD, "300 engineering jobs", "old", "2025-01-10", 3.0)
     same = choice(
         NEW.replace("250 jobs", "300 engineering jobs"), "300 engineering jobs", "new", "2025-02-01", 2.9
     )
-    assert prefer_newer([best, same]) == (best, "")
+    assert prefer_newer([best, same]) == (same, "")
+    # a newer release that corrects nothing is no reason to cite it instead
+    plain = choice(
+        NEW.replace(" (correction)", "").replace("250 jobs", "300 engineering jobs"),
+        "300 engineering jobs",
+        "new",
+        "2025-02-01",
+        2.9,
+    )
+    assert prefer_newer([best, plain]) == (best, "")
 
 
 @pytest.mark.parametrize(
