@@ -204,7 +204,7 @@ def _anchors(sentence: str, question_words: frozenset[str] | set[str]) -> list[f
 
 def _nearby(sentence: str, cand: Candidate, content: frozenset[str], rivals: list[Candidate]) -> float:
     """The share of ``content`` said within NEARBY_WORDS words either side of the candidate, and
-    no further than the next candidate of its type: "Sami Haddad, its chief scientific officer"
+    no further than the next candidate of its type: "Dr. Ana Roos, its chief scientific officer"
     for "Who is the chief scientific officer?"."""
     if not content:
         return 0.0

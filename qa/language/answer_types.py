@@ -163,7 +163,7 @@ def _head_noun(tokens: list[str]) -> str:
     for j, nxt in enumerate(window):
         if nxt in AUXILIARIES:
             if any(t not in STOPWORDS for t in window[:j]):
-                return ""  # "Which event will Aldergrove host?": the untyped "event" is the head
+                return ""  # "Which event will the city host?": the untyped "event" is the head
             break
         if typed(nxt):
             return last_of_compound(window, j)

@@ -72,8 +72,8 @@ ORG_SUFFIXES = frozenset(
     networks""".split()
 )
 
-# Generic heads a name rarely carries: "Which event ...?" is answered by "the ATx summit", "the
-# Global Applied AI Summit", "Wimbledon's championships". The question's head stands for these.
+# Generic heads a name rarely carries: "Which event ...?" is answered by "the Harbour Robotics
+# Summit", "the Lyon Open Championships". The question's head stands for these.
 HEAD_KINDS: dict[str, frozenset[str]] = {
     "event": frozenset(
         """summit conference forum festival expo exhibition fair show week games championship

@@ -40,7 +40,7 @@ def head_candidates(sentence: str, head: str) -> list[Candidate]:
     one of its kinds: "summit", "conference"), with their proper-noun modifiers.
 
     "What hackathons ...?" finds "Robotics for Schools hackathons"; "the lab" finds "Harbour Robotics Lab";
-    "Which event ...?" finds "ATx summit".
+    "Which event ...?" finds "Harbour Robotics Conference".
     """
     found: list[Candidate] = []
     for noun in sorted({head} | HEAD_KINDS.get(head, frozenset())):
@@ -65,10 +65,9 @@ _JOIN = re.compile(r"^(?:,\s*(?:and|or)?|\s(?:and|or))\s+$")
 
 def list_candidates(sentence: str, head: str, found: list[Candidate]) -> list[Candidate]:
     """For a plural head ("Which sectors ...?"): lists that answer it whole. A list of three or more
-    ending in the head noun ("the public services, finance, healthcare, and digital infrastructure
-    sectors"),
-    and runs of found candidates joined by commas and a last "and"/"or" ("the Ministry of
-    Education and GovTech")."""
+    ending in the head noun ("the retail, logistics, farming and public health sectors"),
+    and runs of found candidates joined by commas and a last "and"/"or" ("the Port Authority and
+    Harbour Rail")."""
     lists: list[Candidate] = []
     stem = re.escape(head[:5] if len(head) > 5 else head.rstrip("s"))
     # three items at least: "farming and fishing sectors" could start at a verb ("targets farming")
