@@ -207,14 +207,28 @@ def choose_thresholds(samples: list[Sample], answerer: ExtractiveAnswerer) -> di
         answerer.weights = replace(answerer.weights, thresholds={**current, **changes})
         return utility(open_ if "open" in changes else factoid, answerer)
 
-    best_open = _middle_of_best({(t,): trial(open=t) for t in GRID})
+    best_open = _middle_of_best(_smoothed({(t,): trial(open=t) for t in GRID}))
     best_pair = _middle_of_best(
-        {(span, passage): trial(span=span, passage=passage) for span in GRID for passage in GRID}
+        _smoothed({(span, passage): trial(span=span, passage=passage) for span in GRID for passage in GRID})
     )
     answerer.min_confidence = kept
     chosen = {"span": best_pair[0], "passage": best_pair[1], "open": best_open[0]}
     assert set(chosen) == set(THRESHOLDS)
     return chosen
+
+
+def _smoothed(values: dict[tuple[float, ...], float]) -> dict[tuple[float, ...], float]:
+    """Each grid point's utility averaged with its neighbours' (one step each way on every axis): a
+    threshold in a broad good region holds on new questions better than a lone peak does."""
+    step = GRID[1] - GRID[0]
+
+    def near(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+        return all(abs(x - y) <= step * 1.01 for x, y in zip(a, b, strict=True))
+
+    return {
+        p: sum(v for q, v in values.items() if near(p, q)) / sum(1 for q in values if near(p, q))
+        for p in values
+    }
 
 
 def _middle_of_best(values: dict[tuple[float, ...], float]) -> tuple[float, ...]:

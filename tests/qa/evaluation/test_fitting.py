@@ -16,6 +16,7 @@ from qa.evaluation.fitting import (
     Sample,
     _fit,
     _middle_of_best,
+    _smoothed,
     choose_thresholds,
     collect,
     fit_weights,
@@ -161,6 +162,15 @@ def test_a_model_fitted_on_separable_rows_ranks_every_positive_first() -> None:
     assert model.weights["candidate"] > 0
 
 
+def test_a_broad_good_region_beats_a_lone_peak() -> None:
+    values = {(t,): 0.0 for t in GRID}
+    values[(0.2,)] = 5.0  # a lone peak
+    for t in (0.55, 0.6, 0.65, 0.7):
+        values[(t,)] = 4.0  # a broad region a little lower
+    assert _middle_of_best(_smoothed(values)) in ((0.6,), (0.65,))
+    assert _middle_of_best(values) == (0.2,)  # unsmoothed, the peak would win
+
+
 def test_the_threshold_kept_is_the_middle_of_the_equally_good_ones() -> None:
     values = {(t,): (2.0 if 0.3 <= t <= 0.7 else 1.0) for t in GRID}
     assert _middle_of_best(values) == (0.5,)
@@ -203,8 +213,8 @@ def test_the_open_threshold_chosen_maximises_the_utility() -> None:
     ]
     chosen = choose_thresholds(samples, answerer)
     # Answering only "a" gains 1 and abstaining on "e" 1; any lower threshold answers "e" (-1.5).
-    # 0.85 and 0.9 both do that; the lower of the two middle ones is kept.
-    assert chosen["open"] == 0.85
+    # 0.85 and 0.9 both do that; with its neighbours 0.9 (2, 2, 1) is better than 0.85 (0, 2, 2).
+    assert chosen["open"] == 0.9
     by_threshold = {}
     for t in GRID:
         answerer.weights = replace(answerer.weights, thresholds={**chosen, "open": t})
