@@ -1,5 +1,6 @@
 """Words reduced to what they mean for matching: the lemma of an irregular form, then the
-Snowball (Porter 2) stem, with a few agent nouns brought to their verb ("director" -> "direct")."""
+Snowball (Porter 2) stem, with a few agent nouns brought to their verb ("director" -> "direct") and
+a "-ship" noun to what it is made of ("partnership" -> "partner")."""
 
 from __future__ import annotations
 
@@ -85,5 +86,7 @@ def stem(word: str) -> str:
     stemmer = getattr(_STEMMERS, "english", None)
     if stemmer is None:
         stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    if word.endswith("ship") and len(word) > 8:
+        word = word.removesuffix("ship")  # "partnership" is what partners have: "partnering with"
     stemmed = str(stemmer.stemWord(word))
     return _SAME_AS_VERB.get(stemmed, stemmed)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from qa.language.stemming import stem
 
 
@@ -20,3 +22,21 @@ def test_stemming_is_safe_on_many_threads_at_once() -> None:
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(uncached, vocabulary * 4000))
     assert results == expected * 4000
+
+
+@pytest.mark.parametrize(
+    ("noun", "verb"),
+    [
+        ("partnership", "partnering"),
+        ("sponsorship", "sponsored"),
+        ("ownership", "owners"),
+        ("leadership", "leader"),
+    ],
+)
+def test_a_ship_noun_meets_what_it_is_made_of(noun: str, verb: str) -> None:
+    assert stem(noun) == stem(verb)
+
+
+def test_short_words_ending_in_ship_keep_it() -> None:
+    assert stem("flagship") != stem("flag")
+    assert stem("ship") == "ship"
