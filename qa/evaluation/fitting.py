@@ -10,8 +10,8 @@ right answers minus ``WRONG_COST`` times wrong ones (answering an unanswerable q
 The sentence model is fitted twice: the first round's ranking decides which sentences are
 embedded and which reach the candidate stage, so the second round learns from its own choices.
 What reaches each stage depends on the weights the fit starts from, so the whole fit runs
-``rounds`` times (three), each round starting from the last, and keeps the round with the best
-utility on its own (dev) questions: the result depends on the data, hardly on where it began.
+``rounds`` times (three), each round starting from the last, and the rounds' models are averaged:
+the result depends on the data, hardly on where it began or on one round's luck.
 """
 
 from __future__ import annotations
@@ -58,13 +58,19 @@ def collect(cases: Sequence[TestCase], retrieve: Retrieve) -> list[Sample]:
 def fit_weights(
     samples: list[Sample], answerer: ExtractiveAnswerer, notes: dict[str, Any], rounds: int = 3
 ) -> Weights:
-    """Fit every model and threshold on ``samples``, ``rounds`` times over, and keep the round of
-    the best utility; returns new weights (``answerer`` ends with them)."""
-    fits: list[tuple[float, int, Weights]] = []
+    """Fit every model and threshold on ``samples``, ``rounds`` times over, and average the rounds'
+    models (each round's fit is as good a draw as another; the best-scoring round on its own
+    training questions is the likeliest to be overfitted to them); the thresholds are then chosen
+    for the averaged models. Returns new weights (``answerer`` ends with them)."""
+    fits: list[tuple[float, Weights]] = []
     for _ in range(rounds):
         weights = _fit_round(samples, answerer)
-        fits.append((utility(samples, answerer), len(fits), weights))
-    _, best_round, weights = max(fits, key=lambda fit: (fit[0], -fit[1]))
+        fits.append((utility(samples, answerer), weights))
+    models = {name: _mean([w[name] for _, w in fits]) for name in MODELS}
+    answerer.weights = replace(fits[-1][1], models=models)
+    _deliberate(samples, answerer)
+    weights = replace(answerer.weights, thresholds=choose_thresholds(samples, answerer))
+    answerer.weights = weights
     fitted_on = {
         **notes,
         "questions": len(samples),
@@ -72,13 +78,20 @@ def fit_weights(
         "wrong_cost": WRONG_COST,
         "passage_value": PASSAGE_VALUE,
         "utility_by_round": [round(fit[0], 2) for fit in fits],
-        "round_kept": best_round + 1,
+        "utility_averaged": round(utility(samples, answerer), 2),
     }
     weights = replace(weights, fitted_on=fitted_on)
     answerer.weights = weights
-    if best_round != len(fits) - 1:
-        _deliberate(samples, answerer)  # the samples reflect the weights kept
     return weights
+
+
+def _mean(models: list[LinearModel]) -> LinearModel:
+    """The model whose bias and weights are the means of ``models``' (same features)."""
+    features = list(models[0].weights)
+    return LinearModel(
+        sum(m.bias for m in models) / len(models),
+        {f: sum(m.weights[f] for m in models) / len(models) for f in features},
+    )
 
 
 def _fit_round(samples: list[Sample], answerer: ExtractiveAnswerer) -> Weights:

@@ -10,6 +10,7 @@ from dataclasses import replace
 import pytest
 from rich.console import Console
 
+from qa.evaluation import fitting
 from qa.evaluation.fitting import (
     GRID,
     WRONG_COST,
@@ -27,7 +28,7 @@ from qa.evaluation.report import breakdown, print_breakdown
 from qa.evaluation.results import EvalRun
 from qa.evaluation.runner import score_question, summarize
 from qa.evaluation.testset import TestCase, document_split
-from qa.extractive import ExtractiveAnswerer
+from qa.extractive import ExtractiveAnswerer, Weights
 from qa.extractive.model import MODELS, THRESHOLDS
 from qa.language.questions import Question, analyse
 from qa.types import Answer, Citation, Passage
@@ -288,11 +289,24 @@ def test_fit_weights_fits_every_model_and_threshold_and_leaves_them_with_the_ans
     assert not answer.abstained and "400" in answer.text
 
 
-def test_the_fit_keeps_the_round_of_the_best_dev_utility() -> None:
+def test_the_fit_averages_its_rounds_models(monkeypatch: pytest.MonkeyPatch) -> None:
     answerer = make_answerer(ENTITIES, hand_weights(thresholds={"span": 0.95, "passage": 0.95, "open": 0.95}))
     samples = training_samples()
+    rounds: list[Weights] = []
+    real_round = fitting._fit_round
+
+    def recording_round(samples_: list[Sample], answerer_: ExtractiveAnswerer) -> Weights:
+        rounds.append(real_round(samples_, answerer_))
+        return rounds[-1]
+
+    monkeypatch.setattr(fitting, "_fit_round", recording_round)
     weights = fit_weights(samples, answerer, {"split": "dev"}, rounds=3)
-    by_round = weights.fitted_on["utility_by_round"]
-    assert len(by_round) == 3 and weights.fitted_on["round_kept"] == by_round.index(max(by_round)) + 1
-    # The answerer and its samples are left with the round kept.
-    assert round(utility(samples, answerer), 2) == max(by_round)
+    assert len(rounds) == 3 and len(weights.fitted_on["utility_by_round"]) == 3
+    for name, features in MODELS.items():
+        for f in features:
+            mean = sum(r[name].weights[f] for r in rounds) / 3
+            assert weights[name].weights[f] == pytest.approx(mean)
+        assert weights[name].bias == pytest.approx(sum(r[name].bias for r in rounds) / 3)
+    # The answerer and its samples are left with the averaged models and their thresholds.
+    assert answerer.weights is weights
+    assert round(utility(samples, answerer), 2) == weights.fitted_on["utility_averaged"]
