@@ -35,7 +35,7 @@ _SYLLABLES = (
 ).split()
 _WORD = re.compile(r"\b[A-Z][A-Za-z]+\b")
 # A run of capitalised words right after a lower-case word or a comma: a name in running text.
-_NAME_RUN = re.compile(r"(?<=[a-z,] )[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)*")
+_NAME_RUN = re.compile(r"\b[a-z]+,? ([A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+)*)")
 _NUMBER = re.compile(r"\d+")
 # Capitalised words that are not names even mid-sentence (title-case headlines, dates).
 _NOT_NAMES = frozenset(
