@@ -202,7 +202,8 @@ def query_store(
     profile_to: Path | None,
 ) -> dict[str, Any]:
     """Build the store of ``build['corpus']`` and time the questions on it: one row of the table."""
-    data_dir = str(work / f"store-{size}")
+    tag = "".join(c if c.isalnum() else "-" for c in label)  # "10k-real-text": its own files
+    data_dir = str(work / f"store-{tag}")
     large = max(TASK_TIMEOUT, size * SECONDS_PER_CHUNK)  # 1M chunks: hours on 2 cores
     row: dict[str, Any] = {
         "store": run_task("build_store", {**build, "data_dir": data_dir}, work, timeout=large)
@@ -214,7 +215,7 @@ def query_store(
         log(f"query {label}: /v1/ask over HTTP")
         from query_tasks import query_server
 
-        row["http"] = query_server(query, work / f"serve-{size}.log")
+        row["http"] = query_server(query, work / f"serve-{tag}.log")
     log(f"query {label}: library call")
     row["library"] = run_task("query_library", query, work)
     if profile_to:  # a run of its own: the profiler slows Python code down
@@ -224,9 +225,9 @@ def query_store(
     if has("langchain_chroma", "langchain_huggingface") and "langchain" not in args.skip:
         log(f"query {label}: LangChain similarity_search")
         row["langchain"] = run_task(
-            "query_langchain", {**query, "persist_dir": str(work / f"lc-{size}")}, work, timeout=large
+            "query_langchain", {**query, "persist_dir": str(work / f"lc-{tag}")}, work, timeout=large
         )
-        shutil.rmtree(work / f"lc-{size}", ignore_errors=True)
+        shutil.rmtree(work / f"lc-{tag}", ignore_errors=True)
     shutil.rmtree(data_dir, ignore_errors=True)
     return row
 
