@@ -11,6 +11,10 @@ dates and people, plus background paragraphs and a little page furniture.
 article with its answer, in the project's test-set format, to drive the query benchmarks.
 
     python bench/make_corpus.py OUT_DIR --articles 1000 --seed 7
+    python bench/make_corpus.py OUT_DIR --passages /work/shared/devsets/rgb/corpus --chunks 10000 --stats
+
+``--passages DIR`` writes real text instead: the passages in DIR (read at run time, never copied
+into the project) replicated with their names changed up to ``--chunks`` chunks (replicate.py).
 """
 
 from __future__ import annotations
@@ -485,9 +489,41 @@ def main() -> None:
     parser.add_argument("out", type=Path, help="folder to write the articles into")
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--passages",
+        type=Path,
+        help="real passages to replicate with changed names instead (e.g. /work/shared/devsets/rgb/corpus)",
+    )
+    parser.add_argument("--chunks", type=int, default=10000, help="with --passages: chunks to reach")
+    parser.add_argument(
+        "--stats",
+        action="store_true",
+        help="with --passages: text statistics of the copies beside the source",
+    )
     args = parser.parse_args()
-    write_corpus(args.out, args.articles, args.seed)
-    print(f"wrote {args.articles} articles and {QUESTIONS} to {args.out}")
+    if args.passages is None:
+        write_corpus(args.out, args.articles, args.seed)
+        print(f"wrote {args.articles} articles and {QUESTIONS} to {args.out}")
+        return
+    from replicate import PassagesError, write_replicated
+
+    try:
+        done = write_replicated(args.out, args.passages, args.chunks, args.seed)
+    except PassagesError as exc:
+        parser.error(str(exc))
+    print(
+        f"wrote {done.documents} documents (~{done.chunks} chunks, up to copy {done.copies}) and "
+        f"{done.questions} questions to {args.out}"
+    )
+    if args.stats:
+        from text_stats import print_stats, text_stats
+
+        from qa.language.spans import SpanFinder
+
+        nlp = SpanFinder().nlp
+        print_stats(
+            {str(args.passages): text_stats(args.passages, nlp), str(args.out): text_stats(args.out, nlp)}
+        )
 
 
 if __name__ == "__main__":

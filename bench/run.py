@@ -4,6 +4,7 @@
     python bench/run.py --quick         # 100 articles; queries at 1k chunks (~3 min)
     python bench/run.py --stand-in-sizes 100000   # also 100k chunks with stand-in vectors (~10 min more)
     python bench/run.py --skip ingest-baselines,updates --stand-in-sizes 100000   # queries only
+    python bench/run.py --passages /work/shared/devsets/rgb/corpus   # also real text at each size
     qa bench ...                        # the same command
 
 Each measurement runs in a fresh process (its peak memory is its own); the figures are
@@ -28,6 +29,7 @@ from typing import Any
 
 from common import BENCH, ROOT, machine, stopwatch
 from make_corpus import write_corpus
+from replicate import write_replicated
 from report import print_report, targets
 
 TASK_TIMEOUT = 1800  # seconds: no single step of a run may hang it
@@ -87,6 +89,7 @@ def main() -> None:
         "machine": machine(),
         "backend": args.backend,
         "articles": args.articles,
+        "passages": args.passages,
         "notes": [],
     }
     try:
@@ -162,34 +165,13 @@ def run_all(args: argparse.Namespace, work: Path, out: Path, results: dict[str, 
         label = f"{size // 1000}k" + (" (stand-in vectors)" if stand_in else "")
         log(f"query store {label}: {articles} articles")
         size_corpus = write_corpus(work / f"corpus-{articles}", articles, args.seed)
-        data_dir = str(work / f"store-{size}")
-        build = {**common, "corpus": str(size_corpus), "data_dir": data_dir, "stand_in": stand_in}
+        build = {**common, "corpus": str(size_corpus), "stand_in": stand_in}
         if not stand_in:
             build["known_from"] = ours_dir
-        large = max(TASK_TIMEOUT, size * SECONDS_PER_CHUNK)  # 1M chunks: hours on 2 cores
-        row: dict[str, Any] = {"store": run_task("build_store", build, work, timeout=large)}
-        bounds = {"requests": args.requests, "seconds": args.seconds, "corpus": str(size_corpus)}
-        query = {**common, **bounds, "data_dir": data_dir}
-        if "server" not in args.skip:
-            log(f"query {label}: /v1/ask over HTTP")
-            from query_tasks import query_server
-
-            row["http"] = query_server(query, work / f"serve-{size}.log")
-        log(f"query {label}: library call")
-        row["library"] = run_task("query_library", query, work)
-        if size == profiled:  # a run of its own: the profiler slows Python code down
-            log(f"query {label}: library call, profiled")
-            profiled_run = {**query, "profile_to": str(out / "profile-query.txt")}
-            row["library"]["profile"] = run_task("query_library", profiled_run, work)["profile"]
-        if langchain:
-            log(f"query {label}: LangChain similarity_search")
-            row["langchain"] = run_task(
-                "query_langchain", {**query, "persist_dir": str(work / f"lc-{size}")}, work, timeout=large
-            )
-            shutil.rmtree(work / f"lc-{size}", ignore_errors=True)
-        results["query"][label] = row
+        profile_to = out / "profile-query.txt" if size == profiled else None
+        results["query"][label] = query_store(args, work, label, size, build, profile_to)
         if stand_in:
-            store = row["store"]
+            store = results["query"][label]["store"]
             per_million = 1_000_000 / max(store["chunks"] / store["seconds"], 1e-9) / 60
             results["notes"].append(
                 f"{label}: chunk vectors from a deterministic stand-in embedder (hash-seeded random "
@@ -198,7 +180,56 @@ def run_all(args: argparse.Namespace, work: Path, out: Path, results: dict[str, 
                 f"columns mean little). Built in {store['seconds']:.0f} s: 1M chunks would take about "
                 f"{per_million:.0f} min at that rate"
             )
-        shutil.rmtree(data_dir, ignore_errors=True)
+        elif args.passages:
+            real_label = f"{size // 1000}k real text"
+            log(f"query store {real_label}: {args.passages} replicated with changed names")
+            real = write_replicated(work / f"real-{size}", Path(args.passages), size, args.seed)
+            build = {**common, "corpus": str(real.folder), "stand_in": False}
+            results["query"][real_label] = query_store(args, work, real_label, size, build, None)
+            results["notes"].append(
+                f"{real_label}: the passages of {args.passages} ({real.documents} documents, up to copy "
+                f"{real.copies}; every copy after the first with its names changed), questions from the "
+                f"set beside them ({real.questions} answerable); embedded by the model"
+            )
+
+
+def query_store(
+    args: argparse.Namespace,
+    work: Path,
+    label: str,
+    size: int,
+    build: dict[str, Any],
+    profile_to: Path | None,
+) -> dict[str, Any]:
+    """Build the store of ``build['corpus']`` and time the questions on it: one row of the table."""
+    tag = "".join(c if c.isalnum() else "-" for c in label)  # "10k-real-text": its own files
+    data_dir = str(work / f"store-{tag}")
+    large = max(TASK_TIMEOUT, size * SECONDS_PER_CHUNK)  # 1M chunks: hours on 2 cores
+    row: dict[str, Any] = {
+        "store": run_task("build_store", {**build, "data_dir": data_dir}, work, timeout=large)
+    }
+    common = {"backend": build["backend"], "models_dir": build["models_dir"]}
+    bounds = {"requests": args.requests, "seconds": args.seconds, "corpus": build["corpus"]}
+    query = {**common, **bounds, "data_dir": data_dir}
+    if "server" not in args.skip:
+        log(f"query {label}: /v1/ask over HTTP")
+        from query_tasks import query_server
+
+        row["http"] = query_server(query, work / f"serve-{tag}.log")
+    log(f"query {label}: library call")
+    row["library"] = run_task("query_library", query, work)
+    if profile_to:  # a run of its own: the profiler slows Python code down
+        log(f"query {label}: library call, profiled")
+        profiled_run = {**query, "profile_to": str(profile_to)}
+        row["library"]["profile"] = run_task("query_library", profiled_run, work)["profile"]
+    if has("langchain_chroma", "langchain_huggingface") and "langchain" not in args.skip:
+        log(f"query {label}: LangChain similarity_search")
+        row["langchain"] = run_task(
+            "query_langchain", {**query, "persist_dir": str(work / f"lc-{tag}")}, work, timeout=large
+        )
+        shutil.rmtree(work / f"lc-{tag}", ignore_errors=True)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    return row
 
 
 def run_updates(args: argparse.Namespace, work: Path, corpus: Path, ours_dir: str) -> dict[str, Any]:
@@ -253,6 +284,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--quick", action="store_true", help="100 articles, 1k chunks, 50 questions")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--passages",
+        default="",
+        help="real passages (e.g. /work/shared/devsets/rgb/corpus): also time the questions at each size "
+        "on them, replicated with changed names (read at run time, never copied into the project)",
+    )
     parser.add_argument("--out", default=str(ROOT / "test-output" / "bench"))
     parser.add_argument("--work", default="", help="work folder (default: a temporary one, removed)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary work folder")
@@ -267,6 +304,13 @@ def parse_args() -> argparse.Namespace:
     args.sizes = [int(s) for s in str(args.sizes).split(",") if s]
     args.stand_in_sizes = [int(s) for s in str(args.stand_in_sizes).split(",") if s]
     args.skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    if args.passages:  # before a long run, not after its ingest
+        from replicate import PassagesError, read_passages
+
+        try:
+            read_passages(Path(args.passages))
+        except PassagesError as exc:
+            parser.error(str(exc))
     return args
 
 
