@@ -35,7 +35,7 @@ from qa.language.patterns import (
 from qa.language.questions import Question
 from qa.language.spans import NAMED, Candidate
 from qa.language.stemming import stem
-from qa.text import STOPWORDS, word_spans, words
+from qa.text import STOPWORDS, Span, word_spans, words
 
 _OWNER = re.compile(r"([A-Z][\w-]*)['’]s\s+(?=\S)")
 _FLIPPED = {Role.AGENT: Role.PATIENT, Role.PATIENT: Role.AGENT}
@@ -82,8 +82,9 @@ def _plural(noun: str) -> bool:
 
 def choices_in(q: Question, qw: QuestionWords, sentence: Sentence, found: list[Candidate]) -> list[Choice]:
     """The candidates of one sentence that may answer ``q``, each with its features (votes = 0)."""
-    anchors = _anchors(sentence.text, qw.stems - {qw.head})
-    number_anchors = _anchors(sentence.text, qw.numbers)
+    words_ = _Words.of(sentence.text)
+    anchors = words_.anchors(qw.stems - {qw.head})
+    number_anchors = words_.anchors(qw.numbers)
     dateline = 0 if qw.asks_release else dateline_end(sentence.text)
     shared_facts = {
         "superseded": float(bool(SUPERSEDED.search(sentence.text))),
@@ -94,14 +95,15 @@ def choices_in(q: Question, qw: QuestionWords, sentence: Sentence, found: list[C
     for cand in candidates:
         if cand.end <= dateline:
             continue  # the dateline's city and date say where and when it was issued
-        rivals = [c for c in candidates if c.answer_type is cand.answer_type]
+        kind = cand.answer_type
         fitted = _fit(q, qw, cand)
         if fitted is None:
             continue
         cand, compat, same_verb = fitted
         features = _features(q, qw, sentence, cand, compat, same_verb, anchors, number_anchors, shared_facts)
         if features is not None:
-            features[1]["nearby"] = _nearby(sentence.text, features[0], qw.content, rivals)
+            rivals = [c for c in candidates if c.answer_type is kind]
+            features[1]["nearby"] = words_.nearby(features[0], qw.content, rivals)
             choices.append(Choice(sentence, features[0], features[1]))
     return choices
 
@@ -194,31 +196,42 @@ def _roles(q: Question, cand: Candidate, same_verb: bool) -> dict[str, float]:
     return roles
 
 
-def _anchors(sentence: str, question_words: frozenset[str] | set[str]) -> list[float]:
-    return [
-        (w.start + w.end) / 2
-        for w in word_spans(sentence)
-        if stem(w.text) in question_words and w.text.lower() not in STOPWORDS
-    ]
+@dataclass(frozen=True)
+class _Words:
+    """A sentence's words and their stems, found once for every candidate of the sentence."""
 
+    spans: list[Span]
+    stems: list[str]
 
-def _nearby(sentence: str, cand: Candidate, content: frozenset[str], rivals: list[Candidate]) -> float:
-    """The share of ``content`` said within NEARBY_WORDS words either side of the candidate, and
-    no further than the next candidate of its type: "Dr. Ana Roos, its chief scientific officer"
-    for "Who is the chief scientific officer?"."""
-    if not content:
-        return 0.0
-    left = max((r.end for r in rivals if r.end <= cand.start), default=0)
-    right = min((r.start for r in rivals if r.start >= cand.end), default=len(sentence))
-    spans = word_spans(sentence)
-    before = [w for w in spans if left <= w.start and w.end <= cand.start][-NEARBY_WORDS:]
-    after = [w for w in spans if cand.end <= w.start and w.end <= right][:NEARBY_WORDS]
-    # A number ends the window: it starts the next entry of a list ("2018 - A, 2019 - B").
-    numbered = [i for i, w in enumerate(before) if any(c.isdigit() for c in w.text)]
-    before = before[numbered[-1] :] if numbered else before
-    after = list(takewhile(lambda w: not any(c.isdigit() for c in w.text), after))
-    near = {stem(w.text) for w in before + after}
-    return len(content & near) / len(content)
+    @classmethod
+    def of(cls, sentence: str) -> _Words:
+        spans = word_spans(sentence)
+        return cls(spans, [stem(w.text) for w in spans])
+
+    def anchors(self, question_words: frozenset[str] | set[str]) -> list[float]:
+        """Middles of the sentence's words the question uses (no stopwords)."""
+        return [
+            (w.start + w.end) / 2
+            for w, st in zip(self.spans, self.stems, strict=True)
+            if st in question_words and w.text.lower() not in STOPWORDS
+        ]
+
+    def nearby(self, cand: Candidate, content: frozenset[str], rivals: list[Candidate]) -> float:
+        """The share of ``content`` said within NEARBY_WORDS words either side of the candidate,
+        and no further than the next candidate of its type: "Dr. Ana Roos, its chief scientific
+        officer" for "Who is the chief scientific officer?"."""
+        if not content:
+            return 0.0
+        left = max((r.end for r in rivals if r.end <= cand.start), default=0)
+        right = min((r.start for r in rivals if r.start >= cand.end), default=cand.end + 10**9)
+        words_ = list(zip(self.spans, self.stems, strict=True))
+        before = [(w, st) for w, st in words_ if left <= w.start and w.end <= cand.start][-NEARBY_WORDS:]
+        after = [(w, st) for w, st in words_ if cand.end <= w.start and w.end <= right][:NEARBY_WORDS]
+        # A number ends the window: it starts the next entry of a list ("2018 - A, 2019 - B").
+        numbered = [i for i, (w, _) in enumerate(before) if any(c.isdigit() for c in w.text)]
+        before = before[numbered[-1] :] if numbered else before
+        after = list(takewhile(lambda pair: not any(c.isdigit() for c in pair[0].text), after))
+        return len(content & {st for _, st in before + after}) / len(content)
 
 
 def add_votes(choices: list[Choice], wants: Role = Role.NONE) -> None:
