@@ -43,10 +43,6 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 # A country naming a currency ("300 million Hong Kong dollars") is a unit, not an echo of the question.
 _CURRENCY_NAME = re.compile(r"\b[A-Z]\w+\s+(?:dollars?|pounds?|francs?|pesos?|rupees?|krona|kronor|yuan)\b")
 NEARBY_WORDS = 6
-# Heads a name usually carries in the text ("the Old Town district"), unlike "company".
-NAMED_WITH_HEAD = frozenset(
-    {"district", "neighbourhood", "neighborhood", "suburb", "borough", "quarter", "park"}
-)
 
 
 @dataclass
