@@ -119,20 +119,7 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
             if head in nouns:
                 return answer_type, head
     if re.search(r"\b(who|whom|whose)\b", q):
-        # "Who said the region is an ideal partner?": what follows the verb of saying is what was
-        # said, not who said it.
-        reported = _WHO_SAID.search(q)
-        asker = q[: reported.start(1)] if reported else q
-        tokens = words(asker)
-        # "vice-chancellor", "co-founder": the title is its last part
-        if any(
-            t in HEAD_TYPES[AnswerType.PERSON] or t.split("-")[-1] in HEAD_TYPES[AnswerType.PERSON]
-            for t in tokens
-        ):
-            return AnswerType.PERSON, ""
-        if any(t in HEAD_TYPES[AnswerType.ORGANISATION] for t in tokens) or _ORG_VERBS.search(asker):
-            return AnswerType.ORGANISATION, ""
-        return AnswerType.PERSON, ""
+        return _who_type(q), ""
     if after_which(tokens) >= 0 and generic_head(question):
         # "What are the three main areas of the funding?": the noun after what/which is what is
         # asked for, though a later one ("funding") has a type.
@@ -143,6 +130,24 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
             if token in nouns and token not in {"when", "where", "time"}:
                 return answer_type, token
     return AnswerType.OTHER, head
+
+
+def _who_type(q: str) -> AnswerType:
+    """A person, unless the who-question's own words ask for an organisation ("Who acquired ...?")."""
+    # "Who said the region is an ideal partner?": what follows the verb of saying is what was said,
+    # not who said it.
+    reported = _WHO_SAID.search(q)
+    asker = q[: reported.start(1)] if reported else q
+    tokens = words(asker)
+    # "vice-chancellor", "co-founder": the title is its last part
+    if any(
+        t in HEAD_TYPES[AnswerType.PERSON] or t.split("-")[-1] in HEAD_TYPES[AnswerType.PERSON]
+        for t in tokens
+    ):
+        return AnswerType.PERSON
+    if any(t in HEAD_TYPES[AnswerType.ORGANISATION] for t in tokens) or _ORG_VERBS.search(asker):
+        return AnswerType.ORGANISATION
+    return AnswerType.PERSON
 
 
 def _head_noun(tokens: list[str]) -> str:
