@@ -18,7 +18,6 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -240,15 +239,14 @@ class Analyser:
             text[start:end] for text, spans in zip(texts, found, strict=True) for _, start, end in spans
         ]
         unique = list(dict.fromkeys(sentences))  # overlapping chunks repeat a sentence
-        # spaCy holds the GIL for much of its time and the embedder mostly not: side by side they
-        # share the two cores better than one after the other.
-        with ThreadPoolExecutor(1, thread_name_prefix="analysis-spacy") as pool:
-            parsing = pool.submit(self.spans.candidates_batch, unique)
-            vectors: dict[str, list[float]] = {}
-            for first in range(0, len(unique), self.batch_size):
-                batch = unique[first : first + self.batch_size]
-                vectors.update(zip(batch, self.embedder.embed(batch), strict=True))
-            candidates = dict(zip(unique, parsing.result(), strict=True))
+        # One after the other, not side by side: with spaCy parsing in a thread beside it, the
+        # torch embedder's float results varied in their last bits from one ingest to the next
+        # (1 of 4 stores of corpus/), enough to flip near ties between answers.
+        vectors: dict[str, list[float]] = {}
+        for first in range(0, len(unique), self.batch_size):
+            batch = unique[first : first + self.batch_size]
+            vectors.update(zip(batch, self.embedder.embed(batch), strict=True))
+        candidates = dict(zip(unique, self.spans.candidates_batch(unique), strict=True))
         version = self.version
         encoded = []
         for text, spans in zip(texts, found, strict=True):
