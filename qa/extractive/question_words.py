@@ -58,7 +58,7 @@ class QuestionWords:
 
 def _content_stems(question: str, names: set[str]) -> set[str]:
     """Stems of the question's words outside its names, numbers, stopwords and question words (all
-    its words but numbers when every one is in a name: "Who is the Chief Revenue Officer at Acme?").
+    its words but numbers when every one is in a name: "Who is the Head of Harbour Operations at Acme?").
     Numbers are left to ``closeness``: in "2018 - A, 2019 - B" the asked 2019 follows A but is B's."""
     plain = [w.removesuffix("'s").removesuffix("’s") for w in words(question)]
     plain = [w for w in plain if w not in STOPWORDS and w not in QUESTION_WORDS and not w[0].isdigit()]

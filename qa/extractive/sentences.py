@@ -71,7 +71,7 @@ class _Asked:
             t: w * (1.6 if t in name_stems or any(c.isdigit() for c in t) else 1.0)
             for t, w in weights.items()
         }
-        # Every term inside a name ("Who is the Chief Revenue Officer at Acme?"): all are content.
+        # Every term inside a name ("Who is the Head of Harbour Operations at Acme?"): all are content.
         content = {t: w for t, w in weights.items() if t not in name_stems} or dict(weights)
         if q.head and q.kind is QuestionKind.FACTOID:
             # "which company", "how many jobs": the answering sentence rarely says "company", and
