@@ -1,6 +1,6 @@
 """Fit the extractive answerer's weights and thresholds on the development split of test sets.
 
-The answerer's three linear models are logistic regressions over its named features:
+The answerer's four linear models are logistic regressions over its named features:
 - the sentence model on every embedded sentence (does it hold a gold answer / key phrase?),
 - the candidate model on every candidate of a factoid (is it a gold answer?),
 - the span and passage models on each factoid's best candidate (is it right? does its sentence
@@ -12,10 +12,17 @@ embedded and which reach the candidate stage, so the second round learns from it
 What reaches each stage depends on the weights the fit starts from, so the whole fit runs
 ``rounds`` times (three), each round starting from the last, and the rounds' models are averaged:
 the result depends on the data, hardly on where it began or on one round's luck.
+
+The span and passage models and the thresholds are then fitted again, out of fold: each question
+is weighed by sentence and candidate models fitted without the questions about its document
+(``FOLDS`` folds by gold document). On its own training questions the ranking is surer than on
+new ones; confidence learnt from those would answer new questions too boldly, or, where the
+features of new text are weaker, abstain too much.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -33,6 +40,7 @@ WRONG_COST = 1.0  # a wrong answer costs what a right one gains: answer when mor
 PASSAGE_VALUE = 0.7
 GRID = tuple(round(0.05 * i, 2) for i in range(1, 20))
 REGULARISATION = 1.0  # inverse L2 strength of the logistic regressions
+FOLDS = 5  # document folds of the out-of-fold deliberations
 
 
 @dataclass
@@ -60,17 +68,26 @@ def fit_weights(
 ) -> Weights:
     """Fit every model and threshold on ``samples``, ``rounds`` times over, and average the rounds'
     models (each round's fit is as good a draw as another; the best-scoring round on its own
-    training questions is the likeliest to be overfitted to them); the thresholds are then chosen
-    for the averaged models. Returns new weights (``answerer`` ends with them)."""
+    training questions is the likeliest to be overfitted to them); the span and passage models and
+    the thresholds are then fitted on out-of-fold deliberations (module doc). Returns new weights
+    (``answerer`` ends with them; ``fitted_on`` records the utilities of the rounds, of the final
+    weights on their training questions and out of fold)."""
     fits: list[tuple[float, Weights]] = []
     for _ in range(rounds):
         weights = _fit_round(samples, answerer)
         fits.append((utility(samples, answerer), weights))
     models = {name: _mean([w[name] for _, w in fits]) for name in MODELS}
-    answerer.weights = replace(fits[-1][1], models=models)
-    _deliberate(samples, answerer)
+    ranking = replace(fits[-1][1], models=models)
+    in_sample = _deliberate_out_of_fold(samples, answerer, ranking)
+    answerer.weights = ranking
+    for name in ("span", "passage"):
+        answerer.weights = answerer.weights.with_model(
+            name, _fit(name, *_confidence_rows(samples, answerer, name))
+        )
     weights = replace(answerer.weights, thresholds=choose_thresholds(samples, answerer))
     answerer.weights = weights
+    out_of_fold = utility(samples, answerer)
+    _deliberate(samples, answerer)
     fitted_on = {
         **notes,
         "questions": len(samples),
@@ -79,10 +96,36 @@ def fit_weights(
         "passage_value": PASSAGE_VALUE,
         "utility_by_round": [round(fit[0], 2) for fit in fits],
         "utility_averaged": round(utility(samples, answerer), 2),
+        "utility_out_of_fold": round(out_of_fold, 2),
+        "questions_in_sample": in_sample,
     }
     weights = replace(weights, fitted_on=fitted_on)
     answerer.weights = weights
     return weights
+
+
+def _deliberate_out_of_fold(samples: list[Sample], answerer: ExtractiveAnswerer, start: Weights) -> int:
+    """Deliberate every sample with sentence and candidate models fitted, from ``start``, without
+    the samples of its fold. A fold whose rest is too small to fit (all rows of one class) is
+    deliberated with ``start`` itself; returns how many samples were."""
+    folds = [_fold(s) for s in samples]
+    in_sample = 0
+    for fold in range(FOLDS):
+        held = [s for s, f in zip(samples, folds, strict=True) if f == fold]
+        answerer.weights = start
+        try:
+            _fit_ranking_models([s for s, f in zip(samples, folds, strict=True) if f != fold], answerer)
+        except ValueError:
+            answerer.weights = start
+            in_sample += len(held)
+        _deliberate(held, answerer)
+    return in_sample
+
+
+def _fold(s: Sample) -> int:
+    """The sample's fold: all questions about one document fall in the same one."""
+    key = min(s.case.doc_ids) if s.case.doc_ids else s.case.question
+    return zlib.crc32(key.encode()) % FOLDS
 
 
 def _mean(models: list[LinearModel]) -> LinearModel:
@@ -96,14 +139,8 @@ def _mean(models: list[LinearModel]) -> LinearModel:
 
 def _fit_round(samples: list[Sample], answerer: ExtractiveAnswerer) -> Weights:
     """One fit of every model and threshold, starting from ``answerer``'s weights."""
+    _fit_ranking_models(samples, answerer)
     weights = answerer.weights
-    for _ in range(2):
-        _deliberate(samples, answerer)
-        weights = weights.with_model("sentence", _fit("sentence", *_sentence_rows(samples)))
-        answerer.weights = weights
-    _deliberate(samples, answerer)
-    weights = weights.with_model("candidate", _fit("candidate", *_candidate_rows(samples)))
-    answerer.weights = weights
     _deliberate(samples, answerer)
     for name in ("span", "passage"):
         weights = weights.with_model(name, _fit(name, *_confidence_rows(samples, answerer, name)))
@@ -112,6 +149,16 @@ def _fit_round(samples: list[Sample], answerer: ExtractiveAnswerer) -> Weights:
     weights = replace(weights, thresholds=thresholds)
     answerer.weights = weights
     return weights
+
+
+def _fit_ranking_models(samples: list[Sample], answerer: ExtractiveAnswerer) -> None:
+    """Fit the sentence model (twice) and then the candidate model on ``samples``, each on what the
+    answerer weighs with the models so far; ``answerer`` ends with them."""
+    for _ in range(2):
+        _deliberate(samples, answerer)
+        answerer.weights = answerer.weights.with_model("sentence", _fit("sentence", *_sentence_rows(samples)))
+    _deliberate(samples, answerer)
+    answerer.weights = answerer.weights.with_model("candidate", _fit("candidate", *_candidate_rows(samples)))
 
 
 def is_right(case: TestCase, text: str, cited: Sequence[str]) -> bool:

@@ -5,7 +5,9 @@ breakdown by question kind and answer form."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
+from typing import cast
 
 import pytest
 from rich.console import Console
@@ -302,11 +304,74 @@ def test_the_fit_averages_its_rounds_models(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(fitting, "_fit_round", recording_round)
     weights = fit_weights(samples, answerer, {"split": "dev"}, rounds=3)
     assert len(rounds) == 3 and len(weights.fitted_on["utility_by_round"]) == 3
-    for name, features in MODELS.items():
-        for f in features:
+    for name in ("sentence", "candidate"):  # the ranking models are the rounds' mean
+        for f in MODELS[name]:
             mean = sum(r[name].weights[f] for r in rounds) / 3
             assert weights[name].weights[f] == pytest.approx(mean)
         assert weights[name].bias == pytest.approx(sum(r[name].bias for r in rounds) / 3)
     # The answerer and its samples are left with the averaged models and their thresholds.
     assert answerer.weights is weights
     assert round(utility(samples, answerer), 2) == weights.fitted_on["utility_averaged"]
+    # The questions about the one document leave nothing answerable to fit on: weighed in sample.
+    assert weights.fitted_on["questions_in_sample"] == len(TRAINING) - sum(not c.doc_ids for c in TRAINING)
+    assert "utility_out_of_fold" in weights.fitted_on
+
+
+# -- confidence out of fold ------------------------------------------------------------------
+class _Marked:
+    """Stands in for an answerer: its ``weights`` say which documents the models were fitted on."""
+
+    def __init__(self) -> None:
+        self.weights: object = "start"
+
+
+def out_of_fold_run(
+    monkeypatch: pytest.MonkeyPatch, samples: list[Sample], fails: Callable[[set[str]], bool]
+) -> tuple[dict[str, object], int]:
+    """Runs `_deliberate_out_of_fold` with fitting and deliberating recorded: what weighed each
+    sample, and how many were weighed in sample."""
+    weighed_by: dict[str, object] = {}
+
+    def fit(train: list[Sample], answerer: _Marked) -> None:
+        docs = {d for s in train for d in s.case.doc_ids}
+        if fails(docs):
+            raise ValueError("all rows of one class")
+        answerer.weights = frozenset(docs)
+
+    def deliberate(held: list[Sample], answerer: _Marked) -> None:
+        for s in held:
+            assert s.case.id not in weighed_by
+            weighed_by[s.case.id] = answerer.weights
+
+    monkeypatch.setattr(fitting, "_fit_ranking_models", fit)
+    monkeypatch.setattr(fitting, "_deliberate", deliberate)
+    in_sample = fitting._deliberate_out_of_fold(
+        samples, cast(ExtractiveAnswerer, _Marked()), cast(Weights, "start")
+    )
+    return weighed_by, in_sample
+
+
+def many_documents() -> list[Sample]:
+    return [Sample(case(f"q{i}", "How many jobs?", ["4"], [f"doc{i % 9}"]), [], []) for i in range(36)]
+
+
+def test_each_question_is_weighed_by_models_fitted_without_its_document(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    samples = many_documents()
+    weighed_by, in_sample = out_of_fold_run(monkeypatch, samples, lambda docs: False)
+    assert in_sample == 0 and set(weighed_by) == {s.case.id for s in samples}
+    all_docs = {s.case.doc_ids[0] for s in samples}
+    for s in samples:
+        fitted_on = weighed_by[s.case.id]
+        assert isinstance(fitted_on, frozenset)
+        assert s.case.doc_ids[0] not in fitted_on  # never its own document
+        assert len(fitted_on) >= len(all_docs) // 2  # but most of the others
+
+
+def test_a_fold_without_enough_to_fit_on_is_weighed_in_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    samples = many_documents()
+    weighed_by, in_sample = out_of_fold_run(monkeypatch, samples, lambda docs: "doc0" not in docs)
+    with_doc0 = [s for s in samples if s.case.doc_ids == ["doc0"]]
+    assert all(weighed_by[s.case.id] == "start" for s in with_doc0)
+    assert in_sample == sum(1 for v in weighed_by.values() if v == "start") >= len(with_doc0)
