@@ -74,6 +74,9 @@ _SAME_AS_VERB = {
     "acquisit": "acquir",
     "acquirer": "acquir",
     "founder": "found",
+    # Money put into something: a release says "funding of S$80 million" where the question asks
+    # "How much will it invest?", or "invests €75 million" for "How much funding ...?".
+    "fund": "invest",
 }
 
 

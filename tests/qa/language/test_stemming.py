@@ -13,6 +13,19 @@ def test_an_agent_noun_meets_its_verb() -> None:
     assert stem("director") == stem("directed") and stem("acquirer") == stem("acquired")
 
 
+@pytest.mark.parametrize(
+    ("asked", "said"),
+    [
+        ("invest", "With funding of over 300 million dollars, the programme ..."),
+        ("investing", "The centre is funded by a €75 million grant."),
+        ("funding", "Acme invests US$60 million in the hub."),
+        ("investment", "The fund will back 40 start-ups."),
+    ],
+)
+def test_investing_and_funding_are_one_fact(asked: str, said: str) -> None:
+    assert stem(asked) in {stem(w) for w in said.split()}
+
+
 def test_stemming_is_safe_on_many_threads_at_once() -> None:
     # The Snowball stemmer keeps its word in the object: shared by threads, one thread's word
     # was cut short under another's (IndexError, a 500 under concurrent questions).
