@@ -14,6 +14,7 @@ from qa.errors import InvalidRequest, ModelMismatch, NotFound, StoreUnavailable
 from qa.filters import date_ordinal, where_clause
 from qa.index import store as store_module
 from qa.index.chunking import chunk_article
+from qa.index.records import DocumentWrite
 from qa.index.store import ChromaStore, Filters
 from qa.types import Article
 from tests.helpers.fakes import FakeEmbedder, write_article
@@ -287,3 +288,61 @@ def test_threads_that_find_the_store_closed_open_it_once(
         found = list(pool.map(first_use, range(8)))
     assert len(clients) == 1  # one client, created once
     assert [counts for _, counts in found] == [(1, 1)] * 8 and len({rev for rev, _ in found}) == 1
+
+
+def chunk_sync_threshold(data_dir: Path) -> Any:
+    """The sync_threshold of the store's chunk collection as Chroma itself reports it."""
+    import chromadb
+
+    client = chromadb.PersistentClient(path=str(data_dir / "chroma"))
+    return client.get_collection("announcements-chunks").configuration["hnsw"].get("sync_threshold")
+
+
+def test_the_chunk_collection_applies_its_log_every_sync_threshold_writes(
+    store: ChromaStore, tmp_path: Path
+) -> None:
+    store.open()
+    assert chunk_sync_threshold(tmp_path / "data") == store_module.SYNC_THRESHOLD < 1000
+
+
+def test_a_collection_made_with_chromas_default_gets_the_sync_threshold_when_opened(tmp_path: Path) -> None:
+    import chromadb
+
+    client = chromadb.PersistentClient(path=str(tmp_path / "data" / "chroma"))
+    embedder = FakeEmbedder()
+    client.create_collection(
+        "announcements-chunks",
+        metadata={"embedding_model": embedder.name, "dimension": embedder.dimension, "revision": ""},
+        configuration={"hnsw": {"space": "cosine"}},
+        embedding_function=None,
+    )
+    assert chunk_sync_threshold(tmp_path / "data") == 1000
+    store = ChromaStore(embedder, tmp_path / "data")
+    write(store, BUS)
+    assert chunk_sync_threshold(tmp_path / "data") == store_module.SYNC_THRESHOLD
+    assert store.get_chunks([f"{BUS.doc_id}:0"])[0].text.startswith("The council")
+
+
+def test_writes_in_slices_write_everything_in_calls_of_that_size(
+    store: ChromaStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    article = Article(doc_id="long", title="Long", text=" ".join(f"Sentence number {i}." for i in range(60)))
+    chunks = chunk_article(article, 40, 0)
+    assert len(chunks) > 7
+    chunk_col, _ = store._collections()
+    sizes: list[int] = []
+    upsert = chunk_col.upsert
+
+    def counted(**kwargs: Any) -> None:
+        sizes.append(len(kwargs["ids"]))
+        upsert(**kwargs)
+
+    monkeypatch.setattr(chunk_col, "upsert", counted)
+    monkeypatch.setattr(store_module.time, "sleep", lambda seconds: sizes.append(-1))
+    vectors = store.embedder.embed([c.text for c in chunks])
+    store.write_documents([DocumentWrite(article, chunks, vectors, "h")], chunks_per_call=3, pause=0.01)
+    slices = [len(chunks[at : at + 3]) for at in range(0, len(chunks), 3)]
+    between = [s for size in slices for s in (-1, size)][1:]  # a pause between slices, not after
+    assert sizes == between
+    ids = [c.chunk_id for c in chunks]
+    assert [p.chunk_id for p in store.get_chunks(ids)] == ids
