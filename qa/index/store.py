@@ -364,8 +364,8 @@ def _tune(chunks: Any) -> None:
     """Give a collection created before `SYNC_THRESHOLD` (or by other code) that threshold.
 
     Chroma reads it when it loads the collection's index, so changing it here, before this
-    process writes or searches, applies at once; a Chroma server that already loaded the
-    collection applies it when it next starts."""
+    process writes or searches, applies at once to an embedded store; a Chroma server that
+    already holds the collection in memory may apply it only after a restart."""
     hnsw = (chunks.configuration or {}).get("hnsw")
     if hnsw is not None and hnsw.get("sync_threshold") != SYNC_THRESHOLD:
         chunks.modify(configuration={"hnsw": {"sync_threshold": SYNC_THRESHOLD}})

@@ -18,6 +18,7 @@ from qa.index.records import DocumentWrite
 from qa.index.store import ChromaStore, Filters
 from qa.types import Article
 from tests.helpers.fakes import FakeEmbedder, write_article
+from tests.helpers.servers import ChromaServer
 
 LAB = Article(
     doc_id="news/lab",
@@ -305,22 +306,41 @@ def test_the_chunk_collection_applies_its_log_every_sync_threshold_writes(
     assert chunk_sync_threshold(tmp_path / "data") == store_module.SYNC_THRESHOLD < 1000
 
 
-def test_a_collection_made_with_chromas_default_gets_the_sync_threshold_when_opened(tmp_path: Path) -> None:
-    import chromadb
-
-    client = chromadb.PersistentClient(path=str(tmp_path / "data" / "chroma"))
-    embedder = FakeEmbedder()
-    client.create_collection(
+def make_default_collection(client: Any, embedder: FakeEmbedder) -> Any:
+    """The chunk collection as stores made before `SYNC_THRESHOLD` have it (Chroma's defaults)."""
+    return client.create_collection(
         "announcements-chunks",
         metadata={"embedding_model": embedder.name, "dimension": embedder.dimension, "revision": ""},
         configuration={"hnsw": {"space": "cosine"}},
         embedding_function=None,
     )
+
+
+def test_a_collection_made_with_chromas_default_gets_the_sync_threshold_when_opened(tmp_path: Path) -> None:
+    import chromadb
+
+    client = chromadb.PersistentClient(path=str(tmp_path / "data" / "chroma"))
+    make_default_collection(client, FakeEmbedder())
     assert chunk_sync_threshold(tmp_path / "data") == 1000
-    store = ChromaStore(embedder, tmp_path / "data")
+    store = ChromaStore(FakeEmbedder(), tmp_path / "data")
     write(store, BUS)
     assert chunk_sync_threshold(tmp_path / "data") == store_module.SYNC_THRESHOLD
     assert store.get_chunks([f"{BUS.doc_id}:0"])[0].text.startswith("The council")
+
+
+@pytest.mark.slow
+def test_a_collection_on_a_chroma_server_gets_the_sync_threshold_when_opened(
+    tmp_path: Path, chroma_server: ChromaServer
+) -> None:
+    import chromadb
+
+    client = chromadb.HttpClient(host="127.0.0.1", port=chroma_server.port)
+    old = make_default_collection(client, FakeEmbedder())
+    store = ChromaStore(FakeEmbedder(), tmp_path / "data", url=chroma_server.url)
+    write(store, BUS)
+    fresh = client.get_collection(old.name)
+    assert fresh.configuration["hnsw"]["sync_threshold"] == store_module.SYNC_THRESHOLD
+    assert store.counts() == (1, 1)
 
 
 def test_writes_in_slices_write_everything_in_calls_of_that_size(
