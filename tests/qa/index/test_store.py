@@ -328,6 +328,24 @@ def test_a_collection_made_with_chromas_default_gets_the_sync_threshold_when_ope
     assert store.get_chunks([f"{BUS.doc_id}:0"])[0].text.startswith("The council")
 
 
+def test_a_store_whose_sync_threshold_cannot_be_set_still_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import chromadb
+    from chromadb.api.models.Collection import Collection
+
+    make_default_collection(chromadb.PersistentClient(path=str(tmp_path / "data" / "chroma")), FakeEmbedder())
+
+    def refuse(self: Collection, **kwargs: Any) -> None:
+        raise ValueError("this server cannot modify a configuration")
+
+    monkeypatch.setattr(Collection, "modify", refuse)
+    store = ChromaStore(FakeEmbedder(), tmp_path / "data")
+    assert store.counts() == (0, 0)
+    assert "could not set sync_threshold" in caplog.text
+    assert chunk_sync_threshold(tmp_path / "data") == 1000
+
+
 @pytest.mark.slow
 def test_a_collection_on_a_chroma_server_gets_the_sync_threshold_when_opened(
     tmp_path: Path, chroma_server: ChromaServer
