@@ -20,7 +20,10 @@ Progress = Callable[[int, int], None]  # (documents done, documents to embed)
 UPLOAD_PATH_PREFIX = "upload:"  # the stored path of documents written through the API
 WEB_PATH_PREFIX = "web:"  # the stored path of pages ingested from feeds and sitemaps (web:URL)
 _DOCUMENTS_PER_WRITE = 8
-_SERVER_CHUNKS_PER_CALL = 32
+# A server's upload is written in small slices with a pause between them (GIL free), so no
+# Chroma call stalls its requests for long (`ChromaStore.write_documents`).
+SERVER_CHUNKS_PER_CALL = 8
+SERVER_PAUSE_SECONDS = 0.02
 
 
 @dataclass
@@ -126,7 +129,7 @@ def write_prepared(write: DocumentWrite, store: ChromaStore, lexical: LexicalInd
         (report.new if stored is None else report.changed).append(doc_id)
         store.bump_revision()  # changing: see `_write`
         # A server writes this while answering: in slices, so no Chroma call stalls it long.
-        store.write_documents([write], _SERVER_CHUNKS_PER_CALL)
+        store.write_documents([write], SERVER_CHUNKS_PER_CALL, SERVER_PAUSE_SECONDS)
         report.chunks_written = len(write.chunks)
         store.bump_revision()
         lexical.rebuild(store)

@@ -10,7 +10,9 @@ and the next run redoes exactly that document.
 from __future__ import annotations
 
 import bisect
+import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import suppress
@@ -37,6 +39,13 @@ from qa.index.records import (
 from qa.types import Article, Chunk, Passage
 
 _PAGE = 1000
+logger = logging.getLogger(__name__)
+# Chroma persists a collection's vector index, and can trim its write-ahead log, every
+# ``sync_threshold`` records (default 1,000). With the default, each write of chunks (whose
+# metadata carries a ~5,000-character analysis) got slower as records piled up: 2,100 chunks 8
+# at a time took 70-100 ms a call, under Python's GIL, rising; with 100, a flat ~25 ms, and bulk
+# ingest got no slower (measured: see the README's load test notes).
+SYNC_THRESHOLD = 100
 
 
 class ChromaStore:
@@ -80,7 +89,7 @@ class ChromaStore:
         chunks = self._client.get_or_create_collection(
             f"{self.name}-chunks",
             metadata={"embedding_model": model, "dimension": dim, "revision": ""},
-            configuration={"hnsw": {"space": "cosine"}},
+            configuration={"hnsw": {"space": "cosine", "sync_threshold": SYNC_THRESHOLD}},
             embedding_function=None,
         )
         meta = chunks.metadata or {}
@@ -91,6 +100,7 @@ class ChromaStore:
                 f"({dim}); re-index with `qa ingest --reset` or set QA_EMBEDDING_MODEL and "
                 f"QA_EMBEDDING_BACKEND back"
             )
+        _tune(chunks)
         self._docs = self._client.get_or_create_collection(f"{self.name}-docs", embedding_function=None)
         self._chunks = chunks
 
@@ -163,11 +173,15 @@ class ChromaStore:
         self.write_documents([DocumentWrite(article, chunks, embeddings, content_hash)])
 
     @translate_errors
-    def write_documents(self, writes: Sequence[DocumentWrite], chunks_per_call: int = 0) -> None:
+    def write_documents(
+        self, writes: Sequence[DocumentWrite], chunks_per_call: int = 0, pause: float = 0.0
+    ) -> None:
         """`write_document` for several documents, in three or four Chroma calls for all of them
-        (or slices of ``chunks_per_call`` chunks: each Chroma call holds Python's GIL throughout,
-        ~1.5 ms a chunk, so a server writing a big document meanwhile stalls every request; more
-        calls cost more in all, so bulk ingest does not slice).
+        (or slices of ``chunks_per_call`` chunks, ``pause`` seconds apart: an embedded Chroma
+        holds Python's GIL throughout each call, ~25 ms for 8 chunks, so a server writing a big
+        document in one call would stall every request; the pause, with the GIL free, lets a
+        request waiting between two calls finish. More calls cost more in all, so bulk ingest
+        does not slice).
 
         All their chunks are written first and their records last, so a run killed in between
         leaves the old hashes behind and the next run redoes exactly these documents.
@@ -186,6 +200,8 @@ class ChromaStore:
                 metas.append(chunk_metadata(base, chunk, analysis))
         step = chunks_per_call or len(ids) or 1
         for at in range(0, len(ids), step):
+            if at and pause:
+                time.sleep(pause)
             part = slice(at, at + step)
             chunk_col.upsert(
                 ids=ids[part],
@@ -344,3 +360,18 @@ class ChromaStore:
             for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
         }
         return [found[c] for c in chunk_ids if c in found]
+
+
+def _tune(chunks: Any) -> None:
+    """Give a collection created before `SYNC_THRESHOLD` (or by other code) that threshold.
+
+    Chroma reads it when it loads the collection's index, so changing it here, before this
+    process writes or searches, applies at once to an embedded store; a Chroma server that
+    already holds the collection in memory may apply it only after a restart."""
+    hnsw = (chunks.configuration or {}).get("hnsw")
+    if hnsw is None or hnsw.get("sync_threshold") == SYNC_THRESHOLD:
+        return
+    try:
+        chunks.modify(configuration={"hnsw": {"sync_threshold": SYNC_THRESHOLD}})
+    except Exception as exc:  # only slower writes, never a store that will not open
+        logger.warning("could not set sync_threshold on %s (%s); writes stay slower", chunks.name, exc)

@@ -14,9 +14,11 @@ from qa.errors import InvalidRequest, ModelMismatch, NotFound, StoreUnavailable
 from qa.filters import date_ordinal, where_clause
 from qa.index import store as store_module
 from qa.index.chunking import chunk_article
+from qa.index.records import DocumentWrite
 from qa.index.store import ChromaStore, Filters
 from qa.types import Article
 from tests.helpers.fakes import FakeEmbedder, write_article
+from tests.helpers.servers import ChromaServer
 
 LAB = Article(
     doc_id="news/lab",
@@ -287,3 +289,98 @@ def test_threads_that_find_the_store_closed_open_it_once(
         found = list(pool.map(first_use, range(8)))
     assert len(clients) == 1  # one client, created once
     assert [counts for _, counts in found] == [(1, 1)] * 8 and len({rev for rev, _ in found}) == 1
+
+
+def chunk_sync_threshold(data_dir: Path) -> Any:
+    """The sync_threshold of the store's chunk collection as Chroma itself reports it."""
+    import chromadb
+
+    client = chromadb.PersistentClient(path=str(data_dir / "chroma"))
+    return client.get_collection("announcements-chunks").configuration["hnsw"].get("sync_threshold")
+
+
+def test_the_chunk_collection_applies_its_log_every_sync_threshold_writes(
+    store: ChromaStore, tmp_path: Path
+) -> None:
+    store.open()
+    assert chunk_sync_threshold(tmp_path / "data") == store_module.SYNC_THRESHOLD < 1000
+
+
+def make_default_collection(client: Any, embedder: FakeEmbedder) -> Any:
+    """The chunk collection as stores made before `SYNC_THRESHOLD` have it (Chroma's defaults)."""
+    return client.create_collection(
+        "announcements-chunks",
+        metadata={"embedding_model": embedder.name, "dimension": embedder.dimension, "revision": ""},
+        configuration={"hnsw": {"space": "cosine"}},
+        embedding_function=None,
+    )
+
+
+def test_a_collection_made_with_chromas_default_gets_the_sync_threshold_when_opened(tmp_path: Path) -> None:
+    import chromadb
+
+    client = chromadb.PersistentClient(path=str(tmp_path / "data" / "chroma"))
+    make_default_collection(client, FakeEmbedder())
+    assert chunk_sync_threshold(tmp_path / "data") == 1000
+    store = ChromaStore(FakeEmbedder(), tmp_path / "data")
+    write(store, BUS)
+    assert chunk_sync_threshold(tmp_path / "data") == store_module.SYNC_THRESHOLD
+    assert store.get_chunks([f"{BUS.doc_id}:0"])[0].text.startswith("The council")
+
+
+def test_a_store_whose_sync_threshold_cannot_be_set_still_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import chromadb
+    from chromadb.api.models.Collection import Collection
+
+    make_default_collection(chromadb.PersistentClient(path=str(tmp_path / "data" / "chroma")), FakeEmbedder())
+
+    def refuse(self: Collection, **kwargs: Any) -> None:
+        raise ValueError("this server cannot modify a configuration")
+
+    monkeypatch.setattr(Collection, "modify", refuse)
+    store = ChromaStore(FakeEmbedder(), tmp_path / "data")
+    assert store.counts() == (0, 0)
+    assert "could not set sync_threshold" in caplog.text
+    assert chunk_sync_threshold(tmp_path / "data") == 1000
+
+
+@pytest.mark.slow
+def test_a_collection_on_a_chroma_server_gets_the_sync_threshold_when_opened(
+    tmp_path: Path, chroma_server: ChromaServer
+) -> None:
+    import chromadb
+
+    client = chromadb.HttpClient(host="127.0.0.1", port=chroma_server.port)
+    old = make_default_collection(client, FakeEmbedder())
+    store = ChromaStore(FakeEmbedder(), tmp_path / "data", url=chroma_server.url)
+    write(store, BUS)
+    fresh = client.get_collection(old.name)
+    assert fresh.configuration["hnsw"]["sync_threshold"] == store_module.SYNC_THRESHOLD
+    assert store.counts() == (1, 1)
+
+
+def test_writes_in_slices_write_everything_in_calls_of_that_size(
+    store: ChromaStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    article = Article(doc_id="long", title="Long", text=" ".join(f"Sentence number {i}." for i in range(60)))
+    chunks = chunk_article(article, 40, 0)
+    assert len(chunks) > 7
+    chunk_col, _ = store._collections()
+    sizes: list[int] = []
+    upsert = chunk_col.upsert
+
+    def counted(**kwargs: Any) -> None:
+        sizes.append(len(kwargs["ids"]))
+        upsert(**kwargs)
+
+    monkeypatch.setattr(chunk_col, "upsert", counted)
+    monkeypatch.setattr(store_module.time, "sleep", lambda seconds: sizes.append(-1))
+    vectors = store.embedder.embed([c.text for c in chunks])
+    store.write_documents([DocumentWrite(article, chunks, vectors, "h")], chunks_per_call=3, pause=0.01)
+    slices = [len(chunks[at : at + 3]) for at in range(0, len(chunks), 3)]
+    between = [s for size in slices for s in (-1, size)][1:]  # a pause between slices, not after
+    assert sizes == between
+    ids = [c.chunk_id for c in chunks]
+    assert [p.chunk_id for p in store.get_chunks(ids)] == ids
