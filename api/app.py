@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.admin import router as admin_router
 from api.chat import router as chat_router
 from api.cors import RouteCORS
+from api.deps import at_lower_priority
 from api.docs import inline_hashes, install_docs
 from api.errors import UnexpectedErrorMiddleware, install_error_handlers
 from api.metrics import Metrics, MetricsMiddleware
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.service is None:
             app.state.service = build_service(settings)
-        await run_in_threadpool(app.state.service.warm_up)
+        await run_in_threadpool(at_lower_priority, app.state.service.warm_up)
         yield
         preparer = getattr(app.state, "upload_preparer", None)  # see api.admin.upload_preparer
         if preparer is not None:
