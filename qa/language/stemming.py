@@ -1,6 +1,7 @@
 """Words reduced to what they mean for matching: the lemma of an irregular form, then the
-Snowball (Porter 2) stem, with a few agent nouns brought to their verb ("director" -> "direct") and
-a "-ship" noun to what it is made of ("partnership" -> "partner")."""
+Snowball (Porter 2) stem, with a few agent nouns brought to their verb ("director" -> "direct"),
+"fund" to "invest" (news says either for money put in), and a "-ship" noun to what it is made of
+("partnership" -> "partner")."""
 
 from __future__ import annotations
 
