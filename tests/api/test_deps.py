@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import pytest
@@ -20,9 +21,9 @@ def own_niceness() -> int:
     return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
 
-def in_a_thread(func: object) -> list[int]:
+def in_a_thread(func: Callable[[], list[int]]) -> list[int]:
     found: list[int] = []
-    thread = threading.Thread(target=lambda: found.extend(func()))  # type: ignore[operator]
+    thread = threading.Thread(target=lambda: found.extend(func()))
     thread.start()
     thread.join()
     return found
