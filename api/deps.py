@@ -50,7 +50,7 @@ def lower_thread_priority() -> None:
         return
     thread = threading.get_native_id()
     if thread == os.getpid():
-        return  # the main thread: its nice value would be the whole process's
+        return  # the main thread, which runs the event loop: it keeps its priority
     with suppress(OSError):
         os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + ANSWER_NICENESS)
 

@@ -76,8 +76,10 @@ def fit_weights(
     for _ in range(rounds):
         weights = _fit_round(samples, answerer)
         fits.append((utility(samples, answerer), weights))
-    models = {name: _mean([w[name] for _, w in fits]) for name in MODELS}
-    ranking = replace(fits[-1][1], models=models)
+    # The ranking models are the rounds' mean; the span and passage models are fitted anew below.
+    ranking = fits[-1][1]
+    for name in ("sentence", "candidate"):
+        ranking = ranking.with_model(name, _mean([w[name] for _, w in fits]))
     in_sample = _deliberate_out_of_fold(samples, answerer, ranking)
     answerer.weights = ranking
     for name in ("span", "passage"):
