@@ -16,6 +16,7 @@ from api.cors import RouteCORS
 from api.deps import at_lower_priority
 from api.docs import inline_hashes, install_docs
 from api.errors import UnexpectedErrorMiddleware, install_error_handlers
+from api.heap import frozen_heap
 from api.metrics import Metrics, MetricsMiddleware
 from api.metrics import router as metrics_router
 from api.openai_compat import OpenAIErrorShape
@@ -48,7 +49,8 @@ def create_app(settings: Settings | None = None, service: QAService | None = Non
         if app.state.service is None:
             app.state.service = build_service(settings)
         await run_in_threadpool(at_lower_priority, app.state.service.warm_up)
-        yield
+        with frozen_heap():  # see api.heap
+            yield
         preparer = getattr(app.state, "upload_preparer", None)  # see api.admin.upload_preparer
         if preparer is not None:
             await run_in_threadpool(preparer.close)

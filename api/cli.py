@@ -311,6 +311,7 @@ def mcp_command(
     port: Annotated[int | None, typer.Option(help="streamable-http: port (QA_PORT).")] = None,
 ) -> None:
     """Serve the announcements over the Model Context Protocol (tools ask, search; documents)."""
+    from api.heap import frozen_heap
     from api.mcp_server import AnnouncementsMCP
     from qa.service import build_service
 
@@ -324,12 +325,13 @@ def mcp_command(
         return AnnouncementsMCP(service)
 
     server = _run(build)
-    if transport == "stdio":
-        server.run("stdio")  # stdout carries the protocol: everything else goes to stderr
-    else:
-        bind_host, bind_port = host or settings.host, port or settings.port
-        err.print(f"MCP (streamable HTTP) on http://{bind_host}:{bind_port}/mcp")
-        server.run("streamable-http", host=bind_host, port=bind_port)
+    with frozen_heap():  # see api.heap
+        if transport == "stdio":
+            server.run("stdio")  # stdout carries the protocol: everything else goes to stderr
+        else:
+            bind_host, bind_port = host or settings.host, port or settings.port
+            err.print(f"MCP (streamable HTTP) on http://{bind_host}:{bind_port}/mcp")
+            server.run("streamable-http", host=bind_host, port=bind_port)
 
 
 @app.command("eval", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -352,6 +354,7 @@ def evaluate_command(
     """Score the answerer on a test set. Add --min-METRIC X / --max-METRIC X to gate on quality."""
     import tempfile
 
+    from api.heap import frozen_heap
     from ingest.pipeline import ingest_paths
     from qa.evaluation import (
         check_thresholds,
@@ -396,7 +399,8 @@ def evaluate_command(
                 )
                 err.print(f"ingested {len(report.new)} documents from {corpus} into a temporary store")
             service.warm_up()
-            run = evaluate(cases, lambda q, k: service.ask_with_passages(q, k), top_k or settings.top_k)
+            with frozen_heap():  # no collector passes over the models inside the timed questions
+                run = evaluate(cases, lambda q, k: service.ask_with_passages(q, k), top_k or settings.top_k)
         print_summary(run, console)
         if baseline is not None:
             print_comparison(compare_runs(run, baseline), console)
