@@ -32,9 +32,11 @@ from qa.extractive.sentences import add_lexical_features
 from qa.extractive.splitting import Sentence, split_passages
 from qa.extractive.wording import place_missing
 from qa.index.embedding import Embedder
+from qa.language.acronyms import asked_acronym, long_forms
 from qa.language.analysis import StoredAnalyses, analysis_version
 from qa.language.answer_types import AnswerType
 from qa.language.evidence import ABSTAIN_TEXT, same_answer, vote_key
+from qa.language.labels import Label
 from qa.language.questions import Question, QuestionKind, analyse
 from qa.language.spans import Candidate, SpanFinder
 from qa.types import Answer, Citation, Passage, RelatedDocument
@@ -219,7 +221,7 @@ class ExtractiveAnswerer:
         if not found.sentences:
             return Decision("", 0.0)
         if found.question.kind is QuestionKind.OPEN:
-            return self._passage(found, found.sentences[0], self.threshold("open"))
+            return _spelt_out(found, self._passage(found, found.sentences[0], self.threshold("open")))
         if not found.choices:
             typed = next((s for s in found.sentences if s.features["typed"]), None)
             return self._passage(found, typed, self.threshold("passage")) if typed else Decision("", 0.0)
@@ -292,6 +294,20 @@ class ExtractiveAnswerer:
 
 def _key(s: Sentence) -> tuple[str, int, int]:
     return (s.passage.chunk_id, s.local_start, s.local_start + len(s.text))
+
+
+def _spelt_out(found: Deliberation, decision: Decision) -> Decision:
+    """A passage answering "What does ACR stand for?" with a sentence that spells the acronym out
+    becomes the long form itself, inside that sentence: the same decision, trimmed to what answers."""
+    acronym = asked_acronym(found.question.text) if decision.form == PASSAGE else ""
+    for s in decision.sentences if acronym else ():
+        forms = long_forms(s.text, acronym)
+        if forms:
+            spelt = Candidate(
+                forms[0].start, forms[0].end, forms[0].text, found.question.answer_type, Label.NP
+            )
+            return Decision(SPAN, decision.probability, Choice(s, spelt), (s,), decision.note)
+    return decision
 
 
 def _with_neighbour(best: Sentence, ranked: list[Sentence], threshold: float) -> tuple[Sentence, ...]:

@@ -48,6 +48,28 @@ def test_an_open_question_is_answered_by_its_sentence_verbatim() -> None:
     sentences_of(answer, document)
 
 
+def test_an_acronym_is_answered_by_the_long_form_its_sentence_spells_out() -> None:
+    text = (
+        "Depot Plans\n\nThe weather was fine. The Harbour Transit Authority (HTA) will open a depot "
+        "in Lyon. The HTA runs the ferries."
+    )
+    document = "Intro sentence one. " * 3 + text
+    found = passage(text, offset=document.index(text))
+    answerer = make_answerer(weights=hand_weights(thresholds={"open": 0.05}))
+    answer = answerer.answer("What does HTA stand for?", [found])
+    assert (answer.form, answer.abstained) == (SPAN, False)
+    assert answer.text == "Harbour Transit Authority"
+    assert answer.citations[0].quote == "The Harbour Transit Authority (HTA) will open a depot in Lyon."
+    sentences_of(answer, document)
+    # The decision to answer is the open question's own: below its threshold, no answer.
+    answerer.weights = hand_weights(thresholds={"open": 0.99})
+    assert answerer.answer("What does HTA stand for?", [found]).abstained
+    # A sentence that only names the acronym answers with itself.
+    named = passage("Depot Plans\n\nThe HTA will open a depot in Lyon, the HTA said.")
+    answerer.weights = hand_weights(thresholds={"open": 0.05})
+    assert answerer.answer("What does HTA stand for?", [named]).form == PASSAGE
+
+
 def test_a_typed_factoid_with_a_confident_candidate_is_a_span_inside_its_quote() -> None:
     document = "Intro sentence one. " * 5 + DOC
     offset = document.index(DOC)

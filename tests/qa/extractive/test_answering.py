@@ -367,3 +367,36 @@ def test_an_abstention_offers_its_best_guess_but_nothing_off_topic(answerer: Ext
 def test_single_passage_answers(ranking: ExtractiveAnswerer, text: str, question: str, expected: str) -> None:
     answer = ask(ranking, question, passage(text))
     assert (answer.text, answer.abstained) == (expected, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "expected"),
+    [
+        (
+            "Ferry Depot Opens\n\nLYON, 3 May 2025 — The Harbour Transit Authority (HTA) opened a ferry "
+            "depot on the Rhône on Monday. The HTA expects 4,000 passengers a day.",
+            "What does HTA stand for?",
+            "Harbour Transit Authority",
+        ),
+        (
+            "New Grant for Farms\n\nThe Regional AI Growth Scheme (RAGS) will pay up to half of a farm's "
+            "first AI project, the ministry said. Applications open in June.",
+            "What is RAGS short for?",
+            "Regional AI Growth Scheme",
+        ),
+        (
+            "Survey Ship Launched\n\nThe survey ship belongs to NIMR (the National Institute of Marine "
+            "Research), which will map the seabed off Brittany until 2027.",
+            "What does the acronym NIMR stand for?",
+            "National Institute of Marine Research",
+        ),
+    ],
+)
+def test_an_acronym_is_answered_by_its_long_form(
+    ranking: ExtractiveAnswerer, text: str, question: str, expected: str
+) -> None:
+    answer = ask(ranking, question, passage(text))
+    assert (answer.form, answer.text) == (SPAN, expected)
+    citation = answer.citations[0]
+    assert citation.answer_start is not None and citation.answer_end is not None
+    assert text[citation.answer_start : citation.answer_end] == expected
