@@ -5,6 +5,8 @@
     python bench/run.py --stand-in-sizes 100000   # also 100k chunks with stand-in vectors (~10 min more)
     python bench/run.py --skip ingest-baselines,updates --stand-in-sizes 100000   # queries only
     python bench/run.py --passages /work/shared/devsets/rgb/corpus   # also real text at each size
+    python bench/run.py --articles 50 --sizes "" --stand-in-sizes 100000 --passages DIR \
+        --skip ingest-baselines,updates,langchain,generated   # 100k chunks of real text, stand-in vectors
     qa bench ...                        # the same command
 
 Each measurement runs in a fresh process (its peak memory is its own); the figures are
@@ -161,36 +163,44 @@ def run_all(args: argparse.Namespace, work: Path, out: Path, results: dict[str, 
     results["query"] = {}
     profiled = max((s for s, _ in sizes), default=0) if profile else None
     for size, stand_in in sizes:
-        articles = max(1, math.ceil(size / per_article))
-        label = f"{size // 1000}k" + (" (stand-in vectors)" if stand_in else "")
-        log(f"query store {label}: {articles} articles")
-        size_corpus = write_corpus(work / f"corpus-{articles}", articles, args.seed)
-        build = {**common, "corpus": str(size_corpus), "stand_in": stand_in}
-        if not stand_in:
-            build["known_from"] = ours_dir
-        profile_to = out / "profile-query.txt" if size == profiled else None
-        results["query"][label] = query_store(args, work, label, size, build, profile_to)
-        if stand_in:
-            store = results["query"][label]["store"]
-            per_million = 1_000_000 / max(store["chunks"] / store["seconds"], 1e-9) / 60
-            results["notes"].append(
-                f"{label}: chunk vectors from a deterministic stand-in embedder (hash-seeded random "
-                "unit vectors), in our store and in LangChain's copy of it; questions are embedded by "
-                "the real models, so latency and memory are real but dense ranking is not (the quality "
-                f"columns mean little). Built in {store['seconds']:.0f} s: 1M chunks would take about "
-                f"{per_million:.0f} min at that rate"
-            )
-        elif args.passages:
-            real_label = f"{size // 1000}k real text"
+        vectors = " (stand-in vectors)" if stand_in else ""
+        if "generated" not in args.skip:
+            articles = max(1, math.ceil(size / per_article))
+            label = f"{size // 1000}k{vectors}"
+            log(f"query store {label}: {articles} articles")
+            size_corpus = write_corpus(work / f"corpus-{articles}", articles, args.seed)
+            build = {**common, "corpus": str(size_corpus), "stand_in": stand_in}
+            if not stand_in:
+                build["known_from"] = ours_dir
+            profile_to = out / "profile-query.txt" if size == profiled else None
+            results["query"][label] = query_store(args, work, label, size, build, profile_to)
+            if stand_in:
+                results["notes"].append(_stand_in_note(label, results["query"][label]["store"]))
+        if args.passages:
+            real_label = f"{size // 1000}k real text{vectors}"
             log(f"query store {real_label}: {args.passages} replicated with changed names")
             real = write_replicated(work / f"real-{size}", Path(args.passages), size, args.seed)
-            build = {**common, "corpus": str(real.folder), "stand_in": False}
+            build = {**common, "corpus": str(real.folder), "stand_in": stand_in}
             results["query"][real_label] = query_store(args, work, real_label, size, build, None)
             results["notes"].append(
                 f"{real_label}: the passages of {args.passages} ({real.documents} documents, up to copy "
                 f"{real.copies}; every copy after the first with its names changed), questions from the "
-                f"set beside them ({real.questions} answerable); embedded by the model"
+                f"set beside them ({real.questions} answerable); "
+                + ("see the stand-in note" if stand_in else "embedded by the model")
             )
+            if stand_in:
+                results["notes"].append(_stand_in_note(real_label, results["query"][real_label]["store"]))
+
+
+def _stand_in_note(label: str, store: dict[str, Any]) -> str:
+    per_million = 1_000_000 / max(store["chunks"] / store["seconds"], 1e-9) / 60
+    return (
+        f"{label}: chunk and sentence vectors from a deterministic stand-in embedder (hash-seeded "
+        "random unit vectors), in our store and in LangChain's copy of it; questions are embedded by "
+        "the real models, so latency and memory are real but dense ranking is not (the quality "
+        f"columns mean little). Built in {store['seconds']:.0f} s: 1M chunks would take about "
+        f"{per_million:.0f} min at that rate"
+    )
 
 
 def query_store(
@@ -275,7 +285,8 @@ def parse_args() -> argparse.Namespace:
         "--skip",
         default="",
         help="comma-separated: langchain, server, updates, ingest-baselines (raw encode and LangChain "
-        "ingest; our ingest still runs, the query stores reuse its vectors)",
+        "ingest; our ingest still runs, the query stores reuse its vectors), generated (no query "
+        "stores of generated articles: with --passages, only the real text)",
     )
     parser.add_argument(
         "--profile",
@@ -288,7 +299,8 @@ def parse_args() -> argparse.Namespace:
         "--passages",
         default="",
         help="real passages (e.g. /work/shared/devsets/rgb/corpus): also time the questions at each size "
-        "on them, replicated with changed names (read at run time, never copied into the project)",
+        "(stand-in sizes too) on them, replicated with changed names (read at run time, never copied "
+        "into the project)",
     )
     parser.add_argument("--out", default=str(ROOT / "test-output" / "bench"))
     parser.add_argument("--work", default="", help="work folder (default: a temporary one, removed)")
