@@ -20,9 +20,10 @@ _ASKS_LONG_FORM = re.compile(
 )
 _MEANS = re.compile(r"\bmean\b", re.IGNORECASE)
 # Small words a long form skips when its acronym does ("Ministry of Health (MOH)" keeps "of").
-_SKIPPABLE = frozenset("of and for the on in at to de du la le des & -".split())
+_SKIPPABLE = frozenset("of and for the on in at to de du la le des &".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*(?:-[A-Za-z]+)*|&")
 WORDS_PER_LETTER = 3  # how far back a long form may reach: at most this many words per letter
+CHARS_PER_WORD = 40  # and at most this many characters per word read
 
 
 @dataclass(frozen=True)
@@ -77,16 +78,15 @@ def _trim_end(text: str, end: int) -> int:
 def _spelt_back(text: str, end: int, letters: str, until: int) -> int | None:
     """The start of the words ending at ``end`` (not before ``until``) whose initials spell
     ``letters``, read from the last letter back; None when they do not."""
-    reach = max(until, end - 40 * WORDS_PER_LETTER * len(letters))
+    reach = max(until, end - CHARS_PER_WORD * WORDS_PER_LETTER * len(letters))
     words = [(m.start(), m.group()) for m in _WORD.finditer(text, reach, end)]
     i = len(letters) - 1
     start = None
     for position, word in reversed(words[-WORDS_PER_LETTER * len(letters) :]):
         if i < 0:
             break
-        capitals = word if word.isupper() and len(word) > 1 else ""
-        if capitals and letters[: i + 1].endswith(capitals) and len(capitals) > 1:
-            i -= len(capitals)
+        if len(word) > 1 and word.isupper() and letters[: i + 1].endswith(word):
+            i -= len(word)  # a word in capitals giving all its letters
         elif word[0].upper() == letters[i] and (word[0].isupper() or word.lower() in _SKIPPABLE):
             i -= 1
         elif word.lower() in _SKIPPABLE:
