@@ -19,7 +19,8 @@ _ASKS_LONG_FORM = re.compile(
     re.IGNORECASE,
 )
 _MEANS = re.compile(r"\bmean\b", re.IGNORECASE)
-# Small words a long form skips when its acronym does ("Ministry of Health (MOH)" keeps "of").
+# Small words a long form skips unless its acronym keeps them: "National Institute of Marine
+# Research (NIMR)" keeps "of".
 _SKIPPABLE = frozenset("of and for the on in at to de du la le des &".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019]*(?:-[A-Za-z]+)*|&")
 WORDS_PER_LETTER = 3  # how far back a long form may reach: at most this many words per letter
@@ -37,7 +38,7 @@ def asked_acronym(question: str) -> str:
     """The acronym whose long form ``question`` asks for ("What does HTA stand for?" -> "HTA"),
     else "". "What does X mean?" counts when X is written in capitals; a question that only
     names an acronym ("What did the HTA announce?") asks something else. With several, the last
-    before the words that ask ("What does IEA stand for in the EAAG rules?" -> "IEA")."""
+    before the words that ask ("What does CFTB stand for in the NIMR report?" -> "CFTB")."""
     asks = _ASKS_LONG_FORM.search(question) or _MEANS.search(question)
     if asks is None:
         return ""
@@ -52,7 +53,7 @@ def asked_acronym(question: str) -> str:
 def long_forms(text: str, acronym: str) -> list[LongForm]:
     """Where ``text`` spells ``acronym`` out: "Long Form (ACR)" or "ACR (Long Form)", each long
     form's first letters (a word in capitals may give its first or all its letters: "AI" in
-    "Enterprise AI Adoption Grant (EAAG)") giving the acronym's letters in order, small words
+    "Regional AI Growth Scheme (RAGS)") giving the acronym's letters in order, small words
     ("of", "and") skipped unless the acronym keeps them."""
     letters = acronym.upper()
     found = []

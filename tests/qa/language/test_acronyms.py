@@ -52,9 +52,9 @@ def test_other_questions_ask_for_no_long_form(question: str) -> None:
             "National Institute of Marine Research",  # "of" kept: it is a letter of the acronym
         ),
         (
-            "a partnership with the Ministry of Digital Trade and Industry (MDTI) to",
-            "MDTI",
-            "Ministry of Digital Trade and Industry",  # "of" and "and" skipped
+            "a grant from the Bureau of Coastal Parks and Recreation (BCPR) to",
+            "BCPR",
+            "Bureau of Coastal Parks and Recreation",  # "of" and "and" skipped
         ),
         ("under the Regional AI Growth Scheme (RAGS), firms", "RAGS", "Regional AI Growth Scheme"),
         (
