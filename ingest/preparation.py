@@ -13,17 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
-
-import numpy as np
 
 from ingest.loading import load_article
 from qa.errors import ArticleError, InvalidRequest
 from qa.index.chunking import chunk_article
 from qa.index.embedding import Embedder
+from qa.index.pooling import RECIPE as POOLING
+from qa.index.pooling import chunk_vectors
 from qa.index.records import DocumentWrite, StoreAnalyser
 from qa.types import Article, Chunk
 
@@ -31,7 +30,7 @@ from qa.types import Article, Chunk
 def content_hash(article: Article, chunk_size: int, overlap: int) -> str:
     """Hash of everything that decides a document's stored form (text, metadata, chunking)."""
     payload = article.model_dump(exclude={"path"})
-    payload["chunking"] = [chunk_size, overlap]
+    payload["chunking"] = [chunk_size, overlap, POOLING]
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -75,14 +74,14 @@ def load_upload(staged: Path, *, max_bytes: int, chunk_size: int, overlap: int) 
 def embedded_writes(
     group: Sequence[tuple[Article, str, list[Chunk]]], embedder: Embedder, analyser: StoreAnalyser | None
 ) -> list[DocumentWrite]:
-    """One DocumentWrite per (article, content hash, chunks), with the chunks' embeddings (a
-    float32 array per document) and analyses, all chunks of the group in one embedding run."""
+    """One DocumentWrite per (article, content hash, chunks), with the chunks' vectors (a float32
+    array per document, pooled from their sentences' vectors: `qa.index.pooling`) and analyses,
+    all chunks of the group in one run of the model."""
     texts = [c.text for _, _, chunks in group for c in chunks]
-    with ThreadPoolExecutor(1, thread_name_prefix="ingest-analysis") as pool:
-        # The analysis (spaCy and sentence vectors) beside the chunks' embeddings.
-        analysing = pool.submit(analyser.analyse, texts) if analyser is not None else None
-        vectors = np.asarray(embedder.embed(texts) if texts else np.zeros((0, 0)), dtype=np.float32)
-        analyses = analysing.result() if analysing is not None else []
+    if analyser is not None:
+        analyses, vectors = analyser.analyse_pooled(texts)
+    else:
+        analyses, vectors = [], chunk_vectors(texts, embedder)
     version = analyser.version if analyser is not None else ""
     writes = []
     at = 0

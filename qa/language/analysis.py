@@ -18,6 +18,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from qa.index.embedding import Embedder
+from qa.index.pooling import embed_sentences, pooled, sentences_of
 from qa.language.answer_types import AnswerType
 from qa.language.labels import Label, Role
 from qa.language.spans import SPACY_PACKAGE, Candidate, SpanFinder
@@ -36,7 +38,6 @@ ANALYSIS_VERSION = 1  # bump whenever what is stored, or how it is computed, cha
 MIN_SENTENCE_CHARS = 12  # the answerer's (qa.extractive.splitting) shortest sentence
 VECTOR_DTYPE = np.float32  # float16 halves the size but moves cosines by ~1e-4 (see the README)
 VECTOR_BYTES = np.dtype(VECTOR_DTYPE).itemsize
-SENTENCE_BATCH = 64  # sentences per embedding call at ingest
 
 
 @lru_cache(maxsize=1)
@@ -212,10 +213,9 @@ def decode(raw: str, text: str, version: str) -> list[SentenceAnalysis] | None:
 class Analyser:
     """Analyses chunk texts in batches: spaCy's ``nlp.pipe`` and the embedder over all sentences."""
 
-    def __init__(self, embedder: Embedder, spans: SpanFinder, batch_size: int = SENTENCE_BATCH) -> None:
+    def __init__(self, embedder: Embedder, spans: SpanFinder) -> None:
         self.embedder = embedder
         self.spans = spans
-        self.batch_size = batch_size
 
     @property
     def version(self) -> str:
@@ -227,6 +227,11 @@ class Analyser:
 
     def analyse(self, texts: Sequence[str]) -> list[str]:
         """The encoded analysis of each chunk text, in order."""
+        return self.analyse_pooled(texts)[0]
+
+    def analyse_pooled(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """The encoded analysis of each chunk text and its vector pooled from its sentences'
+        vectors (``qa.index.pooling``): the model runs once per sentence for both."""
         found = [
             [
                 (index, span.start, span.end)
@@ -239,14 +244,12 @@ class Analyser:
             text[start:end] for text, spans in zip(texts, found, strict=True) for _, start, end in spans
         ]
         unique = list(dict.fromkeys(sentences))  # overlapping chunks repeat a sentence
-        # One after the other, not side by side: with spaCy parsing in a thread beside it, the
-        # torch embedder's float results varied in their last bits from one ingest to the next
-        # (1 of 4 stores of corpus/), enough to flip near ties between answers.
-        vectors: dict[str, list[float]] = {}
-        for first in range(0, len(unique), self.batch_size):
-            batch = unique[first : first + self.batch_size]
-            vectors.update(zip(batch, self.embedder.embed(batch), strict=True))
-        candidates = dict(zip(unique, self.spans.candidates_batch(unique), strict=True))
+        with ThreadPoolExecutor(1, thread_name_prefix="analysis-spacy") as pool:
+            # spaCy holds one core while the model (which releases the GIL) embeds on the
+            # other; the two share nothing, so the results are the same as one after the other.
+            parsing = pool.submit(self.spans.candidates_batch, unique)
+            vectors = embed_sentences(self.embedder, [p for text in texts for p in sentences_of(text)])
+            candidates = dict(zip(unique, parsing.result(), strict=True))
         version = self.version
         encoded = []
         for text, spans in zip(texts, found, strict=True):
@@ -257,4 +260,5 @@ class Analyser:
                 for index, start, end in spans
             ]
             encoded.append(encode(version, text, rows))
-        return encoded
+        dimension = len(next(iter(vectors.values()))) if vectors else 0
+        return encoded, pooled(texts, vectors, dimension)
