@@ -17,7 +17,6 @@ import numpy as np
 from qa.index.embedding import Embedder
 from qa.text import sentence_spans
 
-SENTENCE_BATCH = 64  # sentences per embedding call
 RECIPE = "sentence-mean/v1"  # part of a document's content hash: a change re-embeds stored documents
 
 
@@ -28,13 +27,10 @@ def sentences_of(text: str) -> list[str]:
 
 
 def embed_sentences(embedder: Embedder, sentences: Sequence[str]) -> dict[str, list[float]]:
-    """Sentence -> vector, each distinct sentence embedded once, in batches of SENTENCE_BATCH."""
+    """Sentence -> vector, each distinct sentence embedded once, all in one call (so that the
+    embedder can batch sentences of like length together)."""
     unique = list(dict.fromkeys(sentences))  # overlapping chunks repeat a sentence
-    vectors: dict[str, list[float]] = {}
-    for first in range(0, len(unique), SENTENCE_BATCH):
-        batch = unique[first : first + SENTENCE_BATCH]
-        vectors.update(zip(batch, embedder.embed(batch), strict=True))
-    return vectors
+    return dict(zip(unique, embedder.embed(unique), strict=True))
 
 
 def pooled(texts: Sequence[str], vectors: Mapping[str, Sequence[float]], dimension: int) -> np.ndarray:
