@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from qa.extractive import ExtractiveAnswerer, splitting
 from qa.extractive.splitting import split_passages
+from qa.index.pooling import chunk_vectors, sentences_of
 from qa.language import analysis
 from qa.language.analysis import Analyser, SentenceAnalysis, StoredAnalyses, analysis_version, decode, encode
 from qa.language.answer_types import AnswerType
@@ -29,7 +31,12 @@ VERSION = analysis_version("bag-of-words")
 class Float32Embedder(BagOfWordsEmbedder):
     """The bag-of-words embedder giving float32 values, as the real models do."""
 
+    def __init__(self, dimension: int = 384) -> None:
+        super().__init__(dimension)
+        self.calls = 0
+
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.calls += 1
         return [np.asarray(v, dtype=np.float32).tolist() for v in super().embed(texts)]
 
 
@@ -199,3 +206,25 @@ def test_stored_analyses_are_looked_up_by_chunk_and_offsets_and_read_as_asked() 
 def test_the_analysis_is_never_part_of_a_passage_sent_out() -> None:
     p = passage(TEXT).model_copy(update={"analysis": encode(VERSION, TEXT, sample())})
     assert "analysis" not in p.model_dump() and "analysis" not in p.model_dump_json()
+
+
+def test_the_analyser_pools_the_chunk_vectors_from_the_sentence_vectors_it_stores() -> None:
+    texts = [TEXT, "It opens in May. Acme Robotics opens in Lyon."]
+    embedder = Float32Embedder()
+    raws, vectors = Analyser(embedder, BatchFakeSpanFinder(ENTITIES)).analyse_pooled(texts)  # type: ignore[arg-type]
+    assert raws == Analyser(Float32Embedder(), BatchFakeSpanFinder(ENTITIES)).analyse(texts)  # type: ignore[arg-type]
+    assert np.allclose(vectors, chunk_vectors(texts, Float32Embedder()), atol=1e-6)  # type: ignore[arg-type]
+    assert embedder.calls == 1  # one model run for the stored vectors and the pooled ones
+    assert sorted(embedder.embedded) == sorted({p for t in texts for p in sentences_of(t)})
+
+
+def test_two_threads_parse_every_sentence_exactly_once() -> None:
+    sentences = [f"Acme Robotics hired {n} people in Lyon." for n in range(1000)]
+    spans = BatchFakeSpanFinder(ENTITIES)
+    parses = analysis._Parses(spans, sentences, batch=7)  # type: ignore[arg-type]
+    with ThreadPoolExecutor(2) as pool:
+        for done in [pool.submit(parses.parse) for _ in range(2)]:
+            done.result()
+    parsed = [s for batch in spans.batched for s in batch]
+    assert sorted(parsed) == sorted(sentences)
+    assert parses.found == {s: spans.candidates(s) for s in sentences}

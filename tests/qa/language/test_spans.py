@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pytest
 
+from qa.language.analysis import _Parses
 from qa.language.answer_types import AnswerType
 from qa.language.labels import Label, Role
 from qa.language.patterns import dateline_end, head_candidates, list_candidates, version_candidates
 from qa.language.spans import Candidate, SpanFinder
+from qa.text import sentence_spans
+from tests.helpers.corpus import CORPUS_DIR
 
 # Tests taking the ``spans`` fixture load the real English pipeline and carry the slow marker;
 # the pattern-only ones run with the fast suite.
@@ -231,3 +235,16 @@ def test_list_candidates_answer_a_plural_head_whole(
     found = list_candidates(sentence, head, _entities(sentence, *names))
     assert [c.text for c in found] == expected
     assert all(sentence[c.start : c.end] == c.text for c in found)
+
+
+@pytest.mark.slow
+def test_two_threads_parsing_at_ingest_find_what_one_thread_finds(spans: SpanFinder) -> None:
+    texts = [path.read_text(encoding="utf-8") for path in sorted(CORPUS_DIR.glob("*.md"))]
+    sentences = list(dict.fromkeys(s.text for t in texts for s in sentence_spans(t) if len(s.text) >= 12))
+    assert len(sentences) > 300
+    alone = spans.candidates_batch(sentences)
+    parses = _Parses(spans, sentences, batch=16)
+    with ThreadPoolExecutor(2) as pool:
+        for done in [pool.submit(parses.parse) for _ in range(2)]:
+            done.result()
+    assert [parses.found[s] for s in sentences] == alone
