@@ -7,6 +7,7 @@ import hashlib
 import inspect
 import json
 import os
+import re
 import resource
 import socket
 import sys
@@ -115,6 +116,36 @@ class StandInEmbedder:
         rows /= np.linalg.norm(rows, axis=1, keepdims=True)
         result: list[list[float]] = rows.tolist()
         return result
+
+
+class StandInSpans:
+    """Answer candidates by pattern instead of spaCy, for store sizes whose parse would take hours.
+
+    Every run of capitalised words after the first word of a sentence is a name and every number a
+    quantity, so a stored analysis holds about as many candidates as spaCy finds in news (and takes
+    as long to read and score) without a parse. Only for building a store whose latency and memory
+    are measured: such a store's answers are not the system's.
+    """
+
+    _NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+(?: [A-Z][a-z]+)*")
+    _NUMBER = re.compile(r"\d[\d,.]*")
+
+    def warm_up(self) -> None:
+        """Nothing to load."""
+
+    def candidates_batch(self, sentences: list[str], batch_size: int = 64) -> list[list[Any]]:
+        from qa.language.answer_types import AnswerType
+        from qa.language.labels import Label
+        from qa.language.spans import Candidate
+
+        found = []
+        for sentence in sentences:
+            names = [(m, Label.ORG, AnswerType.ORGANISATION) for m in self._NAME.finditer(sentence)]
+            numbers = [(m, Label.CARDINAL, AnswerType.QUANTITY) for m in self._NUMBER.finditer(sentence)]
+            found.append(
+                [Candidate(m.start(), m.end(), m.group(), kind, label) for m, label, kind in names + numbers]
+            )
+        return found
 
 
 class LookupEmbedder:

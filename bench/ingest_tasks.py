@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from common import LookupEmbedder, StandInEmbedder, peak_rss_mb, stopwatch
+from common import LookupEmbedder, StandInEmbedder, StandInSpans, peak_rss_mb, stopwatch
 
 
 def fresh_data_dir(data_dir: str | Path, models_dir: str | Path) -> None:
@@ -188,6 +188,10 @@ def build_store(p: dict[str, Any]) -> dict[str, Any]:
             real, stored_vectors(p["known_from"], p["backend"]) if p.get("known_from") else {}
         )
     store, lexical = build_qa_store(settings, embedder)
+    if p.get("stand_in_parse"):
+        from qa.language.analysis import Analyser
+
+        store.analyser = Analyser(embedder, StandInSpans())  # type: ignore[arg-type]
     with stopwatch() as took:
         report = ingest_paths(
             [Path(p["corpus"])],
@@ -203,6 +207,7 @@ def build_store(p: dict[str, Any]) -> dict[str, Any]:
         "seconds": round(took["seconds"], 2),
         "embedded_by_model": getattr(embedder, "embedded", 0),
         "stand_in_vectors": bool(p.get("stand_in")),
+        "stand_in_parse": bool(p.get("stand_in_parse")),
     }
 
 

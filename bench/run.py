@@ -170,6 +170,7 @@ def run_all(args: argparse.Namespace, work: Path, out: Path, results: dict[str, 
             log(f"query store {label}: {articles} articles")
             size_corpus = write_corpus(work / f"corpus-{articles}", articles, args.seed)
             build = {**common, "corpus": str(size_corpus), "stand_in": stand_in}
+            build["stand_in_parse"] = stand_in and args.stand_in_parse
             if not stand_in:
                 build["known_from"] = ours_dir
             profile_to = out / "profile-query.txt" if size == profiled else None
@@ -181,6 +182,7 @@ def run_all(args: argparse.Namespace, work: Path, out: Path, results: dict[str, 
             log(f"query store {real_label}: {args.passages} replicated with changed names")
             real = write_replicated(work / f"real-{size}", Path(args.passages), size, args.seed)
             build = {**common, "corpus": str(real.folder), "stand_in": stand_in}
+            build["stand_in_parse"] = stand_in and args.stand_in_parse
             results["query"][real_label] = query_store(args, work, real_label, size, build, None)
             results["notes"].append(
                 f"{real_label}: the passages of {args.passages} ({real.documents} documents, up to copy "
@@ -200,6 +202,11 @@ def _stand_in_note(label: str, store: dict[str, Any]) -> str:
         "the real models, so latency and memory are real but dense ranking is not (the quality "
         f"columns mean little). Built in {store['seconds']:.0f} s: 1M chunks would take about "
         f"{per_million:.0f} min at that rate"
+        + (
+            "; answer candidates by pattern, not spaCy (--stand-in-parse): the answers are not ours"
+            if store.get("stand_in_parse")
+            else ""
+        )
     )
 
 
@@ -276,6 +283,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument(
         "--stand-in-sizes", default="", help="more sizes, with stand-in vectors (e.g. 100000)"
+    )
+    parser.add_argument(
+        "--stand-in-parse",
+        action="store_true",
+        help="at stand-in sizes, candidates by pattern instead of spaCy in the stored analyses "
+        "(bench/common.py StandInSpans): a 1M store builds in about an hour instead of ~5 h",
     )
     parser.add_argument("--requests", type=int, default=200, help="questions timed per measurement")
     parser.add_argument("--seconds", type=float, default=60, help="time limit per query measurement")

@@ -207,3 +207,13 @@ def test_query_stages_attribute_time_to_each_part_and_add_up(monkeypatch: pytest
         }
     )
     assert sum(summary.values()) == pytest.approx(51.5)  # the stages add up to the whole question
+
+
+def test_stand_in_spans_give_names_and_numbers_as_their_own_slices() -> None:
+    from common import StandInSpans
+
+    sentence = "Shares of Orvel Lanmar rose 4.5% after the deal with Kestrel, said Mara Voss on Tuesday."
+    [found] = StandInSpans().candidates_batch([sentence])
+    assert [c.text for c in found] == ["Orvel Lanmar", "Kestrel", "Mara Voss", "Tuesday", "4.5"]
+    assert all(sentence[c.start : c.end] == c.text for c in found)
+    assert StandInSpans().candidates_batch(["Acme hired staff."]) == [[]]  # a first word is no name
