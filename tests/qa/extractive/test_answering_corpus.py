@@ -152,7 +152,13 @@ ANSWERABLE: list[tuple[str, str, str]] = [
         "second half of 2024",
         "corvane-acquires-brightlake-analytics",
     ),
-    ("When did Corvane complete its purchase of Brightlake?", "August 2024", "corvane-q3-2025-results"),
+    # Both releases say it: the results ("acquired in August 2024") and the appointment's
+    # boilerplate ("In August 2024 it completed the acquisition of Brightlake").
+    (
+        "When did Corvane complete its purchase of Brightlake?",
+        "August 2024",
+        "corvane-q3-2025-results|corvane-appoints-cfo",
+    ),
 ]
 # Open questions: the answer is the article's own sentence(s), verbatim, with a phrase that answers.
 OPEN: list[tuple[str, str, str]] = [
@@ -190,9 +196,6 @@ WRONG: dict[str, str] = {
     "How much did Velora Bio raise in its Series A?": (
         "answers '€120 Million Series' from the title-case headline: the amount's span runs on into "
         "the capitalised words after it (the body's '€120 million' ranks lower)"
-    ),
-    "How many jobs will Halden Semiconductor's Penang design centre create?": (
-        "answers '300 engineering jobs', the figure the correction itself says was wrong"
     ),
     "Which company is acquiring Brightlake Analytics?": (
         "answers 'Corvane' cited from kestrel-labs-appoints-ceo, not the acquisition's own article"
@@ -252,7 +255,7 @@ def test_a_factoid_is_answered_by_its_span_with_an_exact_citation(
     answer = forced.ask(question)
     assert (answer.abstained, answer.form) == (False, SPAN)
     assert answer.text == expected
-    assert answer.citations[0].doc_id == doc_id
+    assert answer.citations[0].doc_id in doc_id.split("|")  # one of the documents that say it
     check_offsets(forced, answer)
 
 
@@ -313,9 +316,6 @@ def test_an_off_topic_question_offers_no_related_announcement(
     assert corpus_service.ask(question).related == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason=WRONG["How many jobs will Halden Semiconductor's Penang design centre create?"]
-)
 def test_correction_supersedes_the_earlier_release(corpus_service: QAService) -> None:
     answer = corpus_service.ask("How many jobs will Halden Semiconductor's Penang design centre create?")
     assert answer.text == "250 engineering jobs"
