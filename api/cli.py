@@ -78,6 +78,7 @@ def ingest(
     """Load, clean, chunk, embed and store articles; unchanged ones are skipped."""
     from ingest.pipeline import ingest_paths
     from ingest.uploads import write_lock
+    from qa.language.analysis import Analyser
     from qa.service import build_store
 
     settings = _settings()
@@ -89,7 +90,8 @@ def ingest(
         return
 
     def body() -> int:
-        store, lexical = build_store(settings)
+        # A batch ingest: spaCy parses in a helper process too (not in a server's process).
+        store, lexical = build_store(settings, parse_process=True)
         with (
             Progress(
                 TextColumn("embedding"),
@@ -103,17 +105,21 @@ def ingest(
             write_lock(settings.data_dir),
         ):  # not beside an upload from a server on this data dir
             task = bar.add_task("embed", total=None)
-            report = ingest_paths(
-                targets,
-                store,
-                lexical,
-                chunk_size=settings.chunk_size,
-                overlap=settings.chunk_overlap,
-                prune=prune,
-                reset=reset,
-                batch_chunks=max(settings.embedding_batch_size * 4, 32),
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )
+            try:
+                report = ingest_paths(
+                    targets,
+                    store,
+                    lexical,
+                    chunk_size=settings.chunk_size,
+                    overlap=settings.chunk_overlap,
+                    prune=prune,
+                    reset=reset,
+                    batch_chunks=max(settings.embedding_batch_size * 4, 32),
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+            finally:
+                if isinstance(store.analyser, Analyser):
+                    store.analyser.close()
         print_skipped(report.failures)
         for warning in report.warnings:
             err.print(f"[yellow]note[/yellow] {escape(warning)}", highlight=False)

@@ -51,7 +51,7 @@ def _loaded_store(data_dir: str, backend: str, analyse: bool = True) -> tuple[An
     from qa.service import build_store
 
     settings = settings_for(data_dir, backend, analyse)
-    store, lexical = build_store(settings)
+    store, lexical = build_store(settings, parse_process=True)  # as `qa ingest` does
     with stopwatch() as took:
         store.embedder.embed(["warm up"])
         if isinstance(store.analyser, Analyser):

@@ -164,19 +164,23 @@ def build_embedder(settings: Settings) -> Embedder:
     )
 
 
-def build_analyser(settings: Settings, embedder: Embedder) -> Analyser | None:
-    """The analyser of chunks at ingest (None when QA_ANALYSE_AT_INGEST is off); nothing is loaded yet."""
+def build_analyser(settings: Settings, embedder: Embedder, parse_process: bool = False) -> Analyser | None:
+    """The analyser of chunks at ingest (None when QA_ANALYSE_AT_INGEST is off); nothing is loaded yet.
+    ``parse_process``: spaCy also parses in a helper process (for a batch ingest, not a server)."""
     return (
-        Analyser(embedder, SpanFinder(settings.verify_model_checksums))
+        Analyser(embedder, SpanFinder(settings.verify_model_checksums), parse_process)
         if settings.analyse_at_ingest
         else None
     )
 
 
-def build_store(settings: Settings, embedder: Embedder | None = None) -> tuple[ChromaStore, LexicalIndex]:
-    """The configured store and its lexical index (nothing is opened yet)."""
+def build_store(
+    settings: Settings, embedder: Embedder | None = None, parse_process: bool = False
+) -> tuple[ChromaStore, LexicalIndex]:
+    """The configured store and its lexical index (nothing is opened yet); ``parse_process`` as in
+    ``build_analyser``."""
     embedder = embedder or build_embedder(settings)
-    analyser = build_analyser(settings, embedder)
+    analyser = build_analyser(settings, embedder, parse_process)
     store = ChromaStore(
         embedder,
         settings.data_dir,

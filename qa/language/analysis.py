@@ -17,9 +17,11 @@ import ast
 import base64
 import hashlib
 import json
+import logging
+import multiprocessing
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -35,11 +37,13 @@ from qa.language.labels import Label, Role
 from qa.language.spans import SPACY_PACKAGE, Candidate, SpanFinder
 from qa.text import sentence_spans
 
+logger = logging.getLogger(__name__)
+
 ANALYSIS_VERSION = 1  # bump whenever what is stored, or how it is computed, changes
 MIN_SENTENCE_CHARS = 12  # the answerer's (qa.extractive.splitting) shortest sentence
 VECTOR_DTYPE = np.float32  # float16 halves the size but moves cosines by ~1e-4 (see the README)
 VECTOR_BYTES = np.dtype(VECTOR_DTYPE).itemsize
-PARSE_BATCH = 64  # sentences per spaCy batch at ingest, taken by one thread at a time
+PARSE_BATCH = 64  # sentences per spaCy batch at ingest, taken by one parser at a time
 
 
 @lru_cache(maxsize=1)
@@ -213,12 +217,14 @@ def decode(raw: str, text: str, version: str) -> list[SentenceAnalysis] | None:
 
 
 class _Parses:
-    """Candidates of many sentences, parsed a batch at a time by whichever threads call ``parse``.
+    """Candidates of many sentences, parsed a batch at a time by whichever parsers call ``parse``.
 
     spaCy holds one core while the model (which releases the GIL) embeds on the other; when the
-    model is done its thread parses too (spaCy releases the GIL in parts: two threads parse 1.3x
-    faster than one). A sentence's parse does not depend on its batch, so the candidates are those
-    of one thread parsing everything.
+    model is done this process parses too. The other parser is a helper process when there is one
+    (``Analyser(parse_process=True)``), else a thread (spaCy releases the GIL only in parts: two
+    threads parse 1.3x faster than one, two processes 2x). A sentence's parse does not depend on
+    its batch or its parser (the helper is a fork of this process, pipeline included), so the
+    candidates are those of one thread parsing everything.
     """
 
     def __init__(self, spans: SpanFinder, sentences: list[str], batch: int = PARSE_BATCH) -> None:
@@ -228,33 +234,90 @@ class _Parses:
         self._batch = batch
         self._lock = threading.Lock()
         self.found: dict[str, list[Candidate]] = {}
+        self.helper_failed = False
 
-    def parse(self) -> None:
+    def parse(self, helper: Executor | None = None) -> None:
+        """Parse batches until none is left, here or (each batch sent and waited for) in ``helper``.
+        A helper that fails leaves its batch, and the rest, to this process."""
         while True:
             with self._lock:
                 first = next(self._starts, None)
             if first is None:
                 return
             part = self._sentences[first : first + self._batch]
-            parsed = self._spans.candidates_batch(part)
+            parsed = None
+            if helper is not None:
+                try:
+                    parsed = helper.submit(_parse_in_helper, part).result()
+                except Exception:  # the helper died or cannot take work: parse here
+                    logger.warning("the spaCy helper process failed; parsing in this one", exc_info=True)
+                    helper, self.helper_failed = None, True
+            if parsed is None:
+                parsed = self._spans.candidates_batch(part)
             with self._lock:
                 self.found.update(zip(part, parsed, strict=True))
 
 
-class Analyser:
-    """Analyses chunk texts in batches: spaCy's ``nlp.pipe`` and the embedder over all sentences."""
+_HELPER_SPANS: SpanFinder | None = None  # in a helper process: the SpanFinder it was forked with
 
-    def __init__(self, embedder: Embedder, spans: SpanFinder) -> None:
+
+def _adopt(spans: SpanFinder) -> None:
+    global _HELPER_SPANS
+    _HELPER_SPANS = spans
+
+
+def _parse_in_helper(sentences: list[str]) -> list[list[Candidate]]:
+    if _HELPER_SPANS is None:
+        raise RuntimeError("not a spaCy helper process")
+    return _HELPER_SPANS.candidates_batch(sentences)
+
+
+class Analyser:
+    """Analyses chunk texts in batches: spaCy's ``nlp.pipe`` and the embedder over all sentences.
+
+    With ``parse_process`` a helper process parses beside this one: forked once spaCy is loaded
+    (``warm_up`` or the first batch), so it shares the loaded pipeline, and stopped by ``close``
+    (or at exit). Meant for a batch ingest such as ``qa ingest``, not for a server's process.
+    """
+
+    def __init__(self, embedder: Embedder, spans: SpanFinder, parse_process: bool = False) -> None:
         self.embedder = embedder
         self.spans = spans
+        self.parse_process = parse_process
+        self._helper: ProcessPoolExecutor | None = None
 
     @property
     def version(self) -> str:
         return analysis_version(self.embedder.name)
 
     def warm_up(self) -> None:
-        """Load spaCy now rather than in the first ingest."""
+        """Load spaCy (and fork the helper process, with ``parse_process``) now rather than in the
+        first ingest."""
         self.spans.warm_up()
+        self._started_helper()
+
+    def close(self) -> None:
+        """Stop the helper process, if any (a later batch forks another)."""
+        helper, self._helper = self._helper, None
+        if helper is not None:
+            helper.shutdown(cancel_futures=True)
+
+    def _started_helper(self) -> ProcessPoolExecutor | None:
+        if not self.parse_process:
+            return None
+        if self._helper is None:
+            self.spans.warm_up()  # the fork inherits the loaded pipeline
+            try:
+                fork = multiprocessing.get_context("fork")  # ValueError where there is no fork
+                self._helper = ProcessPoolExecutor(
+                    1, mp_context=fork, initializer=_adopt, initargs=(self.spans,)
+                )
+                self._helper.submit(int).result()  # fork now, before this process starts more threads
+            except Exception:
+                logger.warning("no spaCy helper process; parsing in threads", exc_info=True)
+                self.close()
+                self.parse_process = False
+        return self._helper
 
     def analyse(self, texts: Sequence[str]) -> list[str]:
         """The encoded analysis of each chunk text, in order."""
@@ -276,11 +339,14 @@ class Analyser:
         ]
         unique = list(dict.fromkeys(sentences))  # overlapping chunks repeat a sentence
         parses = _Parses(self.spans, unique)
+        helper = self._started_helper()
         with ThreadPoolExecutor(1, thread_name_prefix="analysis-spacy") as pool:
-            helping = pool.submit(parses.parse)
+            helping: Future[None] = pool.submit(parses.parse, helper)
             vectors = embed_sentences(self.embedder, [p for text in texts for p in sentences_of(text)])
             parses.parse()  # the model is done: parse beside the other thread
             helping.result()
+        if parses.helper_failed:
+            self.close()  # the next batch forks a new helper
         candidates = parses.found
         version = self.version
         encoded = []

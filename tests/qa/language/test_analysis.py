@@ -4,6 +4,8 @@ reading it instead of parsing and embedding the passages' sentences (fakes, no m
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -228,3 +230,61 @@ def test_two_threads_parse_every_sentence_exactly_once() -> None:
     parsed = [s for batch in spans.batched for s in batch]
     assert sorted(parsed) == sorted(sentences)
     assert parses.found == {s: spans.candidates(s) for s in sentences}
+
+
+class SlowEmbedder(Float32Embedder):
+    """Embeds slowly enough that the helper process takes batches meanwhile."""
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        time.sleep(0.5)
+        return super().embed(texts)
+
+
+class DyingSpanFinder(BatchFakeSpanFinder):
+    """Kills any process it parses in except the one that made it (a helper crashing in spaCy)."""
+
+    def __init__(self, entities: list[Entity]) -> None:
+        super().__init__(entities)
+        self.home = os.getpid()
+
+    def candidates_batch(self, sentences: list[str], batch_size: int = 64) -> list[list[Candidate]]:
+        if os.getpid() != self.home:
+            os._exit(3)
+        return super().candidates_batch(sentences, batch_size)
+
+
+CHUNKS = [f"Acme Robotics hired {n} people in Lyon. It opens in May {n}." for n in range(300)]
+
+
+def test_a_helper_process_parses_part_of_the_batch_and_the_analyses_are_the_same() -> None:
+    alone = Analyser(Float32Embedder(), BatchFakeSpanFinder(ENTITIES)).analyse_pooled(CHUNKS)  # type: ignore[arg-type]
+    spans = BatchFakeSpanFinder(ENTITIES)
+    helped = Analyser(SlowEmbedder(), spans, parse_process=True)  # type: ignore[arg-type]
+    try:
+        raws, vectors = helped.analyse_pooled(CHUNKS)
+        helper = helped._helper
+        assert helper is not None and all(p.is_alive() for p in helper._processes.values())
+    finally:
+        helped.close()
+    assert raws == alone[0] and np.array_equal(vectors, alone[1])
+    # The helper parses in its own copy of the fake: this one's calls are the rest.
+    here = [s for batch in spans.batched for s in batch]
+    assert len(here) < len(set(sentences(CHUNKS)))  # the helper parsed the others
+    assert helped._helper is None  # closed
+
+
+def test_a_helper_process_that_dies_leaves_its_work_to_this_one() -> None:
+    alone = Analyser(Float32Embedder(), BatchFakeSpanFinder(ENTITIES)).analyse(CHUNKS)  # type: ignore[arg-type]
+    spans = DyingSpanFinder(ENTITIES)
+    helped = Analyser(SlowEmbedder(), spans, parse_process=True)  # type: ignore[arg-type]
+    try:
+        assert helped.analyse(CHUNKS) == alone
+        assert sorted(s for batch in spans.batched for s in batch) == sorted({*sentences(CHUNKS)})
+        assert helped._helper is None  # dropped: the next batch forks a new one
+        assert helped.analyse(CHUNKS[:5]) == alone[:5]
+    finally:
+        helped.close()
+
+
+def sentences(chunks: list[str]) -> list[str]:
+    return [p for c in chunks for p in sentences_of(c)]

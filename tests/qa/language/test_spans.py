@@ -7,13 +7,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from qa.language.analysis import _Parses
+from qa.language.analysis import Analyser, _Parses
 from qa.language.answer_types import AnswerType
 from qa.language.labels import Label, Role
 from qa.language.patterns import dateline_end, head_candidates, list_candidates, version_candidates
 from qa.language.spans import Candidate, SpanFinder
 from qa.text import sentence_spans
 from tests.helpers.corpus import CORPUS_DIR
+from tests.helpers.extractive import BagOfWordsEmbedder
 
 # Tests taking the ``spans`` fixture load the real English pipeline and carry the slow marker;
 # the pattern-only ones run with the fast suite.
@@ -247,4 +248,20 @@ def test_two_threads_parsing_at_ingest_find_what_one_thread_finds(spans: SpanFin
     with ThreadPoolExecutor(2) as pool:
         for done in [pool.submit(parses.parse) for _ in range(2)]:
             done.result()
+    assert [parses.found[s] for s in sentences] == alone
+
+
+@pytest.mark.slow
+def test_a_helper_process_parsing_at_ingest_finds_what_this_process_finds(spans: SpanFinder) -> None:
+    texts = [path.read_text(encoding="utf-8") for path in sorted(CORPUS_DIR.glob("*.md"))]
+    sentences = list(dict.fromkeys(s.text for t in texts for s in sentence_spans(t) if len(s.text) >= 12))
+    alone = spans.candidates_batch(sentences)
+    analyser = Analyser(BagOfWordsEmbedder(), spans, parse_process=True)  # type: ignore[arg-type]
+    analyser.warm_up()  # forks the helper with the loaded pipeline
+    parses = _Parses(spans, sentences, batch=16)
+    try:
+        parses.parse(analyser._helper)  # every batch in the helper
+    finally:
+        analyser.close()
+    assert not parses.helper_failed
     assert [parses.found[s] for s in sentences] == alone
