@@ -3,8 +3,8 @@
 The answerer's four linear models are logistic regressions over its named features:
 - the sentence model on every embedded sentence (does it hold a gold answer / key phrase?),
 - the candidate model on every candidate of a factoid (is it a gold answer?),
-- the span and passage models on each factoid's best candidate (is it right? does its sentence
-  hold the answer?);
+- the span and passage models on each factoid's best candidate (is it right? does its sentence,
+  or the best other sentence given beside it, hold the answer?);
 then the thresholds (span, passage fallback, open) are chosen on the same questions to maximise
 right answers minus ``WRONG_COST`` times wrong ones (answering an unanswerable question is wrong).
 The sentence model is fitted twice: the first round's ranking decides which sentences are
@@ -31,6 +31,7 @@ from typing import Any
 from qa.evaluation.metrics import contains
 from qa.evaluation.testset import TestCase
 from qa.extractive import PASSAGE, Deliberation, ExtractiveAnswerer, Weights
+from qa.extractive.answerer import passage_text
 from qa.extractive.model import MODELS, THRESHOLDS, LinearModel
 from qa.language.questions import Question, QuestionKind
 from qa.types import Passage
@@ -211,9 +212,13 @@ def _confidence_rows(
             continue
         best = s.found.choices[0]
         features = answerer.confidence_features(s.found, best)
+        if name == "span":
+            text, cited = best.candidate.text, [best.sentence.passage.doc_id]
+        else:
+            sentences, features = answerer.fallback(s.found, best, features)
+            text, cited = passage_text(sentences), [x.passage.doc_id for x in sentences]
         rows.append([features[f] for f in MODELS[name]])
-        text = best.candidate.text if name == "span" else best.sentence.text
-        labels.append(int(is_right(s.case, text, [best.sentence.passage.doc_id])))
+        labels.append(int(is_right(s.case, text, cited)))
     return rows, labels
 
 
@@ -238,13 +243,12 @@ def outcome(s: Sample, answerer: ExtractiveAnswerer) -> tuple[bool, float]:
     if not decision.form:
         return False, 0.0
     if decision.form == PASSAGE:
-        first, last = decision.sentences[0], decision.sentences[-1]
-        text = first.passage.text[first.local_start : last.local_start + len(last.text)]
+        text = passage_text(decision.sentences)
     else:
         assert decision.choice is not None
         text = decision.choice.candidate.text
     value = 1.0 if decision.form != PASSAGE or s.found.question.kind is QuestionKind.OPEN else PASSAGE_VALUE
-    return True, value * is_right(s.case, text, [decision.sentences[0].passage.doc_id])
+    return True, value * is_right(s.case, text, [x.passage.doc_id for x in decision.sentences])
 
 
 def utility(samples: Sequence[Sample], answerer: ExtractiveAnswerer) -> float:

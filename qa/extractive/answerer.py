@@ -3,7 +3,8 @@
 A question is routed by what it asks. Every sentence of the retrieved passages is scored by the
 fitted sentence model. A typed factoid (how many, how much, when, who, where, which named thing)
 is answered by a short span when the fitted models are confident of it ("over 200 technical
-positions"), else by the sentence holding its best candidate when that sentence clearly answers.
+positions"), else, when they clearly answer, by the sentence holding its best candidate and the
+best other sentence (each run of neighbouring sentences one citation).
 Every other question (what is, why, how, what did X say) is answered by the answering sentence,
 or two adjacent ones, verbatim. Below the fitted thresholds it abstains and offers the related
 articles that are on the question's topic.
@@ -43,6 +44,7 @@ from qa.types import Answer, Citation, Passage, RelatedDocument
 
 SPAN, PASSAGE = "span", "passage"
 MARGIN_CAP = 5.0  # logits: a margin beyond this says nothing more
+SECOND_FLOOR = -10.0  # logits: a second sentence this unlikely is as good as none
 
 
 @dataclass
@@ -230,11 +232,35 @@ class ExtractiveAnswerer:
         probability = self.weights["span"].probability(features)
         if probability >= self.threshold("span"):
             return Decision(SPAN, probability, best, (best.sentence,), note)
-        # The fact is uncertain, but its sentence may still clearly answer.
-        held = self.weights["passage"].probability(features)
+        # The fact is uncertain, but its sentence, or the best other one, may still clearly answer.
+        sentences, passage_features = self.fallback(found, best, features)
+        held = self.weights["passage"].probability(passage_features)
         if held >= self.threshold("passage"):
-            return Decision(PASSAGE, held, None, _with_neighbour(best.sentence, found.sentences, 1.0))
+            return Decision(PASSAGE, held, None, sentences, note)
         return Decision("", probability, best)
+
+    @staticmethod
+    def fallback(
+        found: Deliberation, best: Choice, features: dict[str, float]
+    ) -> tuple[tuple[Sentence, ...], dict[str, float]]:
+        """A factoid's passage answer when its span is uncertain: the best candidate's sentence and
+        the best-scored other sentence that is no heading (a doubted span's answer is often in the
+        one the sentence model ranks next), and the passage model's features of the pair."""
+        first = best.sentence
+        second = next(
+            (s for s in found.sentences if s.text != first.text and not s.features["heading"]), None
+        )
+        extra = {"second": SECOND_FLOOR, "second_typed": 0.0, "second_near": 0.0}
+        if second is None:
+            return (first,), {**features, **extra}
+        near = second.passage.chunk_id == first.passage.chunk_id and abs(second.index - first.index) == 1
+        extra = {
+            "second": max(second.logit, SECOND_FLOOR),
+            "second_typed": second.features["typed"],
+            "second_near": float(near),
+        }
+        ordered = (second, first) if near and second.index < first.index else (first, second)
+        return ordered, {**features, **extra}
 
     @staticmethod
     def confidence_features(found: Deliberation, best: Choice) -> dict[str, float]:
@@ -268,28 +294,46 @@ class ExtractiveAnswerer:
         q = found.question
         if not decision.form:
             return _abstain(found, passages, decision)
-        first, last = decision.sentences[0], decision.sentences[-1]
-        passage = first.passage
         if decision.form == SPAN and decision.choice is not None:
-            cand = decision.choice.candidate
+            first, cand = decision.sentences[0], decision.choice.candidate
             local = first.local_start
             span = (local + cand.start, local + cand.end)
+            whole = (local, local + len(first.text))
+            citations = [Citation.in_passage(first.passage, *whole, span, decision.probability)]
             text = cand.text
         else:
-            span = (first.local_start, last.local_start + len(last.text))
-            text = passage.text[span[0] : span[1]]
-        citation = Citation.in_passage(
-            passage, first.local_start, last.local_start + len(last.text), span, decision.probability
-        )
+            citations = []
+            for a, b in runs(decision.sentences):
+                whole = (a.local_start, b.local_start + len(b.text))
+                citations.append(Citation.in_passage(a.passage, *whole, whole, decision.probability))
+            text = passage_text(decision.sentences)
         return Answer(
             text=text,
             abstained=False,
             confidence=round(decision.probability, 4),
-            citations=[citation],
+            citations=citations,
             answer_type=q.answer_type.value,
             form=decision.form,
             note=decision.note,
         )
+
+
+def runs(sentences: Sequence[Sentence]) -> list[tuple[Sentence, Sentence]]:
+    """The sentences of a passage answer as runs of neighbours in one passage: (first, last) of
+    each, in the answer's order. Each run is one citation."""
+    found: list[tuple[Sentence, Sentence]] = []
+    for s in sentences:
+        last = found[-1][1] if found else None
+        if last and last.passage.chunk_id == s.passage.chunk_id and last.index + 1 == s.index:
+            found[-1] = (found[-1][0], s)
+        else:
+            found.append((s, s))
+    return found
+
+
+def passage_text(sentences: Sequence[Sentence]) -> str:
+    """A passage answer's text: each run of neighbouring sentences verbatim, runs joined by a space."""
+    return " ".join(a.passage.text[a.local_start : b.local_start + len(b.text)] for a, b in runs(sentences))
 
 
 def _key(s: Sentence) -> tuple[str, int, int]:

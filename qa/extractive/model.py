@@ -92,11 +92,18 @@ CONFIDENCE_FEATURES = (
     "least_name",  # support of the question's least supported name in its passage
     "place_missing",  # a place the question puts its fact in is missing near the answer
 )
+# A factoid's passage answer is the best candidate's sentence and the best other one.
+PASSAGE_FEATURES = (
+    *CONFIDENCE_FEATURES,
+    "second",  # the sentence model's logit of the other sentence (floored)
+    "second_typed",  # the other sentence holds something of the asked type
+    "second_near",  # the other sentence is the first one's neighbour in its passage
+)
 MODELS: dict[str, tuple[str, ...]] = {
     "sentence": SENTENCE_FEATURES,
     "candidate": CANDIDATE_FEATURES,
     "span": CONFIDENCE_FEATURES,  # is the best candidate the right answer?
-    "passage": CONFIDENCE_FEATURES,  # does the best candidate's sentence hold the right answer?
+    "passage": PASSAGE_FEATURES,  # does its sentence or the best other one hold the right answer?
 }
 THRESHOLDS = ("span", "passage", "open")
 

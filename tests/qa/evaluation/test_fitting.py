@@ -183,6 +183,24 @@ def test_the_threshold_kept_is_the_middle_of_the_equally_good_ones() -> None:
     assert _middle_of_best(pairs) == (0.5, 0.3)
 
 
+def test_the_passage_model_learns_whether_the_sentence_or_the_next_best_one_holds_the_answer() -> None:
+    answerer = make_answerer(ENTITIES)
+    question = "How many jobs will the lab create?"
+    found = answerer.deliberate(question, [passage(DOC, "acme")])
+    best = found.choices[0]
+    pair, _ = answerer.fallback(found, best, answerer.confidence_features(found, best))
+    other = next(s for s in pair if s is not best.sentence)
+    samples = [
+        Sample(case("second", question, [other.text], ["acme"]), [passage(DOC, "acme")], []),
+        Sample(case("absent", question, ["a parcel locker"], ["acme"]), [passage(DOC, "acme")], []),
+    ]
+    for s in samples:
+        s.found = answerer.deliberate(question, s.passages)
+    rows, labels = fitting._confidence_rows(samples, answerer, "passage")
+    assert labels == [1, 0] and all(len(row) == len(MODELS["passage"]) for row in rows)
+    assert fitting._confidence_rows(samples, answerer, "span")[1] == [0, 0]  # the span holds neither
+
+
 def test_fitting_refuses_rows_of_one_class() -> None:
     with pytest.raises(ValueError, match="span"):
         _fit("span", [[0.0] * len(MODELS["span"])] * 3, [1, 1, 1])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from qa.evaluation.metrics import answer_in_quotes
 from qa.extractive import PASSAGE, SPAN, ExtractiveAnswerer
 from qa.language.answer_types import AnswerType
 from qa.language.evidence import ABSTAIN_TEXT
@@ -105,12 +106,36 @@ def test_min_confidence_overrides_every_fitted_threshold() -> None:
     assert lenient.answer(question, [passage(DOC)]).text == "up to 400 engineering jobs"
 
 
-def test_an_uncertain_span_in_a_clearly_answering_sentence_is_answered_by_the_sentence() -> None:
-    weights = hand_weights(span=model("span", -20.0), passage=model("passage", 5.0))
-    answer = make_answerer(ENTITIES, weights).answer("How many jobs will the lab create?", [passage(DOC)])
+UNSURE = hand_weights(span=model("span", -20.0), passage=model("passage", 5.0))
+HIRING = "Acme Hiring\n\nAcme said the lab will create jobs for engineers and technicians in Lyon."
+
+
+def test_an_uncertain_span_is_answered_by_its_sentence_and_the_next_best_one() -> None:
+    answerer = make_answerer(ENTITIES, UNSURE)
+    question = "How many jobs will the lab create?"
+    docs = [passage(DOC, "acme"), passage(HIRING, "hiring")]
+    found = answerer.deliberate(question, docs)
+    second = next(s for s in found.sentences if s is not found.choices[0].sentence)
+    assert second.passage.doc_id == "hiring"  # the test's premise: the next best is the other article's
+    answer = answerer.answer(question, docs)
     assert (answer.form, answer.abstained) == (PASSAGE, False)
-    assert answer.text == "The lab will create up to 400 engineering jobs by 2028."
-    assert answer.citations[0].answer_start == answer.citations[0].start  # the whole quote answers
+    first = "The lab will create up to 400 engineering jobs by 2028."
+    assert answer.text == f"{first} {second.text}"
+    assert [(c.doc_id, c.quote) for c in answer.citations] == [("acme", first), ("hiring", second.text)]
+    for citation, document in zip(answer.citations, (DOC, HIRING), strict=True):
+        assert document[citation.start : citation.end] == citation.quote
+        assert (citation.answer_start, citation.answer_end) == (citation.start, citation.end)  # all answers
+    assert answer_in_quotes(answer.text, answer.citations)
+
+
+def test_an_uncertain_span_and_its_neighbour_are_one_quote_in_document_order() -> None:
+    text = (
+        "Acme Lab\n\nThe lab in Lyon will create jobs for engineers over the coming years. "
+        "Acme expects up to 400 engineering jobs by 2028."
+    )
+    answer = make_answerer(ENTITIES, UNSURE).answer("How many jobs will the lab create?", [passage(text)])
+    assert answer.form == PASSAGE and len(answer.citations) == 1
+    assert answer.text == text.split("\n\n")[1] == answer.citations[0].quote
 
 
 def test_an_uncertain_span_in_an_unclear_sentence_is_an_abstention() -> None:
@@ -175,10 +200,12 @@ def test_a_heading_or_a_sentence_further_away_does_not_join() -> None:
     )
 
 
-def test_an_uncertain_factoid_answered_by_its_sentence_takes_no_neighbour() -> None:
+def test_an_uncertain_factoid_takes_one_other_sentence_whatever_the_open_threshold() -> None:
     weights = hand_weights(span=model("span", -20.0), passage=model("passage", 5.0), thresholds={"open": 0.0})
     answer = make_answerer(ENTITIES, weights).answer("How many jobs will the lab create?", [passage(DOC)])
-    assert answer.text == "The lab will create up to 400 engineering jobs by 2028."
+    assert answer.form == PASSAGE
+    assert answer.text.count(". ") + answer.text.endswith(".") == 2  # two sentences, not the article
+    assert "The lab will create up to 400 engineering jobs by 2028." in answer.text
 
 
 QUOTED = (
@@ -307,11 +334,6 @@ def test_a_newer_correction_is_the_span_and_says_so() -> None:
     assert answer.citations[0].doc_id == "new" and "newer" in answer.note
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="qa/extractive/answerer.py decide() builds the passage fallback's Decision without the note "
-    "prefer_newer returned: a corrected figure answered by its sentence does not say it was corrected",
-)
 def test_a_newer_correction_answered_by_its_sentence_says_so_too() -> None:
     weights = hand_weights(span=model("span", -20.0), passage=model("passage", 5.0))
     answer = make_answerer(JOBS, weights).answer("How many jobs will the Acme lab in Lyon create?", CORRECTED)

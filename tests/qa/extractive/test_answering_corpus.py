@@ -198,13 +198,16 @@ WRONG: dict[str, str] = {
         "the capitalised words after it (the body's '€120 million' ranks lower)"
     ),
     "Which company is acquiring Brightlake Analytics?": (
-        "answers 'Corvane' cited from kestrel-labs-appoints-ceo, not the acquisition's own article"
+        "answers 'Corvane' cited from kestrel-labs-appoints-ceo, not the acquisition's own article, "
+        "or, at the margin, 'Corvane Systems': which one depends on the batches the int8 model embedded "
+        "the sentences in (the whole slow run passes, the file alone fails), so it is not strict"
     ),
     "Which Singapore ministry is Auralis partnering with?": (
         "answers the whole title-case headline: head_candidates in qa/language/patterns.py takes every capitalised "
         "word before 'Ministry' in 'Auralis and Singapore's Ministry of Health Launch ...'"
     ),
 }
+MARGINAL = {"Which company is acquiring Brightlake Analytics?"}
 UNANSWERED_WRONGLY: dict[str, str] = {
     "How many jobs will the OpenAI lab in Tokyo create?": (
         "answered with the Singapore figure: the fitted span model weighs a missing asked place too little"
@@ -220,7 +223,7 @@ UNANSWERED_WRONGLY: dict[str, str] = {
 
 def known(rows: list[tuple[str, ...]], reasons: dict[str, str]) -> list[object]:
     return [
-        pytest.param(*row, marks=pytest.mark.xfail(strict=True, reason=reasons[row[0]]))
+        pytest.param(*row, marks=pytest.mark.xfail(strict=row[0] not in MARGINAL, reason=reasons[row[0]]))
         if row[0] in reasons
         else row
         for row in rows
