@@ -180,76 +180,9 @@ def _introduced_as_person(text: str, start: int, end: int) -> bool:
 
 
 def _candidates(doc: Any) -> list[Candidate]:
-    text = doc.text
-    found: list[Candidate] = []
     chunks = list(doc.noun_chunks)
-    for ent in doc.ents:
-        answer_type = LABEL_TYPES.get(ent.label_)
-        if answer_type is None:
-            continue
-        if (
-            ent.label_ in {Label.PERSON, Label.GPE, Label.LOC, Label.FAC}
-            and ent.text.split()[-1].lower() in ORG_SUFFIXES
-        ):
-            # the small model often calls a company ("Acme Labs") a person
-            answer_type = AnswerType.ORGANISATION
-        elif ent.label_ in {Label.ORG, Label.GPE} and _introduced_as_person(
-            text, ent.start_char, ent.end_char
-        ):
-            answer_type = AnswerType.PERSON  # "the appointment of Ana Ruiz as Chief Sustainability Officer"
-        start, end = ent.start_char, ent.end_char
-        specific = True
-        if answer_type is AnswerType.QUANTITY:
-            if re.match(_CURRENCY_PREFIX, ent.text):
-                answer_type = AnswerType.MONEY
-            else:
-                # Widen "200" to its noun phrase: "over 200 technical positions".
-                for chunk in chunks:
-                    if chunk.start_char <= start and end <= chunk.end_char and chunk.root.i >= ent.end - 1:
-                        start, end = chunk.start_char, chunk.end_char
-                        break
-                specific = any(ch.isdigit() for ch in ent.text) or ent.label_ == "PERCENT"
-        if answer_type is AnswerType.DATE:
-            specific = bool(re.search(r"\d", ent.text) or _MONTHS.search(ent.text))
-        if answer_type is AnswerType.PLACE:
-            # "Tampa, Florida": a place followed by the region it lies in.
-            region = next(
-                (e for e in doc.ents if e.label_ in {Label.GPE, Label.LOC} and e.start_char == end + 2), None
-            )
-            # Not when that place does something: "in Lyon, France, Sweden came out on top".
-            if region is not None and text[end : end + 2] == ", " and _role(region.root)[0] is not Role.AGENT:
-                end = region.end_char
-        if answer_type in {AnswerType.QUANTITY, AnswerType.MONEY}:
-            qualifier = _QUALIFIER.search(text[:start])
-            if qualifier:
-                start = qualifier.start()
-        label = Label(ent.label_)
-        cut = _before_headline_verb(text, start, end)
-        if cut < end and answer_type in NAMED and " " not in text[start:cut].strip():
-            # The tagger read "<Country> Heads" as one person: its label for what is left is a guess.
-            label, answer_type = Label.PROPN, AnswerType.OTHER
-        end = cut
-        span = text[start:end]
-        stripped = LEADING_DETERMINER.sub("", span)
-        start += len(span) - len(stripped)
-        span = text[start:end].rstrip(" ,.;:")
-        end = start + len(span)
-        if span:
-            role, verb = _role(ent.root)
-            found.append(Candidate(start, end, span, answer_type, label, specific, role, verb))
-    for match in _MONEY.finditer(text):
-        if not any(c.answer_type is AnswerType.MONEY and c.start <= match.start() < c.end for c in found):
-            found = [
-                c
-                for c in found
-                if not (c.start <= match.start() < c.end and c.answer_type is AnswerType.QUANTITY)
-            ]
-            start = match.start()
-            qualifier = _QUALIFIER.search(text[:start])
-            start = qualifier.start() if qualifier else start
-            found.append(
-                Candidate(start, match.end(), text[start : match.end()], AnswerType.MONEY, Label.MONEY)
-            )
+    found = [c for c in (_entity_candidate(ent, doc, chunks) for ent in doc.ents) if c is not None]
+    found = _with_money_patterns(doc.text, found)
     named = [(c.start, c.end) for c in found]
     for chunk in chunks:
         span = LEADING_DETERMINER.sub("", chunk.text)
@@ -264,6 +197,82 @@ def _candidates(doc: Any) -> list[Candidate]:
                 Candidate(start, chunk.end_char, span, AnswerType.OTHER, Label.PROPN, True, role, verb)
             )
     return found + _listed_names(found)
+
+
+def _entity_candidate(ent: Any, doc: Any, chunks: list[Any]) -> Candidate | None:
+    """The candidate an entity of the tagger makes, its type corrected and its span widened to the
+    whole answer; None for a label of no asked type or an empty span."""
+    text = doc.text
+    answer_type = LABEL_TYPES.get(ent.label_)
+    if answer_type is None:
+        return None
+    if (
+        ent.label_ in {Label.PERSON, Label.GPE, Label.LOC, Label.FAC}
+        and ent.text.split()[-1].lower() in ORG_SUFFIXES
+    ):
+        # the small model often calls a company ("Acme Labs") a person
+        answer_type = AnswerType.ORGANISATION
+    elif ent.label_ in {Label.ORG, Label.GPE} and _introduced_as_person(text, ent.start_char, ent.end_char):
+        answer_type = AnswerType.PERSON  # "the appointment of Ana Ruiz as Chief Sustainability Officer"
+    start, end = ent.start_char, ent.end_char
+    specific = True
+    if answer_type is AnswerType.QUANTITY:
+        if re.match(_CURRENCY_PREFIX, ent.text):
+            answer_type = AnswerType.MONEY
+        else:
+            # Widen "200" to its noun phrase: "over 200 technical positions".
+            for chunk in chunks:
+                if chunk.start_char <= start and end <= chunk.end_char and chunk.root.i >= ent.end - 1:
+                    start, end = chunk.start_char, chunk.end_char
+                    break
+            specific = any(ch.isdigit() for ch in ent.text) or ent.label_ == "PERCENT"
+    if answer_type is AnswerType.DATE:
+        specific = bool(re.search(r"\d", ent.text) or _MONTHS.search(ent.text))
+    if answer_type is AnswerType.PLACE:
+        # "Tampa, Florida": a place followed by the region it lies in.
+        region = next(
+            (e for e in doc.ents if e.label_ in {Label.GPE, Label.LOC} and e.start_char == end + 2), None
+        )
+        # Not when that place does something: "in Lyon, France, Sweden came out on top".
+        if region is not None and text[end : end + 2] == ", " and _role(region.root)[0] is not Role.AGENT:
+            end = region.end_char
+    if answer_type in {AnswerType.QUANTITY, AnswerType.MONEY}:
+        qualifier = _QUALIFIER.search(text[:start])
+        if qualifier:
+            start = qualifier.start()
+    label = Label(ent.label_)
+    cut = _before_headline_verb(text, start, end)
+    if cut < end and answer_type in NAMED and " " not in text[start:cut].strip():
+        # The tagger read "<Country> Heads" as one person: its label for what is left is a guess.
+        label, answer_type = Label.PROPN, AnswerType.OTHER
+    end = cut
+    span = text[start:end]
+    stripped = LEADING_DETERMINER.sub("", span)
+    start += len(span) - len(stripped)
+    span = text[start:end].rstrip(" ,.;:")
+    if not span:
+        return None
+    role, verb = _role(ent.root)
+    return Candidate(start, start + len(span), span, answer_type, label, specific, role, verb)
+
+
+def _with_money_patterns(text: str, found: list[Candidate]) -> list[Candidate]:
+    """``found`` plus the amounts the tagger missed ("US$5 million"), each replacing the bare
+    quantity inside it."""
+    for match in _MONEY.finditer(text):
+        if not any(c.answer_type is AnswerType.MONEY and c.start <= match.start() < c.end for c in found):
+            found = [
+                c
+                for c in found
+                if not (c.start <= match.start() < c.end and c.answer_type is AnswerType.QUANTITY)
+            ]
+            start = match.start()
+            qualifier = _QUALIFIER.search(text[:start])
+            start = qualifier.start() if qualifier else start
+            found.append(
+                Candidate(start, match.end(), text[start : match.end()], AnswerType.MONEY, Label.MONEY)
+            )
+    return found
 
 
 # Linear: a run of spaces is tried from its start only.
