@@ -25,7 +25,7 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 # Currency signs and ISO codes an amount may open with: the one list every pattern builds on.
 CURRENCY_SIGNS = "$€£¥₹"
 CURRENCY_CODES = ("USD", "SGD", "EUR", "GBP", "AUD", "CAD", "CHF", "JPY", "INR", "MYR", "KES")
-# ... and the names it may close with ("300 million Singapore dollars"), singular or plural, as a
+# ... and the names it may close with ("300 million Canadian dollars"), singular or plural, as a
 # pattern without boundaries of its own.
 CURRENCY_NAME = r"(?:dollars?|euros?|pounds?|yen|yuan|rupees?|ringgit|shillings?|francs?|pesos?|krona|kronor)"
 # Letters of any script ("José", "Dvořák"), digits and the signs amounts carry (\w also takes

@@ -52,8 +52,8 @@ def ask_in_conversation(
 
 def names_conversation(service: QAService, answer: Answer, standalone: Standalone) -> bool:
     """Whether the document ``answer`` cites first names what the conversation is about: every
-    name it carried ("Singapore") and the words of its subject ("the lab", in any case). A
-    follow-up about the lab of an article on Singapore is not answered by an article on London."""
+    name it carried ("Lyon") and the words of its subject ("the lab", in any case). A
+    follow-up about the lab of an article on Lyon is not answered by an article on London."""
     names = [re.escape(term) for term in standalone.carried if term[:1].isupper()]
     subject = [f"(?i:{re.escape(w)})" for w in words(standalone.subject) if w not in STOPWORDS]
     if not (names or subject) or not answer.citations:

@@ -92,7 +92,7 @@ def months_in(text: str, near_numbers: bool = False) -> set[int]:
 
 
 def names_in(text: str) -> list[str]:
-    """Capitalised words of ``text`` after its first word (names: "Singapore", "Dresser"),
+    """Capitalised words of ``text`` after its first word (names: "Lyon", "Berg"),
     possessives removed; the first word is capitalised anyway."""
     found = []
     for match in _NAME.finditer(text):

@@ -197,7 +197,7 @@ def cite(claim: str, evidence: Evidence) -> Citation:
 def _evidence_of(passage: Passage) -> Evidence:
     haystack = f"{passage.title}\n{passage.date}\n{passage.text}"
     vocabulary = {without_possessive(w) for w in words(restore(haystack))}
-    vocabulary |= {part for w in vocabulary if "-" in w for part in w.split("-")}  # "Singapore-based"
+    vocabulary |= {part for w in vocabulary if "-" in w for part in w.split("-")}  # "Lyon-based"
     return Evidence(passage, normalised(haystack), amounts_in(haystack), months_in(haystack), vocabulary)
 
 
