@@ -174,12 +174,21 @@ def _head_noun(tokens: list[str]) -> str:
             return last_of_compound(window, j)
     # "What is the name of the company ..." / "What is the capital of ..."
     window = tokens[start : start + 7]
+    named = False  # a word of the asked phrase seen
     for j, nxt in enumerate(window):
         if nxt in {"when", "where", "who", "why", "how"}:
             break  # "What age was she when ...": a later clause's wh-word is no head
         if typed(nxt):
             return last_of_compound(window, j)
+        if named and _verb_after_noun(nxt):
+            break  # "Which streaming service released the fourth season ...": a verb ends the phrase
+        named = named or nxt not in STOPWORDS | AUXILIARIES | _SKIP_AFTER_WH
     return ""
+
+
+def _verb_after_noun(word: str) -> bool:
+    """A past form ending the phrase a which/what question asks about ("What movie won ...")."""
+    return word in _PAST_FORMS or (word.endswith("ed") and len(word) > 4 and "-" not in word)
 
 
 def after_which(tokens: Sequence[str]) -> int:
@@ -216,7 +225,7 @@ def generic_head(question: str) -> str:
         if nxt.endswith(("'s", "’s")):
             run = []  # "the name of Acme's VR headset": the head follows the owner
             continue
-        if run and (nxt in _PAST_FORMS or (nxt.endswith("ed") and len(nxt) > 4)):
+        if run and _verb_after_noun(nxt):
             break  # "What movie won ...", "What company acquired ...": the verb follows the noun
         run.append(nxt)
     return run[-1] if run else ""

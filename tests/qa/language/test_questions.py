@@ -133,6 +133,21 @@ def test_a_compound_heads_last_noun_decides_its_type() -> None:
     assert (q.answer_type, q.head) == (AnswerType.MONEY, "revenue")
 
 
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("Which streaming service released the fourth season of the drama?", "service"),
+        ("What app launched in the first quarter of 2024?", "app"),
+        ("Which single topped the charts in the month after its release?", "single"),
+    ],
+)
+def test_a_typed_noun_after_the_asked_phrases_verb_does_not_type_it(question: str, head: str) -> None:
+    # "season", "quarter" and "month" are date words, but they belong to what the verb says, not
+    # to what is asked: the phrase after which/what ends at its verb.
+    q = analyse(question)
+    assert q.answer_type is not AnswerType.DATE and q.head == head
+
+
 def test_a_later_clauses_when_does_not_decide_the_type() -> None:
     team = analyse("Which team did Tadej Pogačar ride for when he won the 2021 Tour de France?")
     assert (team.answer_type, team.head) == (AnswerType.ORGANISATION, "team")
