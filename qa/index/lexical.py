@@ -221,14 +221,16 @@ class LexicalIndex:
             mask = (mask if mask is not None else np.ones(len(self._ids), dtype=np.float32)) * ~self._removed
         if mask is not None and not mask.any():
             return []
-        results, scores = self._retriever.retrieve(
-            [tokens], k=min(k, len(self._ids)), show_progress=False, weight_mask=mask
-        )
-        return [
-            (self._ids[int(i)], float(s))
-            for i, s in zip(results[0], scores[0], strict=True)
-            if float(s) > 0.0
-        ]
+        scores = np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+        if mask is not None:
+            scores = scores * mask
+        # Only chunks holding a query term score above zero: rank those few, not every chunk
+        # (bm25s' own top-k partitions the whole score array: 30 ms a question at 234k chunks).
+        hits = np.flatnonzero(scores > 0.0)
+        if len(hits) > k:
+            hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
+        best = hits[np.lexsort((hits, -scores[hits]))]  # by score, then by position: deterministic
+        return [(self._ids[int(i)], float(scores[i])) for i in best]
 
     def _mask(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None:

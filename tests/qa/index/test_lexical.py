@@ -258,6 +258,23 @@ def test_the_index_follows_the_store_revision(tmp_path: Path) -> None:
     assert [cid for cid, _ in old.search("numbats", 5)] == ["c:0"]
 
 
+def test_the_k_best_come_back_best_first_and_the_same_every_time(tmp_path: Path) -> None:
+    store = ChromaStore(FakeEmbedder(), tmp_path / "data")
+    for name in "abcdef":
+        put(store, name, "Quokkas live on Rottnest Island.")  # scores equal or nearly so
+    put(store, "g", "Quokkas, quokkas and more quokkas live on Rottnest Island.")
+    put(store, "h", "Wombats dig burrows.")
+    store.bump_revision()
+    index = LexicalIndex(tmp_path / "lexical")
+    index.ensure_current(store)
+    found = index.search("quokkas", 4)
+    assert found[0][0] == "g:0" and len(found) == 4
+    assert [score for _, score in found] == sorted((score for _, score in found), reverse=True)
+    every = index.search("quokkas", 10)
+    assert sorted(cid for cid, _ in every) == [f"{n}:0" for n in "abcdefg"]  # never the wombats
+    assert every[:4] == found and index.search("quokkas", 10) == every  # ties broken one way
+
+
 def test_rebuild_ignores_what_is_on_disk(tmp_path: Path) -> None:
     store = ChromaStore(FakeEmbedder(), tmp_path / "data")
     put(store, "a", "Quokkas live on Rottnest Island.")
