@@ -250,17 +250,16 @@ class ExtractiveAnswerer:
         second = next(
             (s for s in found.sentences if s.text != first.text and not s.features["heading"]), None
         )
-        extra = {"second": SECOND_FLOOR, "second_typed": 0.0, "second_near": 0.0}
         if second is None:
-            return (first,), {**features, **extra}
+            return (first,), {**features, "second": SECOND_FLOOR, "second_typed": 0.0, "second_near": 0.0}
         near = second.passage.chunk_id == first.passage.chunk_id and abs(second.index - first.index) == 1
-        extra = {
+        pair = {
             "second": max(second.logit, SECOND_FLOOR),
             "second_typed": second.features["typed"],
             "second_near": float(near),
         }
         ordered = (second, first) if near and second.index < first.index else (first, second)
-        return ordered, {**features, **extra}
+        return ordered, {**features, **pair}
 
     @staticmethod
     def confidence_features(found: Deliberation, best: Choice) -> dict[str, float]:
