@@ -54,3 +54,20 @@ def test_bulk_ingest_writes_without_slices_or_pauses(tmp_path: Path, calls: list
     report = ingest_paths([corpus], store, LexicalIndex(tmp_path / "lexical"), chunk_size=60, overlap=0)
     assert report.chunks_written > pipeline.SERVER_CHUNKS_PER_CALL
     assert calls == [(0, 0.0)]
+
+
+def test_bulk_ingest_writes_each_embedding_group_in_one_call(
+    tmp_path: Path, calls: list[tuple[int, float]]
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(40):  # one chunk each: 40 documents in groups of 16 chunks
+        (corpus / f"note-{i:02}.txt").write_text(
+            f"Short note number {i} about the harbour.", encoding="utf-8"
+        )
+    store = ChromaStore(FakeEmbedder(), tmp_path / "data")
+    lexical = LexicalIndex(tmp_path / "lexical")
+    report = ingest_paths([corpus], store, lexical, chunk_size=200, overlap=0, batch_chunks=16)
+    assert report.chunks_written == 40
+    assert len(calls) == 3  # 16 + 16 + 8 documents, not one call per few documents
+    assert store.counts() == (40, 40)
