@@ -10,12 +10,11 @@ from dataclasses import dataclass
 
 from qa.extractive.quotations import ASKS_SAID, ATTRIBUTION, quotation_speakers
 from qa.extractive.splitting import Sentence
-from qa.language.answer_types import AnswerType
+from qa.language.answer_types import TYPE_PATTERNS, AnswerType
 from qa.language.evidence import OPPOSITE_VERBS, name_words, names_support, text_stems
 from qa.language.patterns import dateline_end
 from qa.language.questions import Question, QuestionKind, subject_words
 from qa.language.stemming import stem
-from qa.retrieval.rerank import TYPE_PATTERNS
 from qa.text import words
 
 LEAD_CHARS = 400  # sentences starting this close to the top of their document are its lead

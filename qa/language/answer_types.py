@@ -7,8 +7,8 @@ import re
 from collections.abc import Sequence
 from enum import StrEnum
 
-from qa.language.lexicon import AUXILIARIES, WH_WORDS
-from qa.text import CURRENCY_NAME, STOPWORDS, word_spans, words
+from qa.language.lexicon import AUXILIARIES, MONTH, WEEKDAY, WH_WORDS
+from qa.text import CURRENCY_NAME, CURRENCY_SIGNS, STOPWORDS, word_spans, words
 
 
 class AnswerType(StrEnum):
@@ -67,6 +67,23 @@ HEAD_TYPES: dict[AnswerType, frozenset[str]] = {
             "age",
         ]
     ),
+}
+
+# A cheap look for something of the asked type (no parsing: it runs on every retrieved passage
+# and sentence). A date is a day with its month, a numeric date, a weekday or a year, so that
+# "September 2026", "Q1 2027", "the first half of 2026" and "on Tuesday" count as dates too.
+_YEAR = r"\b(?:1[6-9]|20)\d\d\b(?![,.]?\d)"
+TYPE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
+    AnswerType.DATE: re.compile(
+        rf"\b{MONTH}\.? \d{{1,2}}\b|\b\d{{1,2}} {MONTH}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
+        rf"|\b{WEEKDAY}\b|{_YEAR}",
+        re.IGNORECASE,
+    ),
+    AnswerType.MONEY: re.compile(
+        rf"[{CURRENCY_SIGNS}]\s?\d"
+        r"|\b(?<!\d[,.])\d[\d,.]*+\s?(?:million|billion|bn|m)?\s?(?:[A-Z][a-z]+\s)?" + CURRENCY_NAME + r"\b"
+    ),
+    AnswerType.QUANTITY: re.compile(r"\b\d[\d,.]*\b"),
 }
 # The question's own wh-word decides its type; "why" asks for none.
 _TYPED_WH = re.compile(rf"\b({'|'.join(sorted(WH_WORDS - {'why'}))})\b")

@@ -10,34 +10,19 @@ candidates) and by the support of its names, with the fused rank as a tie-breake
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 
-from qa.language.answer_types import AnswerType
+from qa.language.answer_types import TYPE_PATTERNS
 from qa.language.evidence import name_words, names_support, text_stems
-from qa.language.lexicon import MONTH
 from qa.language.questions import Question
 from qa.language.stemming import stem
-from qa.text import CURRENCY_NAME, CURRENCY_SIGNS, words
+from qa.text import words
 from qa.types import Passage
 
 FUSED_WEIGHT = 0.6  # of the fused rank's 1 / (1 + rank) (1.0 for the first)
 COVERAGE_WEIGHT = 0.6
 NAMES_WEIGHT = 0.5
 TYPE_WEIGHT = 0.2
-
-# A cheap look for something of the asked type (no parsing: this runs on every candidate).
-TYPE_PATTERNS = {
-    AnswerType.DATE: re.compile(
-        rf"\b{MONTH}\.? \d{{1,2}}\b|\b\d{{1,2}} {MONTH}\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b",
-        re.IGNORECASE,
-    ),
-    AnswerType.MONEY: re.compile(
-        rf"[{CURRENCY_SIGNS}]\s?\d"
-        r"|\b(?<!\d[,.])\d[\d,.]*+\s?(?:million|billion|bn|m)?\s?(?:[A-Z][a-z]+\s)?" + CURRENCY_NAME + r"\b"
-    ),
-    AnswerType.QUANTITY: re.compile(r"\b\d[\d,.]*\b"),
-}
 
 
 def rerank(q: Question, passages: Sequence[Passage]) -> list[Passage]:

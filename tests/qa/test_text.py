@@ -8,9 +8,8 @@ import pytest
 
 from qa.generative.facts import amounts_in
 from qa.index.lexical import lexical_tokens
-from qa.language.answer_types import AnswerType
+from qa.language.answer_types import TYPE_PATTERNS, AnswerType
 from qa.language.spans import _MONEY
-from qa.retrieval.rerank import TYPE_PATTERNS
 from qa.text import (
     CURRENCY_CODES,
     CURRENCY_SIGNS,

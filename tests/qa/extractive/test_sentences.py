@@ -120,15 +120,32 @@ def test_an_open_question_has_no_typed_sentence() -> None:
     assert all(s.features["typed"] == 0.0 and s.features["open"] == 1.0 for s in found.values())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="qa/retrieval/rerank.py TYPE_PATTERNS[DATE] needs a day next to the month, so the 'typed' feature "
-    "misses 'September 2026', 'Q1 2026' and 'by 2028' (and a date factoid without candidates abstains)",
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        (
+            "The robots will ship in September 2026. Sales open soon.",
+            "The robots will ship in September 2026.",
+        ),
+        ("Sales open in Q1 2027. The robots are blue.", "Sales open in Q1 2027."),
+        (
+            "The plant opens in the first half of 2026. It is large.",
+            "The plant opens in the first half of 2026.",
+        ),
+        ("The deal was announced on Tuesday. It is large.", "The deal was announced on Tuesday."),
+    ],
 )
-def test_a_month_and_year_is_a_date() -> None:
-    text = "Acme News\n\nThe robots will ship in September 2026. Sales open in Q1 2027."
-    found = featured("When will the robots ship?", text)
-    assert found["The robots will ship in September 2026."].features["typed"] == 1.0
+def test_a_month_a_quarter_a_year_or_a_weekday_is_a_date(text: str, date: str) -> None:
+    found = featured("When will the robots ship?", "Acme News\n\n" + text)
+    other = next(s for s in found if s != date and s != "Acme News")
+    assert (found[date].features["typed"], found[other].features["typed"]) == (1.0, 0.0)
+
+
+def test_a_count_or_an_amount_is_no_year() -> None:
+    found = featured(
+        "When will the plant open?", "Acme News\n\nAcme hired 2,019 people. It spent 2019.5 million."
+    )
+    assert all(s.features["typed"] == 0.0 for s in found.values())
 
 
 def test_headings_datelines_attributions_and_places_in_the_document() -> None:
