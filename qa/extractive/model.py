@@ -45,6 +45,7 @@ SENTENCE_FEATURES = (
     "dateline",  # opens with a press release's dateline ("LONDON, 2 May 2025 — ...")
     "attribution",  # names who said the quote before it ("— Name, Title")
     "quote_asked",  # a quotation, and the question asks what someone said
+    "speaker_asked",  # part of a quotation by someone the question names ("What did Name say?")
     "defines",  # "What is X?" / "Who are X?": the sentence says what X is ("X is ...", "X, a ...")
     "explains",  # "Why ...?": the sentence gives a reason or purpose ("because", "to help", "aims to")
     "open",  # the question is open (the sentence itself is the answer)

@@ -179,14 +179,17 @@ def inside_quotation(sentence: Sentence, span: Candidate, speakers: dict[tuple[s
 
 
 def quotation_before(attribution: Sentence, ranked: list[Sentence]) -> tuple[Sentence, ...]:
-    """The quotation an attribution line closes: back to the sentence with its opening mark (at
-    most MAX_QUOTED sentences), else the one sentence before it."""
-    same = {s.index: s for s in ranked if s.passage.chunk_id == attribution.passage.chunk_id}
+    """The quotation an attribution line closes: back through the document to the sentence with
+    its opening mark (at most MAX_QUOTED sentences, in this chunk or the one before it), else
+    the one sentence before it."""
     taken: list[Sentence] = []
-    for index in range(attribution.index - 1, attribution.index - 1 - MAX_QUOTED, -1):
-        if index not in same:
+    current = attribution
+    for _ in range(MAX_QUOTED):
+        before = next((s for s in ranked if _next_to(s, current)), None)
+        if before is None:
             break
-        taken.insert(0, same[index])
-        if "“" in same[index].text or same[index].text.startswith('"'):
+        taken.insert(0, before)
+        if "“" in before.text or before.text.startswith('"'):
             return tuple(taken)
+        current = before
     return tuple(taken[-1:])

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.extractive.quotations import ASKS_SAID, ATTRIBUTION, quotation_speakers
+from qa.extractive.quotations import ASKS_SAID, ATTRIBUTION, Speaker, quotation_speakers
 from qa.extractive.splitting import Sentence
 from qa.language.answer_types import TYPE_PATTERNS, AnswerType
 from qa.language.evidence import OPPOSITE_VERBS, name_words, names_support, text_stems
@@ -54,6 +54,7 @@ class _Asked:
     boosted: dict[str, float]  # term weights, names and numbers counting more
     content: dict[str, float]  # term weights outside the question's names
     names: list[list[str]]
+    name_stems: set[str]
     verbs: set[str]
     subject: dict[str, float]
     words: set[str]
@@ -82,6 +83,7 @@ class _Asked:
             boosted=boosted,
             content=content,
             names=name_words(q.names),
+            name_stems=name_stems,
             verbs={stem(v) for v in verbs},
             subject={stem(w): weights.get(stem(w), 0.2) for w in subject_words(q.text, list(verbs))},
             words={w.lower() for w in words(q.text)},
@@ -128,6 +130,7 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
             "both_rankings": float(s.passage.dense_rank is not None and s.passage.lexical_rank is not None),
             "verbs": len(asked.verbs & said) / len(asked.verbs) if asked.verbs else 1.0,
             "subject": subject / subject_total if asked.subject else 1.0,
+            "speaker_asked": _speaker_asked(asked, s, stems, speaker),
             **_shape(q, asked, s),
         }
     best = max(s.features["coverage"] for s in sentences)
@@ -156,6 +159,22 @@ def _shape(q: Question, asked: _Asked, s: Sentence) -> dict[str, float]:
         "explains": float(asked.why and bool(_PURPOSE.search(s.text))),
         "open": float(q.kind is QuestionKind.OPEN),
     }
+
+
+def _speaker_asked(asked: _Asked, s: Sentence, stems: set[str], speaker: Speaker | None) -> float:
+    """ "What did Name say ...?": whether the sentence is part of a quotation by someone the
+    question names, or the line attributing one to them. Who said a quotation is its context
+    ("said Name" after the last of its sentences, "— Name, Title" on the line after); a quoted
+    sentence or attribution line that no context was found for names its speaker itself."""
+    if not asked.said or not asked.name_stems:
+        return 0.0
+    if speaker is not None:
+        spoken_by = speaker.stems
+    elif _QUOTE.search(s.text) or ATTRIBUTION.match(s.text):
+        spoken_by = stems
+    else:
+        return 0.0
+    return float(bool(asked.name_stems & spoken_by))
 
 
 def _definition(q: Question) -> re.Pattern[str] | None:

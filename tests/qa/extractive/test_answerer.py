@@ -237,6 +237,21 @@ def test_a_quotation_of_several_sentences_comes_whole_with_its_attribution() -> 
     assert answer.text.startswith("“The lab is a big step for us.")
 
 
+def test_a_quotation_split_between_two_chunks_comes_whole_with_its_attribution() -> None:
+    text = (
+        "Acme Lab\n\nAcme opened a lab in Lyon on Monday. “The lab is a big step for us. It will bring "
+        "robots to every shop in Lyon.” — Jane Tan, Chief Executive of Acme\nThe lab has 40 staff."
+    )
+    cut = text.index("It will bring")  # the second chunk starts inside the quotation
+    chunks = [passage(text[:cut], offset=0), passage(text[cut:], title="Acme Lab", offset=cut)]
+    answer = make_answerer(weights=SPEAKER).answer("Who is Jane Tan?", chunks)
+    assert answer.text == (
+        "“The lab is a big step for us. It will bring robots to every shop in Lyon.” "
+        "— Jane Tan, Chief Executive of Acme"
+    )
+    assert [c.chunk_id for c in answer.citations] == ["acme:0", f"acme:{cut}"]
+
+
 @pytest.mark.parametrize(
     ("document", "quoted"),
     [

@@ -171,6 +171,28 @@ def test_quote_asked_only_when_the_question_asks_what_was_said() -> None:
     assert found["“We are proud of Lyon,” she said."].features["quote_asked"] == 0.0
 
 
+def test_speaker_asked_marks_the_quotation_of_the_person_the_question_names() -> None:
+    other = (
+        "Globex News\n\n"
+        "“We will hire locally. Training starts in May,” said Omar Diaz, the founder of Globex.\n"
+        "“Prices will fall soon,” said Rita Holm, an analyst."
+    )
+    found = featured("What did Omar Diaz say about hiring?", other, RELEASE)
+    assert found["“We will hire locally."].features["speaker_asked"] == 1.0  # names nobody itself
+    assert (
+        found["Training starts in May,” said Omar Diaz, the founder of Globex."].features["speaker_asked"]
+        == 1.0
+    )
+    assert found["“Prices will fall soon,” said Rita Holm, an analyst."].features["speaker_asked"] == 0.0
+    assert found["“We are proud of Lyon,” she said."].features["speaker_asked"] == 0.0
+    tan = featured("What did Jane Tan say about Lyon?", RELEASE)
+    assert tan["“We are proud of Lyon,” she said."].features["speaker_asked"] == 1.0  # "— Jane Tan" after it
+    assert tan["— Jane Tan, Chief Executive of Acme"].features["speaker_asked"] == 1.0
+    assert tan["Acme is investing €75 million in the site."].features["speaker_asked"] == 0.0
+    unasked = featured("Who is Omar Diaz?", other)
+    assert all(s.features["speaker_asked"] == 0.0 for s in unasked.values())
+
+
 def test_verbs_is_the_share_of_the_questions_verbs_a_sentence_uses() -> None:
     found = featured("How many jobs will the lab create?", RELEASE, verbs=("create",))
     assert found["The lab will create up to 400 engineering jobs by 2028."].features["verbs"] == 1.0
