@@ -210,8 +210,7 @@ def _confidence_rows(
         assert s.found is not None
         if not s.found.choices:
             continue
-        best = s.found.choices[0]
-        features = answerer.confidence_features(s.found, best)
+        best, _, features = answerer.choose(s.found)
         if name == "span":
             text, cited = best.candidate.text, [best.sentence.passage.doc_id]
         else:

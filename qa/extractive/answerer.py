@@ -227,8 +227,7 @@ class ExtractiveAnswerer:
         if not found.choices:
             typed = next((s for s in found.sentences if s.features["typed"]), None)
             return self._passage(found, typed, self.threshold("passage")) if typed else Decision("", 0.0)
-        best, note = prefer_newer(found.choices)
-        features = self.confidence_features(found, best)
+        best, note, features = self.choose(found)
         probability = self.weights["span"].probability(features)
         if probability >= self.threshold("span"):
             return Decision(SPAN, probability, best, (best.sentence,), note)
@@ -261,13 +260,27 @@ class ExtractiveAnswerer:
         ordered = (second, first) if near and second.index < first.index else (first, second)
         return ordered, {**features, **pair}
 
+    def choose(self, found: Deliberation) -> tuple[Choice, str, dict[str, float]]:
+        """A factoid's choice (a newer correction's answer wins, see `prefer_newer`), its note and
+        its confidence features; an answer the correction replaced is no rival to it."""
+        best, note = prefer_newer(found.choices)
+        replaced = found.choices[0].candidate.text if best is not found.choices[0] else ""
+        return best, note, self.confidence_features(found, best, replaced)
+
     @staticmethod
-    def confidence_features(found: Deliberation, best: Choice) -> dict[str, float]:
+    def confidence_features(found: Deliberation, best: Choice, replaced: str = "") -> dict[str, float]:
         key = vote_key(best.candidate.text)
-        rival = next(
-            (c.logit for c in found.choices if c is not best and not same_answer(key, c.candidate.text)),
-            best.logit - MARGIN_CAP,
-        )
+        old = vote_key(replaced) if replaced else None
+
+        def rivals(c: Choice) -> bool:
+            text = c.candidate.text
+            return (
+                c is not best
+                and not same_answer(key, text)
+                and not (old is not None and same_answer(old, text))
+            )
+
+        rival = next((c.logit for c in found.choices if rivals(c)), best.logit - MARGIN_CAP)
         return {
             "candidate": best.logit,
             "margin": min(best.logit - rival, MARGIN_CAP),

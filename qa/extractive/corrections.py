@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qa.extractive.candidates import Choice
-from qa.language.evidence import CORRECTION, title_names
+from qa.language.evidence import CORRECTION, SUPERSEDED, title_names
 
 CLOSE_LOGIT = 0.75  # a correction's answer must score within this of the best to replace it
 
@@ -11,7 +11,8 @@ CLOSE_LOGIT = 0.75  # a correction's answer must score within this of the best t
 def prefer_newer(choices: list[Choice]) -> tuple[Choice, str]:
     """The best choice, or a newer document's answer to the same question when that document says
     it corrects or updates (a later year's news alone is no correction): with a note when its answer
-    differs, and cited instead of the earlier one when it gives the same."""
+    differs, and cited instead of the earlier one when it gives the same. A correction's sentence
+    restating what was wrong ("The earlier release stated ...") neither confirms nor corrects."""
     best = choices[0]
     date = best.sentence.passage.date
     for other in choices[1:6]:
@@ -22,6 +23,7 @@ def prefer_newer(choices: list[Choice]) -> tuple[Choice, str]:
             and other.logit >= best.logit - CLOSE_LOGIT
             and title_names(ev.passage.title) & title_names(best.sentence.passage.title)
             and CORRECTION.search(ev.passage.title + " " + ev.passage.text)
+            and not SUPERSEDED.search(ev.text)
         ):
             if other.candidate.text.lower() == best.candidate.text.lower():
                 return other, ""  # the correction confirms the figure: cite it

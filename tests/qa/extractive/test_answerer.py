@@ -7,6 +7,7 @@ import pytest
 
 from qa.evaluation.metrics import answer_in_quotes
 from qa.extractive import PASSAGE, SPAN, ExtractiveAnswerer
+from qa.extractive.answerer import MARGIN_CAP
 from qa.language.answer_types import AnswerType
 from qa.language.evidence import ABSTAIN_TEXT
 from qa.text import sentence_spans
@@ -355,6 +356,16 @@ def test_a_newer_correction_answered_by_its_sentence_says_so_too() -> None:
     answer = make_answerer(JOBS, weights).answer("How many jobs will the Acme lab in Lyon create?", CORRECTED)
     assert answer.form == PASSAGE and answer.citations[0].doc_id == "new"
     assert "newer" in answer.note
+
+
+def test_the_answer_a_correction_replaced_is_no_rival_to_it() -> None:
+    answerer = make_answerer(JOBS)
+    found = answerer.deliberate("How many jobs will the Acme lab in Lyon create?", CORRECTED)
+    assert found.choices[0].candidate.text == "300 engineering jobs"  # the older release scores best
+    best, note, features = answerer.choose(found)
+    assert best.candidate.text == "250 engineering jobs" and "newer" in note
+    assert features["margin"] == MARGIN_CAP  # no other answer left to doubt it against
+    assert answerer.confidence_features(found, best)["margin"] <= 0  # the replaced one would be
 
 
 # -- embedding economy -------------------------------------------------------------------------

@@ -33,6 +33,15 @@ def test_a_newer_correction_of_the_same_subject_wins_with_a_note() -> None:
     assert "2025-02-01" in note and "250 jobs" in note and "300 engineering jobs" in note
 
 
+def test_the_corrections_restatement_of_the_old_figure_is_no_confirmation() -> None:
+    text = NEW.replace("The Halden", "The earlier release stated 300 engineering jobs. The Halden")
+    best = choice(OLD, "300 engineering jobs", "old", "2025-01-10", 3.0)
+    restated = choice(text.split(" The Halden")[0], "300 engineering jobs", "new", "2025-02-01", 2.9)
+    newer = choice(text, "250 jobs", "new", "2025-02-01", 2.5)
+    chosen, note = prefer_newer([best, restated, newer])
+    assert chosen is newer and "250 jobs" in note
+
+
 @pytest.mark.parametrize(
     ("new_text", "new_date", "logit"),
     [
