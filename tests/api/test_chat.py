@@ -57,9 +57,9 @@ def test_a_follow_up_is_answered_from_the_conversations_document(client: TestCli
     assert answer["retrieved_doc_ids"][0] == "openai-for-singapore"
     assert not answer["abstained"]
     assert "300 million" in answer["text"]
-    citation = answer["citations"][0]
-    assert citation["doc_id"] == "openai-for-singapore"
-    assert answer["text"] in citation["quote"]
+    assert {c["doc_id"] for c in answer["citations"]} == {"openai-for-singapore"}
+    # a span lies in its quote; a passage of two sentences is their two quotes
+    assert answer["text"] in " ".join(c["quote"] for c in answer["citations"])
 
 
 @pytest.mark.slow

@@ -202,6 +202,11 @@ WRONG: dict[str, str] = {
         "or, at the margin, 'Corvane Systems': which one depends on the batches the int8 model embedded "
         "the sentences in (the whole slow run passes, the file alone fails), so it is not strict"
     ),
+    "What is the name of Quillsoft's optional cloud subscription for the tablet?": (
+        "answers 'subscription', a word of the question, from 'An optional subscription, Quill Intelligence, ...': "
+        "since the refit of 2026-12-04 the candidate model's overlap weight (-1.31) no longer outweighs what the "
+        "head noun's candidate has for it; unforced, the answer is that sentence as a passage"
+    ),
     "Which Singapore ministry is Auralis partnering with?": (
         "answers the whole title-case headline: head_candidates in qa/language/patterns.py takes every capitalised "
         "word before 'Ministry' in 'Auralis and Singapore's Ministry of Health Launch ...'"
