@@ -179,9 +179,9 @@ def inside_quotation(sentence: Sentence, span: Candidate, speakers: dict[tuple[s
 
 
 def quotation_before(attribution: Sentence, ranked: list[Sentence]) -> tuple[Sentence, ...]:
-    """The quotation an attribution line closes: back through the document to the sentence with
-    its opening mark (at most MAX_QUOTED sentences, in this chunk or the one before it), else
-    the one sentence before it."""
+    """The quotation an attribution line closes: back through the document, sentence by adjacent
+    sentence whatever chunk holds it, to the one with its opening mark (at most MAX_QUOTED
+    sentences), else the one sentence before it."""
     taken: list[Sentence] = []
     current = attribution
     for _ in range(MAX_QUOTED):

@@ -85,6 +85,7 @@ TYPE_PATTERNS: dict[AnswerType, re.Pattern[str]] = {
     ),
     AnswerType.QUANTITY: re.compile(r"\b\d[\d,.]*\b"),
 }
+
 # The question's own wh-word decides its type; "why" asks for none.
 _TYPED_WH = re.compile(rf"\b({'|'.join(sorted(WH_WORDS - {'why'}))})\b")
 _MONEY_VERBS = re.compile(
