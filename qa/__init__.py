@@ -2,7 +2,7 @@
 
     from qa import Settings, build_service
     service = build_service(Settings())          # QA_* environment variables, see the README
-    answer = service.ask("How many jobs will the lab in Singapore create?")
+    answer = service.ask("How many jobs will the lab create?")
     answer.text, answer.citations, answer.abstained
 
 The names below are loaded on first use (``qa.service`` pulls in the whole library, and the models

@@ -6,7 +6,7 @@ rewrite is offline and rule-based:
 
 1. A user message is a *follow-up* when it starts with a connective ("and", "but", "also", ...),
    refers back with a pronoun ("it", "they", "its", "he", ...), or is short and names nothing.
-   Anything else (e.g. "Who won the 2022 World Cup?") starts a new topic and is kept as asked.
+   Anything else (e.g. "Who chairs the city council?") starts a new topic and is kept as asked.
 2. "What about Acme Labs?" (or "And Acme Labs?") re-asks the previous question about the
    new name: "How many jobs will the lab create?" becomes "How many jobs will Acme Labs create?".
 3. Otherwise "it/they/its/their" is replaced by the previous question's subject (its first name

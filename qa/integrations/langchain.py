@@ -6,7 +6,7 @@ retrieval and answers compose into LCEL chains::
     retriever = AnnouncementsRetriever.remote("http://127.0.0.1:8000", top_k=4)
     answerer = AnnouncementsAnswerer.remote("http://127.0.0.1:8000")
     chain = {"context": retriever | join_passages, "question": RunnablePassthrough()} | prompt | model
-    answer = answerer.invoke("How many jobs will the lab in Singapore create?")  # an Answer with citations
+    answer = answerer.invoke("How many jobs will the lab create?")  # an Answer with citations
 
 A retrieved ``Document`` is one passage: ``page_content`` its text, ``metadata`` its ``doc_id``,
 ``title``, ``url``, ``date``, ``source``, ``chunk_id``, ``start``/``end`` (character offsets in

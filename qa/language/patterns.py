@@ -15,7 +15,7 @@ _DATELINE = re.compile(r"^[A-Z][A-Z .,'-]+,\s[^—–]{0,40}\s[—–-]\s")
 
 
 def dateline_end(sentence: str) -> int:
-    """Length of a press-release dateline ("SINGAPORE, 12 January 2026 — "), else 0."""
+    """Length of a press-release dateline ("OSLO, 3 March 2025 — "), else 0."""
     match = _DATELINE.match(sentence)
     return match.end() if match else 0
 
