@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -26,7 +27,7 @@ MAX_QUOTED = 3  # sentences of a quotation shown with its attribution line
 class Speaker(NamedTuple):
     """Who said a quotation: the stems of the words naming them, and the sentence holding those."""
 
-    stems: set[str]
+    stems: AbstractSet[str]
     sentence: Sentence | None
 
 

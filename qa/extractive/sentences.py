@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from qa.extractive.quotations import ASKS_SAID, ATTRIBUTION, Speaker, quotation_speakers
@@ -100,20 +101,20 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
     total = sum(asked.boosted.values()) or 1.0
     content_total = sum(asked.content.values()) or 1.0
     subject_total = sum(asked.subject.values())
-    per_passage: dict[str, tuple[set[str], set[str], str]] = {}
+    per_passage: dict[str, tuple[AbstractSet[str], AbstractSet[str], str]] = {}
     by_position = {(s.passage.chunk_id, s.index): text_stems(s.text) for s in sentences}
     speakers = quotation_speakers(sentences)
     for s in sentences:
         stems = by_position[(s.passage.chunk_id, s.index)]
-        before = by_position.get((s.passage.chunk_id, s.index - 1), set())
+        before = by_position.get((s.passage.chunk_id, s.index - 1), frozenset())
         opening = words(s.text[:20])
         context = stems | before if opening and opening[0] in _REFERS_BACK else stems
         speaker = speakers.get((s.passage.chunk_id, s.index))
         context = context | (speaker.stems if speaker else set())
         if s.passage.chunk_id not in per_passage:
-            title = text_stems(s.passage.title)
+            heading = text_stems(s.passage.title)
             haystack = " ".join(words(s.passage.title + " " + s.passage.text))
-            per_passage[s.passage.chunk_id] = (title, title | text_stems(s.passage.text), haystack)
+            per_passage[s.passage.chunk_id] = (heading, heading | text_stems(s.passage.text), haystack)
         title, passage_stems, haystack = per_passage[s.passage.chunk_id]
         mean_name, s.least_name = names_support(asked.names, haystack, stems | passage_stems)
         said = stems | {OPPOSITE_VERBS[w] for w in stems if w in OPPOSITE_VERBS}
@@ -161,7 +162,7 @@ def _shape(q: Question, asked: _Asked, s: Sentence) -> dict[str, float]:
     }
 
 
-def _speaker_asked(asked: _Asked, s: Sentence, stems: set[str], speaker: Speaker | None) -> float:
+def _speaker_asked(asked: _Asked, s: Sentence, stems: AbstractSet[str], speaker: Speaker | None) -> float:
     """ "What did Name say ...?": whether the sentence is part of a quotation by someone the
     question names, or the line attributing one to them. Who said a quotation is its context
     ("said Name" after the last of its sentences, "— Name, Title" on the line after); a quoted
@@ -193,7 +194,7 @@ def _definition(q: Question) -> re.Pattern[str] | None:
     )
 
 
-def _covered(weights: dict[str, float], stems: set[str], title: set[str]) -> float:
+def _covered(weights: dict[str, float], stems: AbstractSet[str], title: AbstractSet[str]) -> float:
     """Weight of the terms ``stems`` holds; a term only in the title counts about a third."""
     return sum(w * (1.0 if t in stems else 0.35 if t in title else 0.0) for t, w in weights.items())
 

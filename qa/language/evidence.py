@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
 
 from qa.language.answer_types import AnswerType
 from qa.language.lexicon import MONTH_WORD, QUARTER_NAMES, QUARTER_PHRASE, quarter_of
@@ -47,7 +49,7 @@ COMPATIBLE: dict[AnswerType, dict[AnswerType, float]] = {
 }
 
 
-def name_support(name: list[str], haystack: str, context: set[str]) -> float:
+def name_support(name: list[str], haystack: str, context: AbstractSet[str]) -> float:
     """1 when the question's name occurs as a phrase in the passage, less when only its words do.
 
     A quarter is found under either spelling ("Q3" / "third quarter"), a possessive without its
@@ -88,7 +90,7 @@ def name_words(names: list[str]) -> list[list[str]]:
     return [[w for w in words(n) if w not in STOPWORDS or len(w) == 1] for n in names]
 
 
-def names_support(names: list[list[str]], haystack: str, context: set[str]) -> tuple[float, float]:
+def names_support(names: list[list[str]], haystack: str, context: AbstractSet[str]) -> tuple[float, float]:
     """How well a passage covers the question's names: (weighted mean, least) of their support.
 
     Names with numbers (years, quarters, editions) weigh double in the mean, as they tell one
@@ -120,7 +122,7 @@ _NUMBER_FORMS = {
 }
 
 
-def _found(word: str, haystack: str, context: set[str]) -> bool:
+def _found(word: str, haystack: str, context: AbstractSet[str]) -> bool:
     """Whether a word of a name occurs, also as a quarter ("Q3" / "third quarter") or a small
     number spelt out ("4" / "four" / "fourth" / "4th")."""
     if stem(word) in context or f" {word} " in f" {haystack} ":
@@ -237,9 +239,13 @@ _TITLE_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|and|for|&)\s+)?[A-Z][\
 _CONNECTORS = frozenset({"of", "and", "for", "&"})
 
 
-def text_stems(text: str) -> set[str]:
+@functools.lru_cache(maxsize=8192)
+def text_stems(text: str) -> frozenset[str]:
     """The stems of a text's words and of the other names it gives the same thing by: "q3" for
-    "third-quarter", "french" for "France" (and back), so a question's terms find them."""
+    "third-quarter", "french" for "France" (and back), so a question's terms find them.
+
+    Cached (hence frozen): a question reads each retrieved sentence's stems more than once, and a
+    passage retrieved for one question is often retrieved for the next."""
     found = words(text)
     stems = {stem(w) for w in found}
     stems |= {stem(ALIASES[w]) for w in found if w in ALIASES}
@@ -260,4 +266,4 @@ def text_stems(text: str) -> set[str]:
             initials = "".join(w[0] for w in words_of_part if w[0].isupper()).lower()
             if len(initials) >= 3:
                 stems.add(initials)
-    return stems
+    return frozenset(stems)

@@ -75,3 +75,11 @@ def test_spellings_with_and_without_accents_are_one_answer() -> None:
     assert vote_key("Tadej Pogačar") == vote_key("Tadej Pogacar")
     assert same_answer(vote_key("Beijing, China"), "Beijing")
     assert not same_answer(vote_key("Beijing"), "Shanghai")
+
+
+def test_a_texts_stems_are_computed_once_and_cannot_be_changed_by_a_caller() -> None:
+    text = "Harbour Robotics said its Chief Sustainability Officer opened the third-quarter lab."
+    first = text_stems(text)
+    assert text_stems(text) is first  # cached: each retrieved sentence is read more than once
+    assert isinstance(first, frozenset)  # so no caller can change what the next question reads
+    assert {"q3", "harbour", "cso"} <= first
