@@ -135,4 +135,7 @@ def word_spans(text: str) -> list[Span]:
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens of ``text``."""
+    if text.isascii():  # lower-casing first cannot move a token's bounds
+        found: list[str] = _WORD.findall(text.lower())
+        return found
     return [m.group().lower() for m in _WORD.finditer(text)]
