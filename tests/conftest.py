@@ -18,6 +18,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,6 +45,12 @@ SLOW_FIXTURES = {
     "chroma_server": "a `chroma run` server",
     "browser": "a browser",
 }
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` (in addopts): the fast run on two worker processes; a run with slow tests (real
+    models, servers, a browser, the load test, each wanting the whole machine) in this one."""
+    return min(2, os.cpu_count() or 1) if config.getoption("markexpr") == "not slow" else 0
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -92,8 +99,19 @@ def pytest_runtest_logfinish(nodeid: str, location: tuple[str, int | None, str])
             _loaded_by[library] = nodeid
 
 
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """(xdist, in the controller) What a worker's tests loaded counts as loaded here."""
+    for library, nodeid in getattr(node, "workeroutput", {}).get("model_libraries", {}).items():
+        _loaded_by.setdefault(library, nodeid)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the fast run when one of its tests loaded a model library (it belongs in the slow set)."""
+    """Fail the fast run when one of its tests loaded a model library (it belongs in the slow set).
+    A worker process hands what its tests loaded to the controller, which fails the run."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["model_libraries"] = dict(_loaded_by)
+        return
     if session.config.getoption("markexpr") != "not slow" or not _loaded_by:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
