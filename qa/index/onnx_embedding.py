@@ -202,6 +202,11 @@ class OnnxInt8Embedder:
         return f"{self._model_path or DEFAULT_MODEL_NAME}#{BACKEND}"
 
     @property
+    def threads(self) -> int:
+        """The model's threads (ONNX Runtime's intra-op threads)."""
+        return self._threads
+
+    @property
     def dimension(self) -> int:
         self._ensure_loaded()
         return self._dimension

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
+from qa.index.onnx_embedding import OnnxInt8Embedder
 from qa.index.store import Filters
 from qa.language import questions
 from qa.retrieval import hybrid
 from qa.retrieval.hybrid import HybridRetriever
-from qa.service import QAService, cited_first
+from qa.service import QAService, build_store, cited_first, threads_beside_helper
+from qa.settings import Settings
 from qa.types import Answer, Citation, Passage, RelatedDocument
 from tests.helpers.extractive import ACME, ACME_ENTITIES, BagOfWordsEmbedder, make_answerer
 from tests.helpers.extractive import passage as acme_passage
@@ -89,3 +93,21 @@ def test_a_question_is_analysed_once_and_its_context_only_reranks(monkeypatch: p
     assert "400 engineering jobs" in answer.text
     assert analysed == ["How many jobs will the lab create?"]  # once, for retrieval and the answerer
     assert reranked == [["jobs", "lab", "create", "acme", "lyon"]]  # the context's terms re-rank only
+
+
+@pytest.mark.parametrize(("cores", "threads"), [(1, 1), (2, 1), (4, 3), (8, 4)])
+def test_the_model_leaves_a_core_to_the_spacy_helper(cores: int, threads: int) -> None:
+    assert threads_beside_helper(cores) == threads
+
+
+def test_a_batch_ingests_model_runs_beside_the_helper_and_a_servers_on_every_core(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path, embedding_backend="onnx-int8", analyse_at_ingest=True, _env_file=None
+    )
+    batch, _ = build_store(settings, parse_process=True)
+    server, _ = build_store(settings)
+    plain, _ = build_store(settings.model_copy(update={"analyse_at_ingest": False}), parse_process=True)
+    assert isinstance(batch.embedder, OnnxInt8Embedder) and isinstance(server.embedder, OnnxInt8Embedder)
+    assert isinstance(plain.embedder, OnnxInt8Embedder)
+    assert batch.embedder.threads == threads_beside_helper()
+    assert server.embedder.threads == plain.embedder.threads == min(os.cpu_count() or 1, 4)
