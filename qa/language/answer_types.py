@@ -92,6 +92,16 @@ _MONEY_VERBS = re.compile(
     r"\b(cost|costs|pay|paid|spend|spent|raise|raised|invest|invested|investment|fund|funding|funded|budget|"
     r"worth|price|priced|valued|valuation|revenue|sales|profit|earn|earned|sell|sold|charge|fine|grant)\b"
 )
+# Who a thing is meant for or open to: "Who is the grant for?", "Who will the workshops be for?",
+# "Who can apply?", "Who is eligible for the fellowship?"; not "Who is the prize named for?",
+# which asks for a name.
+FOR_WHOM = re.compile(
+    r"^\W*who (?!.*\b(?:named|called|written|dedicated)\b)"
+    r"(?:(?:is|are|was|were) (?:[\w'’-]+ ){1,4}|will (?:[\w'’-]+ ){1,4}be )for\W*$"
+    r"|^\W*who (?:can|may|could|should) (?:apply|join|take part|participate|benefit|enrol|enroll|sign up)\b"
+    r"|^\W*who (?:is|are) (?:eligible|entitled)\b|^\W*who (?:qualifies|benefits)\b",
+    re.IGNORECASE,
+)
 _WHO_SAID = re.compile(r"\bwho (?:has |had )?(?:said|says|told|stated|described|called|warned)\b( .*)")
 _ORG_VERBS = re.compile(
     r"\b(acquire|acquired|acquires|buy|bought|buys|purchase|purchased|invest|invested|fund|"
@@ -114,6 +124,10 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
         ):
             return AnswerType.QUANTITY, ""
         return AnswerType.MONEY, ""
+    size = re.search(r"\bhow (?:big|large|high|small|low)\b", q)
+    money = next((t for t in words(q[size.end() :]) if t in HEAD_TYPES[AnswerType.MONEY]), "") if size else ""
+    if money:
+        return AnswerType.MONEY, money  # "How large is the funding?", "How high was the fine?"
     if re.search(r"\bhow (long|old|far|big|large|tall|often)\b", q) or re.search(
         r"\bwhat (percentage|percent)\b", q
     ):
@@ -136,6 +150,8 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
         for answer_type, nouns in HEAD_TYPES.items():
             if head in nouns:
                 return answer_type, head
+    if FOR_WHOM.search(q):
+        return AnswerType.OTHER, ""  # "Who is the grant for?" asks who it serves, not for a name
     if re.search(r"\b(who|whom|whose)\b", q):
         return _who_type(q), ""
     if after_which(tokens) >= 0 and generic_head(question):
@@ -232,18 +248,20 @@ def generic_head(question: str) -> str:
     if start < 0:
         return ""
     run: list[str] = []
+    named = True  # every word of the run so far is capitalised: a name
     for original in tokens[start : start + 9]:
         nxt = original.lower()
+        if nxt.endswith(("'s", "’s")) and named:
+            run = []  # "the name of Acme's VR headset", "Jane Roe's position": the head follows the owner
+            continue
         if run and original[0].isupper():
             break  # a name follows the noun: "the lab Acme is creating"
         if nxt in _SKIP_AFTER_WH or nxt in STOPWORDS:
             if run:
                 break
             continue
-        if nxt.endswith(("'s", "’s")):
-            run = []  # "the name of Acme's VR headset": the head follows the owner
-            continue
         if run and _verb_after_noun(nxt):
             break  # "What movie won ...", "What company acquired ...": the verb follows the noun
         run.append(nxt)
+        named = named and original[0].isupper()
     return run[-1] if run else ""

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from qa.language.answer_types import HEAD_TYPES, AnswerType, expected_type, generic_head
+from qa.language.answer_types import FOR_WHOM, HEAD_TYPES, AnswerType, expected_type, generic_head
 from qa.language.labels import Role
 from qa.language.lexicon import AUXILIARIES, AUXILIARY, QUARTER_PHRASE, QUESTION_WORDS, WH_WORDS, quarter_of
 from qa.text import STOPWORDS, sentence_spans, words
@@ -151,7 +151,7 @@ _NAMED_THINGS = frozenset(
 _YES_NO = re.compile(rf"^\W*{AUXILIARY}\b")
 _WHAT_VERB = re.compile(r"^\W*what (?:\w+ed|happens|happened|makes|made|causes|drives|led)\b")
 _OPEN_START = re.compile(
-    r"^\W*(?:why|how(?! (?:many|much|long|old|far|big|large|tall|often|soon|high|fast)\b)"
+    r"^\W*(?:why|how(?! (?:many|much|long|old|far|big|large|small|tall|often|soon|high|low|fast)\b)"
     r"|describe|explain|list|summari[sz]e|outline|tell me|in what way|for what (?:reason|purpose))\b"
 )
 _WHAT_CLAUSE = re.compile(rf"^\W*what(?:'s| {AUXILIARY})\b")
@@ -179,7 +179,11 @@ def question_kind(text: str, answer_type: AnswerType) -> QuestionKind:
         typed_head = any(w in nouns for w in asked for nouns in (*HEAD_TYPES.values(), _NAMED_THINGS))
         typed_verb = not asked and not _SAID.search(lowered) and bool(_ASKS_AMOUNT_OR_NAME.search(lowered))
         return QuestionKind.FACTOID if typed_head or typed_verb else QuestionKind.OPEN
-    if _YES_NO.search(lowered) or re.search(r"^\W*what (?:kind|sort|type)s? of\b", lowered):
+    if (
+        _YES_NO.search(lowered)
+        or re.search(r"^\W*what (?:kind|sort|type)s? of\b", lowered)
+        or FOR_WHOM.search(text)
+    ):
         return QuestionKind.OPEN
     # "Who are the Field Fellows?" asks what they are; "Who is the CEO?" names a role.
     if (

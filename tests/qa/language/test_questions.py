@@ -20,6 +20,67 @@ def test_the_head_follows_a_possessive_owner() -> None:
     assert q.head == "headset" and q.wants is Role.NONE
 
 
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("What is Jane Roe's position?", "position"),
+        ("What was Amara Okafor's job before she joined Kestrel Labs?", "job"),
+        ("What has the Penang Design Centre's opening date moved to?", "date"),
+        ("What made Brazil's 2002 World Cup title historic?", "made"),  # a verb, not a name, before the owner
+    ],
+)
+def test_the_head_follows_an_owner_of_several_words(question: str, head: str) -> None:
+    assert analyse(question).head == head
+
+
+@pytest.mark.parametrize(
+    ("question", "head"),
+    [
+        ("How large is the funding of the Singapore initiative?", "funding"),
+        ("How big is the Enterprise AI Adoption Grant's budget?", "budget"),
+        ("How high was the fine Quillsoft paid?", "fine"),
+        ("How small was Velora Bio's first investment?", "investment"),
+    ],
+)
+def test_how_big_a_sum_is_asks_for_money(question: str, head: str) -> None:
+    q = analyse(question)
+    assert (q.answer_type, q.head, q.kind) == (AnswerType.MONEY, head, QuestionKind.FACTOID)
+
+
+def test_how_big_a_thing_is_asks_for_a_quantity() -> None:
+    assert analyse("How big will the robot test hall be?").answer_type is AnswerType.QUANTITY
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who will the workshops be for?",
+        "Who is the Clinical AI Fellowship for?",
+        "Who are the subsidised cloud credits for?",
+        "Who is the grant intended for?",
+        "Who can apply for the Enterprise AI Adoption Grant?",
+        "Who is eligible for the scholarships?",
+    ],
+)
+def test_who_a_thing_is_for_asks_for_a_statement_not_a_name(question: str) -> None:
+    q = analyse(question)
+    assert (q.answer_type, q.kind) == (AnswerType.OTHER, QuestionKind.OPEN)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is the prize named for?",
+        "Who was the song written for?",
+        "Who does the striker play for?",
+        "Who is the Principal Secretary for ICT quoted on the deal?",
+    ],
+)
+def test_who_with_a_for_that_asks_for_a_name_is_a_person(question: str) -> None:
+    q = analyse(question)
+    assert (q.answer_type, q.kind) == (AnswerType.PERSON, QuestionKind.FACTOID)
+
+
 def test_the_head_ends_before_the_verb() -> None:
     assert analyse("What movie won the Oscar for Best Animated Film in 2020?").head == "movie"
     assert analyse("What local chapter organised the hackathon?").head == "chapter"
