@@ -125,9 +125,11 @@ def expected_type(question: str) -> tuple[AnswerType, str]:
             return AnswerType.QUANTITY, ""
         return AnswerType.MONEY, ""
     size = re.search(r"\bhow (?:big|large|high|small|low)\b", q)
-    money = next((t for t in words(q[size.end() :]) if t in HEAD_TYPES[AnswerType.MONEY]), "") if size else ""
-    if money:
-        return AnswerType.MONEY, money  # "How large is the funding?", "How high was the fine?"
+    sum_noun = (
+        next((t for t in words(q[size.end() :]) if t in HEAD_TYPES[AnswerType.MONEY]), "") if size else ""
+    )
+    if sum_noun:
+        return AnswerType.MONEY, sum_noun  # "How large is the funding?", "How high was the fine?"
     if re.search(r"\bhow (long|old|far|big|large|tall|often)\b", q) or re.search(
         r"\bwhat (percentage|percent)\b", q
     ):
