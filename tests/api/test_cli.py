@@ -43,7 +43,7 @@ def qa(
     monkeypatch.chdir(tmp_path)  # no stray .env
     for name in [k for k in os.environ if k.startswith("QA_")]:
         monkeypatch.delenv(name)
-    monkeypatch.setattr(service_module, "build_embedder", lambda settings: embedder)
+    monkeypatch.setattr(service_module, "build_embedder", lambda settings, threads=0: embedder)
     runner = CliRunner()
 
     def invoke(*args: str, **env: str) -> Result:

@@ -120,7 +120,7 @@ def test_a_full_disk_mid_ingest_is_a_clear_error_and_the_next_run_completes(
 def test_the_cli_reports_a_full_disk_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus = small_corpus(tmp_path / "corpus", 2)
     monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setattr("qa.service.build_embedder", lambda settings: FakeEmbedder())
+    monkeypatch.setattr("qa.service.build_embedder", lambda settings, threads=0: FakeEmbedder())
     monkeypatch.setattr(Collection, "upsert", disk_fills_up(allowed=0))
     get_settings.cache_clear()
     try:
