@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from qa.extractive.quotations import ASKS_SAID, ATTRIBUTION, Speaker, quotation_speakers
 from qa.extractive.splitting import Sentence
-from qa.language.answer_types import TYPE_PATTERNS, AnswerType
+from qa.language.answer_types import HEAD_TYPES, TYPE_PATTERNS, AnswerType
 from qa.language.evidence import OPPOSITE_VERBS, name_words, names_support, text_stems
 from qa.language.patterns import dateline_end
 from qa.language.questions import Question, QuestionKind, subject_words
@@ -23,8 +23,15 @@ _CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w'’-]+")
 _CLOSED = re.compile(r"[.!?…:;\"'”’)\]]$")
 _QUOTE = re.compile(r"[“”\"]")
 _DEFINITION_QUESTION = re.compile(
-    r"^\W*(?i:(?:what|who) (?:is|are|was|were) (?:the )?(?P<term>.+?)"
+    r"^\W*(?i:what (?:is|was) (?P<holder>.+?)['’]s? (?:title|position|role|job|post)"
+    r"|(?:what|who) (?:is|are|was|were) (?:the )?(?P<term>.+?)"
     r"|what (?:does|do|did) (?:the )?(?:(?:acronym|abbreviation) )?(?P<short>.+?) (?:stand for|mean))\W*$"
+)
+# A person's title after their name: "Jane Roe, Senior Vice President and Head of ...".
+_TITLE_AFTER = (
+    r",\s*(?:(?:[\w-]+\s+){0,3}(?:"
+    + "|".join(sorted(HEAD_TYPES[AnswerType.PERSON] | {"vice", "deputy", "permanent", "senior", "managing"}))
+    + r")\b)"
 )
 _PURPOSE = re.compile(
     r"\b(?:because|since|as part of|in order to|so that|aims? to|to (?:help|support|meet|address|"
@@ -179,17 +186,20 @@ def _speaker_asked(asked: _Asked, s: Sentence, stems: AbstractSet[str], speaker:
 
 
 def _definition(q: Question) -> re.Pattern[str] | None:
-    """For "What is X?", "Who are X?", "What does X stand for?": how a sentence defines X ("X, a
-    ...", "X is ...", "X (...", or the spelled-out name before "(X)")."""
+    """For "What is X?", "Who are X?", "What is X's title?", "What does X stand for?": how a
+    sentence defines X ("X, a ...", "X is ...", "X (...", "X, Chief ..." or the spelled-out name
+    before "(X)")."""
     asked = _DEFINITION_QUESTION.match(q.text)
     if asked is None or q.kind is not QuestionKind.OPEN:
         return None
-    term = re.escape(asked.group("term") or asked.group("short"))
+    term = re.escape(asked.group("holder") or asked.group("term") or asked.group("short"))
     return re.compile(
         term
         + r"(?:['’]s)?\s*(?:,\s*(?:a|an|the)\b|\s(?:is|are|was|were|will be)\b|\s*\()|\(\s*"
         + term
-        + r"\s*\)",
+        + r"\s*\)|"
+        + term
+        + _TITLE_AFTER,
         re.IGNORECASE,
     )
 

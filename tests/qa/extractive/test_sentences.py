@@ -307,3 +307,29 @@ def test_a_sentence_spelling_out_an_acronym_defines_it(question: str, defining: 
     found = featured(question, f"{defining} {other}")
     assert found[defining].features["defines"] == 1.0
     assert found[other].features["defines"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "defining", "other"),
+    [
+        (
+            "What is Philbert Gomez's position?",
+            "— Mr. Philbert Gomez, Senior Vice President and Head of the Digital Industry in Singapore",
+            "Philbert Gomez welcomed the decision.",
+        ),
+        (
+            "Who is Farah Iskandar?",
+            "Farah Iskandar, Chief Executive Officer of Meridian Cognition, will give the opening address.",
+            "The address by Farah Iskandar opens the summit.",
+        ),
+        (
+            "What is Chng Kai Fong's title?",
+            "— Mr. Chng Kai Fong, Permanent Secretary (Digital Development and Information)",
+            "Chng Kai Fong, OpenAI and the ministry met on Monday.",
+        ),
+    ],
+)
+def test_a_title_after_a_persons_name_defines_them(question: str, defining: str, other: str) -> None:
+    found = featured(question, f"{defining}\n{other}")  # an attribution line ends at its line's end
+    assert found[defining].features["defines"] == 1.0
+    assert found[other].features["defines"] == 0.0
