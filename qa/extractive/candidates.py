@@ -25,6 +25,7 @@ from qa.language.evidence import (
     vote_key,
 )
 from qa.language.labels import Label, Role
+from qa.language.lexicon import VENUES
 from qa.language.patterns import (
     VERSION_HEADS,
     dateline_end,
@@ -117,7 +118,13 @@ def _fit(q: Question, qw: QuestionWords, cand: Candidate) -> tuple[Candidate, fl
         cand, same_verb = replace(cand, role=_FLIPPED[cand.role]), True
     if same_verb and cand.role and cand.role == q.wants and q.answer_type in NAMED and compat:
         compat = 1.0  # the doer of the question's own verb, whatever the tagger called it
-    if compat == 0.0 or (q.answer_type is not AnswerType.OTHER and cand.label == Label.NP):
+    # "Where was it signed?" (not "In which district ...?", which names the kind of place it wants)
+    venue = (
+        q.answer_type is AnswerType.PLACE and not q.head and cand.text.rsplit(None, 1)[-1].lower() in VENUES
+    )
+    if venue:
+        compat = 1.0  # "at the Harbour Tech Summit", whatever the tagger called it, or nothing
+    elif compat == 0.0 or (q.answer_type is not AnswerType.OTHER and cand.label == Label.NP):
         return None
     owner = _OWNER.match(cand.text)
     if owner and stem(owner.group(1)) in qw.stems:

@@ -91,3 +91,9 @@ HEAD_KINDS: dict[str, frozenset[str]] = {
     ),
 }
 HEAD_KINDS["occasion"] = HEAD_KINDS["event"]
+# Where something happens when it is no town or country: "at the Harbour Tech Summit", "at the
+# Kuala Lumpur Convention Centre". A phrase ending in one of these answers "Where ...?".
+VENUES = HEAD_KINDS["event"] | frozenset(
+    """centre center hall hotel arena stadium venue campus park square museum theatre theater
+    auditorium pavilion headquarters hq""".split()
+)

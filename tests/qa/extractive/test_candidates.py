@@ -87,6 +87,41 @@ def test_a_datelines_city_and_date_answer_only_when_and_where_it_was_announced(
     assert sorted(texts(choices(question, DATELINE, DATED))) == expected
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "venue"),
+    [
+        (
+            "Where was the OpenAI for Singapore initiative announced?",
+            "At the ATx summit in Singapore, OpenAI announced the launch of its OpenAI for Singapore initiative.",
+            Entity("ATx summit", T.OTHER, label=Label.NP),
+        ),
+        (
+            "Where was the Meridian for Malaysia agreement signed?",
+            "The agreement was signed at the Kuala Lumpur Convention Centre on Tuesday.",
+            Entity("Kuala Lumpur Convention Centre", T.ORGANISATION, role=Role.SETTING),
+        ),
+        (
+            "Where did Quillsoft unveil the tablet?",
+            "Quillsoft unveiled the tablet at its annual developer conference.",
+            Entity("annual developer conference", T.OTHER, label=Label.NP),
+        ),
+    ],
+)
+def test_a_venue_answers_where_whatever_the_tagger_called_it(question: str, text: str, venue: Entity) -> None:
+    found = {c.candidate.text: c for c in choices(question, f"News\n\n{text}", [venue])}
+    assert found[venue.text].features["compat"] == 1.0
+
+
+def test_a_venue_does_not_answer_which_kind_of_place() -> None:
+    text = "News\n\nNorthwind's R&D centre opens in Ancoats, a district of Manchester, in May."
+    centre = Entity("R&D centre", T.OTHER, label=Label.NP)
+    district = Entity("Ancoats", T.PLACE)
+    found = texts(
+        choices("In which Manchester district is the new robotics centre?", text, [centre, district])
+    )
+    assert found == ["Ancoats"]
+
+
 def test_the_asked_noun_phrase_is_a_candidate_of_a_which_question() -> None:
     text = "Lyon Lab\n\nThe lab stands in the Part-Dieu district of Lyon, near the station."
     found = choices("In which district of Lyon is the lab?", text, [Entity("Lyon", T.PLACE)])
