@@ -125,7 +125,8 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
         title, passage_stems, haystack = per_passage[s.passage.chunk_id]
         mean_name, s.least_name = names_support(asked.names, haystack, stems | passage_stems)
         said = stems | {OPPOSITE_VERBS[w] for w in stems if w in OPPOSITE_VERBS}
-        subject = sum(w for t, w in asked.subject.items() if t in stems)
+        # "These engineers will work ...": what a sentence that refers back is about was named before.
+        subject = sum(w for t, w in asked.subject.items() if t in context)
         s.features = {
             "coverage": _covered(asked.boosted, stems, title) / total,
             "passage_coverage": sum(w for t, w in asked.boosted.items() if t in passage_stems) / total,

@@ -333,3 +333,30 @@ def test_a_title_after_a_persons_name_defines_them(question: str, defining: str,
     found = featured(question, f"{defining}\n{other}")  # an attribution line ends at its line's end
     assert found[defining].features["defines"] == 1.0
     assert found[other].features["defines"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "referring"),
+    [
+        (
+            "What will the Frontline Engineers do?",
+            "The lab makes the city a hub for Frontline Engineers. These engineers will work with businesses.",
+            "These engineers will work with businesses.",
+        ),
+        (
+            "What will the Clinical AI Fellowship offer?",
+            "Auralis will run a Clinical AI Fellowship each year. It will offer six months of training.",
+            "It will offer six months of training.",
+        ),
+        (
+            "What does the Enterprise AI Adoption Grant cover?",
+            "IEA opened the Enterprise AI Adoption Grant today. This grant covers half of a first project.",
+            "This grant covers half of a first project.",
+        ),
+    ],
+)
+def test_a_sentence_referring_back_is_about_what_the_sentence_before_named(
+    question: str, text: str, referring: str
+) -> None:
+    found = featured(question, text)
+    assert found[referring].features["subject"] == 1.0
