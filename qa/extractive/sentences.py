@@ -194,15 +194,14 @@ def _definition(q: Question) -> re.Pattern[str] | None:
     if asked is None or q.kind is not QuestionKind.OPEN:
         return None
     term = re.escape(asked.group("holder") or asked.group("term") or asked.group("short"))
-    return re.compile(
-        term
-        + r"(?:['’]s)?\s*(?:,\s*(?:a|an|the)\b|\s(?:is|are|was|were|will be)\b|\s*\()|\(\s*"
-        + term
-        + r"\s*\)|"
-        + term
-        + _TITLE_AFTER,
-        re.IGNORECASE,
+    forms = (
+        term + r"(?:['’]s)?\s*(?:,\s*(?:a|an|the)\b|\()",  # "X, a ...", "X (...)"
+        # "X is ...", with X the sentence's subject: not "a programme for X will be launched"
+        r"^\W*(?:the\s+)?" + term + r"\s+(?:is|are|was|were|will be)\b",
+        r"\(\s*" + term + r"\s*\)",  # the spelled-out name before "(X)"
+        term + _TITLE_AFTER,  # "X, Chief ..."
     )
+    return re.compile("|".join(forms), re.IGNORECASE)
 
 
 def _covered(weights: dict[str, float], stems: AbstractSet[str], title: AbstractSet[str]) -> float:

@@ -360,3 +360,29 @@ def test_a_sentence_referring_back_is_about_what_the_sentence_before_named(
 ) -> None:
     found = featured(question, text)
     assert found[referring].features["subject"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("question", "defining", "other"),
+    [
+        (
+            "Who are the Frontline Engineers?",
+            "Frontline Engineers are engineers who work directly with businesses.",
+            "A training program for Frontline Engineers will be launched next year.",
+        ),
+        (
+            "What is the Applied Health AI Lab?",
+            "The Applied Health AI Lab is a research centre at Biopolis.",
+            "Doctors visiting the Applied Health AI Lab are shown its first tools.",
+        ),
+        (
+            "What is the Clinical AI Fellowship?",
+            "The Clinical AI Fellowship is a six-month programme for doctors and nurses.",
+            "Nurses joining the Clinical AI Fellowship were chosen in March.",
+        ),
+    ],
+)
+def test_x_is_defines_x_only_as_the_sentences_subject(question: str, defining: str, other: str) -> None:
+    found = featured(question, f"{defining} {other}")
+    assert found[defining].features["defines"] == 1.0
+    assert found[other].features["defines"] == 0.0
