@@ -155,6 +155,36 @@ def test_a_press_releases_dateline_is_found_at_the_start_only(sentence: str, dat
     assert sentence[: dateline_end(sentence)] == dateline
 
 
+@pytest.mark.parametrize(
+    ("sentence", "head", "name"),
+    [
+        (
+            "This strategic partnership with the Ministry of Digital Development and Information (MDDI) "
+            "aims to support the strategy.",
+            "ministry",
+            "Ministry of Digital Development and Information",
+        ),
+        (
+            "The grant is run by the Department of Health and Human Services (HHS) in Washington.",
+            "department",
+            "Department of Health and Human Services",
+        ),
+        (
+            "Funding comes from the Office for Science and Technology Strategy (OSTS) this year.",
+            "office",
+            "Office for Science and Technology Strategy",
+        ),
+        (
+            "This includes partnerships with the Ministry of Education and GovTech to create tools.",
+            "ministry",
+            "Ministry of Education",  # no acronym says "and GovTech" is part of the name
+        ),
+    ],
+)
+def test_an_acronym_after_a_head_candidate_gives_the_whole_name(sentence: str, head: str, name: str) -> None:
+    assert [c.text for c in head_candidates(sentence, head)] == [name]
+
+
 def test_head_candidates_are_the_asked_nouns_with_their_names() -> None:
     def heads(sentence: str, head: str) -> list[str]:
         found = head_candidates(sentence, head)
