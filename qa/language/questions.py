@@ -50,7 +50,13 @@ def find_question(raw: str) -> tuple[str, str]:
     return "", raw
 
 
-_DATE_WORDS = frozenset({"date", "dates", "day", "year"})
+# Words naming the asked type itself: the answer gives a date, a sum or a place, rarely the word
+# ("When is the release date?", "What sum backs ...?", "How much money ...?", "Super Bowl location").
+_TYPE_WORDS: dict[AnswerType, frozenset[str]] = {
+    AnswerType.DATE: frozenset({"date", "dates", "day", "year"}),
+    AnswerType.MONEY: frozenset({"money", "sum", "amount"}),
+    AnswerType.PLACE: frozenset({"location", "place"}),
+}
 _NAME = re.compile(  # linear: a lowercase run is tried from its start only; spaces are not given back
     r"(?:(?<![a-z])[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*%?)"
     r"(?:\s++(?:of|for|and|de|the|&)?\s*+(?:[a-z]*[A-Z][\w&.'’-]*|\d[\d,.]*))*"
@@ -69,16 +75,15 @@ def with_context(q: Question, context: str) -> Question:
     """``q`` with the content words of ``context`` (terms carried from a conversation) added to
     its terms; its names, type and everything else stay as they are. ``q`` is not changed."""
     terms = [w for w in dict.fromkeys(words(context)) if w not in STOPWORDS and w not in q.terms]
-    return replace(q, terms=[*q.terms, *_date_free(q, terms)])
+    return replace(q, terms=[*q.terms, *_type_word_free(q, terms)])
 
 
-def _date_free(q: Question, terms: list[str]) -> list[str]:
-    """For a date question, ``terms`` without "date", "day", "year": the answer gives a date,
-    rarely the word; not outside a name ("Patriots' Day")."""
-    if q.answer_type is not AnswerType.DATE:
-        return terms
+def _type_word_free(q: Question, terms: list[str]) -> list[str]:
+    """``terms`` without the words naming the question's own answer type ("date" for a date
+    question, "money" for a money question); not those inside a name ("Patriots' Day")."""
+    dropped = _TYPE_WORDS.get(q.answer_type, frozenset())
     named = {w for n in q.names for w in words(n)}
-    return [t for t in terms if t not in _DATE_WORDS or t in named]
+    return [t for t in terms if t not in dropped or t in named]
 
 
 def _analyse(raw: str) -> Question:
@@ -114,7 +119,7 @@ def _analyse(raw: str) -> Question:
         wants=_wants(text),
         kind=question_kind(text, answer_type),
     )
-    return replace(q, terms=_date_free(q, terms))
+    return replace(q, terms=_type_word_free(q, terms))
 
 
 _SUBJECT_ENDS = frozenset("be been being based located called known".split())

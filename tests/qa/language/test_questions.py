@@ -144,6 +144,25 @@ def test_a_date_question_does_not_look_for_the_word_date() -> None:
     assert "day" in analyse("When does Patriots' Day premiere?").terms  # a name keeps its words
 
 
+@pytest.mark.parametrize(
+    ("question", "dropped"),
+    [
+        ("What sum backs the OpenAI programme in the city-state?", "sum"),
+        ("How much money backs Auralis for Singapore Health?", "money"),
+        ("What was the amount of the Series B round?", "amount"),
+        ("Super Bowl 2021 location", "location"),
+        ("In what place was the summit held?", "place"),
+    ],
+)
+def test_a_question_does_not_look_for_the_word_naming_its_answers_type(question: str, dropped: str) -> None:
+    q = analyse(question)
+    assert dropped not in q.terms and q.terms
+
+
+def test_a_type_word_inside_a_name_is_still_looked_for() -> None:
+    assert "money" in analyse("How much did Money Transfer Ltd raise?").terms
+
+
 def test_a_hyphenated_title_asks_for_a_person() -> None:
     assert analyse("Who is the Vice-Chancellor of Aldergrove University?").answer_type is AnswerType.PERSON
 
