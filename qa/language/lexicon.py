@@ -74,7 +74,7 @@ ORG_SUFFIXES = frozenset(
 
 # Places news writes as a short capitalised abbreviation: countries, unions, cities and the US
 # states' postal codes of datelines ("Austin, TX"). Any other acronym of up to three letters the
-# entity tagger calls a place is none: "AI", "XSS", "IA" (55% of the 121 "AI"s of corpus/ and the
+# entity tagger calls a place is none: "AI", "XSS" (55% of the 121 "AI"s of corpus/ and the
 # RGB passages are tagged as places).
 PLACE_ABBREVIATIONS = frozenset(
     """us usa uk gb uae eu nyc sf la dc hk prc drc rok nz ksa
