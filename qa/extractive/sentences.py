@@ -40,8 +40,20 @@ _PURPOSE = re.compile(
     re.IGNORECASE,
 )
 # A sentence opening with one of these continues the one before it ("This partnership with ...",
-# "It will create ..."): what it is about was named there.
+# "It will create ..."), as does one whose subject is one of them after an opening phrase ("With
+# funding of S$300 million, it focuses on ...", "Before Halden, she spent ..."): what it is about
+# was named there.
 _REFERS_BACK = frozenset("this these that those it its they their he she his her such".split())
+_OPENING_PHRASE = re.compile(r"^[^,.;:!?]{2,80},\s+([A-Za-z]+)")
+
+
+def refers_back(text: str) -> bool:
+    """Whether a sentence's subject is a word standing for something named before it."""
+    opening = words(text[:20])
+    if opening and opening[0] in _REFERS_BACK:
+        return True
+    after = _OPENING_PHRASE.match(text)
+    return after is not None and after.group(1).lower() in _REFERS_BACK
 
 
 def term_weights(q: Question, sentences: Sequence[Sentence]) -> dict[str, float]:
@@ -114,8 +126,7 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
     for s in sentences:
         stems = by_position[(s.passage.chunk_id, s.index)]
         before = by_position.get((s.passage.chunk_id, s.index - 1), frozenset())
-        opening = words(s.text[:20])
-        context = stems | before if opening and opening[0] in _REFERS_BACK else stems
+        context = stems | before if refers_back(s.text) else stems
         speaker = speakers.get((s.passage.chunk_id, s.index))
         context = context | (speaker.stems if speaker else set())
         if s.passage.chunk_id not in per_passage:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.extractive.sentences import add_lexical_features
+from qa.extractive.sentences import add_lexical_features, refers_back
 from qa.extractive.splitting import Sentence, split_passages
 from qa.language.questions import analyse
 from tests.helpers.extractive import passage
@@ -386,3 +386,30 @@ def test_x_is_defines_x_only_as_the_sentences_subject(question: str, defining: s
     found = featured(question, f"{defining} {other}")
     assert found[defining].features["defines"] == 1.0
     assert found[other].features["defines"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "back"),
+    [
+        ("With funding of over 300 million Singapore dollars, it focuses on three main areas.", True),
+        ("Before Halden, she spent ten years at a chip designer in Austin.", True),
+        ("Recently named a Distinguished Educator Fellow, she will lead the programme.", True),
+        ("These engineers will work directly with businesses.", True),
+        ("With funding of S$80 million, the lab focuses on three areas.", False),
+        ("In Lyon, Halvard Mobility employs 60 people.", False),
+    ],
+)
+def test_a_sentence_refers_back_by_its_pronoun_subject_even_after_an_opening_phrase(
+    sentence: str, back: bool
+) -> None:
+    assert refers_back(sentence) is back
+
+
+def test_context_coverage_reads_the_sentence_before_a_pronoun_subject_after_an_opening_phrase() -> None:
+    text = (
+        "The Harbour Fund is part of a wider plan. "
+        "With funding of 300 million dollars, it focuses on three areas."
+    )
+    found = featured("How much funding does the Harbour Fund have?", text)
+    funding = found["With funding of 300 million dollars, it focuses on three areas."].features
+    assert funding["context_coverage"] > funding["coverage"]
