@@ -27,7 +27,7 @@ _DEFINITION_QUESTION = re.compile(
     r"|(?:what|who) (?:is|are|was|were) (?:the )?(?P<term>.+?)"
     r"|what (?:does|do|did) (?:the )?(?:(?:acronym|abbreviation) )?(?P<short>.+?) (?:stand for|mean))\W*$"
 )
-# A person's title after their name: "Jane Roe, Senior Vice President and Head of ...".
+# A person's title after their name: "Jane Roe, Director of Research at Acme".
 _TITLE_AFTER = (
     r",\s*(?:(?:[\w-]+\s+){0,3}(?:"
     + "|".join(sorted(HEAD_TYPES[AnswerType.PERSON] | {"vice", "deputy", "permanent", "senior", "managing"}))
@@ -41,7 +41,7 @@ _PURPOSE = re.compile(
 )
 # A sentence opening with one of these continues the one before it ("This partnership with ...",
 # "It will create ..."), as does one whose subject is one of them after an opening phrase ("With
-# funding of S$300 million, it focuses on ...", "Before Halden, she spent ..."): what it is about
+# funding of $5 million, it plans to ...", "After ten years at Acme, she joined ..."): what it is about
 # was named there.
 _REFERS_BACK = frozenset("this these that those it its they their he she his her such".split())
 _OPENING_PHRASE = re.compile(r"^[^,.;:!?]{2,80},\s+([A-Za-z]+)")

@@ -70,6 +70,15 @@ def long_forms(text: str, acronym: str) -> list[LongForm]:
     return found
 
 
+_PARENTHESISED = re.compile(r"\(\s*([A-Z][A-Z0-9&]{1,7})s?\s*\)")
+
+
+def parenthesised_long_forms(text: str, start: int = 0) -> list[LongForm]:
+    """The long forms of every acronym in parentheses from ``start`` on: "Office of Ports and
+    Harbour Safety (OPHS)"."""
+    return [form for m in _PARENTHESISED.finditer(text, start) for form in long_forms(text, m.group(1))]
+
+
 def _trim_end(text: str, end: int) -> int:
     while end > 0 and text[end - 1] in " ,;:":
         end -= 1

@@ -74,7 +74,7 @@ ORG_SUFFIXES = frozenset(
 
 # Places news writes as a short capitalised abbreviation: countries, unions, cities and the US
 # states' postal codes of datelines ("Austin, TX"). Any other acronym of up to three letters the
-# entity tagger calls a place is none: "AI", "XSS" (55% of the 121 "AI"s of corpus/ and the
+# entity tagger calls a place is none, such as "AI" (55% of the 121 "AI"s of corpus/ and the
 # RGB passages are tagged as places).
 PLACE_ABBREVIATIONS = frozenset(
     """us usa uk gb uae eu nyc sf la dc hk prc drc rok nz ksa
@@ -92,7 +92,7 @@ HEAD_KINDS: dict[str, frozenset[str]] = {
 }
 HEAD_KINDS["occasion"] = HEAD_KINDS["event"]
 # Where something happens when it is no town or country: "at the Harbour Tech Summit", "at the
-# Kuala Lumpur Convention Centre". A phrase ending in one of these answers "Where ...?".
+# Riverside Convention Centre". A phrase ending in one of these answers "Where ...?".
 VENUES = HEAD_KINDS["event"] | frozenset(
     """centre center hall hotel arena stadium venue campus park square museum theatre theater
     auditorium pavilion headquarters hq""".split()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from qa.language.acronyms import long_forms
+from qa.language.acronyms import parenthesised_long_forms
 from qa.language.answer_types import AnswerType
 from qa.language.labels import Label
 from qa.language.lexicon import HEAD_KINDS
@@ -61,17 +61,13 @@ def head_candidates(sentence: str, head: str) -> list[Candidate]:
     return found
 
 
-_PARENTHESISED_ACRONYM = re.compile(r"\(([A-Z][A-Z0-9&]{1,7})s?\)")
-
-
 def _spelt_out_end(sentence: str, end: int) -> int:
     """Where a name found ending at ``end`` really ends: at the end of the long form of a
-    following "(ACRONYM)" that overlaps it ("Ministry of Digital Development and Information (MDDI)"
-    is one name; "the Ministry of Education and GovTech", with no acronym, stays two)."""
-    for m in _PARENTHESISED_ACRONYM.finditer(sentence, end):
-        for form in long_forms(sentence, m.group(1)):
-            if form.start < end < form.end:  # it overlaps the name and runs on past its end
-                return form.end
+    following "(ACRONYM)" that overlaps it ("Office of Ports and Harbour Safety (OPHS)" is one
+    name; "the Harbour Office and Acme Rail", with no acronym, stays two)."""
+    for form in parenthesised_long_forms(sentence, end):
+        if form.start < end < form.end:  # it overlaps the name and runs on past its end
+            return form.end
     return end
 
 

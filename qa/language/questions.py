@@ -51,7 +51,7 @@ def find_question(raw: str) -> tuple[str, str]:
 
 
 # Words naming the asked type itself: the answer gives a date, a sum or a place, rarely the word
-# ("When is the release date?", "What sum backs ...?", "How much money ...?", "Super Bowl location").
+# ("When is the release date?", "What sum was pledged?", "How much money ...?", "stadium location").
 _TYPE_WORDS: dict[AnswerType, frozenset[str]] = {
     AnswerType.DATE: frozenset({"date", "dates", "day", "year"}),
     AnswerType.MONEY: frozenset({"money", "sum", "amount"}),

@@ -254,7 +254,7 @@ def _entity_candidate(ent: Any, doc: Any, chunks: list[Any]) -> Candidate | None
         and _ACRONYM.fullmatch(ent.text)
         and ent.text.lower() not in PLACE_ABBREVIATIONS
     ):
-        label, answer_type = Label.PROPN, AnswerType.OTHER  # "AI", "XSS": an acronym, not a place
+        label, answer_type = Label.PROPN, AnswerType.OTHER  # "AI": an acronym, not a place
     cut = _before_headline_verb(text, start, end)
     if cut < end and answer_type in NAMED and " " not in text[start:cut].strip():
         # The tagger read "<Country> Heads" as one person: its label for what is left is a guess.

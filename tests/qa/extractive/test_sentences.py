@@ -29,6 +29,14 @@ def featured(question: str, *texts: str, verbs: tuple[str, ...] = ()) -> dict[st
     return {s.text: s for s in sentences}
 
 
+def assert_defines_only(question: str, defining: str, other: str) -> None:
+    """``defining`` defines what ``question`` asks about and ``other``, the line after it, does not
+    (one line each: an attribution line "— Name, Title" ends at its line's end)."""
+    found = featured(question, f"{defining}\n{other}")
+    assert found[defining].features["defines"] == 1.0
+    assert found[other].features["defines"] == 0.0
+
+
 def test_sentences_keep_their_document_offsets_and_each_position_once() -> None:
     first = passage(RELEASE, "acme", offset=100)
     overlapping = passage(RELEASE[40:], "acme", offset=140)  # the next chunk overlaps the first
@@ -304,9 +312,7 @@ def test_an_unclosed_quote_mark_gives_no_speaker() -> None:
     ],
 )
 def test_a_sentence_spelling_out_an_acronym_defines_it(question: str, defining: str, other: str) -> None:
-    found = featured(question, f"{defining} {other}")
-    assert found[defining].features["defines"] == 1.0
-    assert found[other].features["defines"] == 0.0
+    assert_defines_only(question, defining, other)
 
 
 @pytest.mark.parametrize(
@@ -330,9 +336,7 @@ def test_a_sentence_spelling_out_an_acronym_defines_it(question: str, defining: 
     ],
 )
 def test_a_title_after_a_persons_name_defines_them(question: str, defining: str, other: str) -> None:
-    found = featured(question, f"{defining}\n{other}")  # an attribution line ends at its line's end
-    assert found[defining].features["defines"] == 1.0
-    assert found[other].features["defines"] == 0.0
+    assert_defines_only(question, defining, other)
 
 
 @pytest.mark.parametrize(
@@ -383,9 +387,7 @@ def test_a_sentence_referring_back_is_about_what_the_sentence_before_named(
     ],
 )
 def test_x_is_defines_x_only_as_the_sentences_subject(question: str, defining: str, other: str) -> None:
-    found = featured(question, f"{defining} {other}")
-    assert found[defining].features["defines"] == 1.0
-    assert found[other].features["defines"] == 0.0
+    assert_defines_only(question, defining, other)
 
 
 @pytest.mark.parametrize(
