@@ -5,8 +5,39 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Words after which a full stop does not end a sentence (the months as qa.language.lexicon writes them:
-# this layer may not import it; tests/qa/language/test_lexicon.py keeps the two in step).
+MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+# A month as news writes it, full or abbreviated ("Sept", "Jan"), with no word boundaries of its
+# own: callers wrap it (\b...\b). Only the month's own forms: "Marseille", "decade" and "Junior"
+# are no months.
+MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+
+
+def month_number(name: str) -> int:
+    """1-12 for a month as MONTH matches it ("Sept" -> 9); KeyError for anything else."""
+    return _MONTH_NUMBERS[name[:3].lower()]
+
+
+_MONTH_NUMBERS = {name[:3]: number for number, name in enumerate(MONTH_NAMES, 1)}
+
+
+# Words after which a full stop does not end a sentence (MONTH's abbreviations among them:
+# tests/qa/language/test_lexicon.py keeps the two in step).
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st mt no vs etc inc ltd co corp plc llc dept gov sen rep gen col lt jan
     feb mar apr jun jul aug sep sept oct nov dec approx est fig e.g i.e u.s u.k u.n a.m p.m""".split()

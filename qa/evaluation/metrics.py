@@ -6,7 +6,8 @@ are removed ("1,200" = "1200"), a decimal point between digits is kept ("3.5" !=
 punctuation between two digits separates them ("10-15" -> "10 15"), and currency symbols are
 dropped with their letter prefix ("S$300 million" = "$300 million" = "300 million").
 Dashes and slashes separate words ("Paris–Berlin" -> "paris berlin"); other punctuation is
-deleted as in SQuAD ("U.S." -> "us", "don't" -> "dont").
+deleted as in SQuAD ("U.S." -> "us", "don't" -> "dont"). A month is written out in full
+("Nov. 15" = "November 15", "Sept" = "September"), as news writes it either way.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from qa.text import MONTH, MONTH_NAMES, month_number
 from qa.types import Citation
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _CURRENCY_PREFIX = re.compile(r"\b[a-z]{1,3}(?=\$)")  # the S of S$, US of US$, HK of HK$
 _ARTICLES = re.compile(r"\b(?:a|an|the)\b")
 _SEPARATORS = frozenset("/\\")
+_MONTH_TOKEN = re.compile(MONTH)
 
 
 def _is_punctuation(char: str) -> bool:
@@ -49,7 +52,8 @@ def normalize_answer(text: str) -> str:
             kept.append(".")
         elif between_digits or char in _SEPARATORS or unicodedata.category(char) == "Pd":
             kept.append(" ")
-    return " ".join(_ARTICLES.sub(" ", "".join(kept)).split())
+    words = _ARTICLES.sub(" ", "".join(kept)).split()
+    return " ".join(MONTH_NAMES[month_number(w) - 1] if _MONTH_TOKEN.fullmatch(w) else w for w in words)
 
 
 def answer_tokens(text: str) -> list[str]:

@@ -1,44 +1,21 @@
 """English words the analysis knows by heart: calendar words, quarters, question words and
 auxiliaries. Each list is written here once; the modules that look for them build their patterns
-from these (the stopwords and the currency signs live one layer down, in ``qa.text``)."""
+from these (the stopwords, the currency signs and the months live one layer down, in ``qa.text``,
+where the evaluation's normalisation reads them too)."""
 
 from __future__ import annotations
 
 import re
 
-MONTH_NAMES = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
-# A month as news writes it, full or abbreviated ("Sept", "Jan"), with no word boundaries of its
-# own: callers wrap it (\b...\b). Only the month's own forms: "Marseille", "decade" and "Junior"
-# are no months.
-MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
+# Re-exported: the language modules read every word list from here.
+from qa.text import MONTH as MONTH
+from qa.text import MONTH_NAMES as MONTH_NAMES
+from qa.text import month_number as month_number
+
 MONTH_WORD = re.compile(rf"\b{MONTH}\b", re.IGNORECASE)
 WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 WEEKDAY_ABBREVIATIONS = r"(?:mon|tue|wed|thu|fri|sat|sun)"
 SEASON = r"(?:spring|summer|autumn|fall|winter)"
-
-
-def month_number(name: str) -> int:
-    """1-12 for a month as MONTH matches it ("Sept" -> 9); KeyError for anything else."""
-    return _MONTH_NUMBERS[name[:3].lower()]
-
-
-_MONTH_NUMBERS = {name[:3]: number for number, name in enumerate(MONTH_NAMES, 1)}
 
 # Quarters: "Q3", "third quarter", "third-quarter".
 QUARTER_ORDINALS = ("first", "second", "third", "fourth")

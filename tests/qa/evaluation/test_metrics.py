@@ -41,6 +41,10 @@ from qa.types import Citation
         ("the players’ union", "players union"),
         ("  several\n spaces\t", "several spaces"),
         ("5%", "5"),
+        ("Nov. 15, 2020", "november 15 2020"),  # months in full, however abbreviated
+        ("Sept 3", "september 3"),
+        ("12 Jan", "12 january"),
+        ("Marseille in decade", "marseille in decade"),  # words that begin like a month are none
         ("", ""),
         ("The", ""),
     ],
@@ -56,6 +60,13 @@ def test_numbers_keep_their_value() -> None:
     assert exact_match("S$300 million", "300 million")
     assert not exact_match("S$300 million", "S$30 million")
     assert not contains("20", "over 200 positions")  # whole numbers, not substrings
+
+
+def test_abbreviated_months_match_full_ones() -> None:
+    assert exact_match("Aug. 22, 2021", "August 22 2021")
+    assert contains("Dec 10 2020", "released on December 10, 2020")
+    assert token_f1("Nov. 15", "November 15 2020") == pytest.approx(0.8)
+    assert not exact_match("Nov. 15", "Dec. 15")
 
 
 def test_exact_match_ignores_case_articles_and_punctuation() -> None:
