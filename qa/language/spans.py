@@ -18,6 +18,7 @@ from qa.index.embedding import verify_files
 from qa.language.answer_types import AnswerType
 from qa.language.labels import Label, Role
 from qa.language.lexicon import (
+    FULL_DATE,
     MONTH,
     ORG_SUFFIXES,
     PLACE_ABBREVIATIONS,
@@ -236,6 +237,11 @@ def _entity_candidate(ent: Any, doc: Any, chunks: list[Any]) -> Candidate | None
             specific = any(ch.isdigit() for ch in ent.text) or ent.label_ == "PERCENT"
     if answer_type is AnswerType.DATE:
         specific = bool(re.search(r"\d", ent.text) or _MONTHS.search(ent.text))
+        # The tagger often cuts a date's year ("July 13" of "(July 13, 2017)—") or month ("26, 2023"
+        # of "Feb 26, 2023"): the whole date it overlaps is the answer.
+        whole = next((m for m in FULL_DATE.finditer(text) if m.start() < end and start < m.end()), None)
+        if whole is not None:
+            start, end = min(start, whole.start()), max(end, whole.end())
     if answer_type is AnswerType.PLACE:
         # "Tampa, Florida": a place followed by the region it lies in.
         region = next(

@@ -113,6 +113,21 @@ def test_a_name_written_about_as_a_person_is_a_person_whatever_its_tag(spans: Sp
 
 
 @pytest.mark.slow
+def test_a_date_cut_by_the_tagger_is_the_whole_date(spans: SpanFinder) -> None:
+    sentences = {  # the tagger alone finds "March 4", "2021", "26, 2023" and "May 2024"
+        "BERGEN, NORWAY (March 4, 2019)—The board of Fjordline Shipping today named a chief executive.": "March 4, 2019",
+        "Oct 2, 2021 ... The festival opened with a parade.": "Oct 2, 2021",
+        "Feb 26, 2023 ...": "Feb 26, 2023",
+        "LYON, France (5 May 2024) – Halvard opened a centre.": "5 May 2024",
+    }
+    for (sentence, date), found in zip(
+        sentences.items(), spans.candidates_many(list(sentences)), strict=True
+    ):
+        dates = [c.text for c in found if c.answer_type is AnswerType.DATE]
+        assert date in dates, (sentence, dates)
+
+
+@pytest.mark.slow
 def test_months_are_not_taken_for_untagged_names(spans: SpanFinder) -> None:
     found = spans.candidates_many(["Jul 20, 2021 ... Tadej Pogacar won the race."])[0]
     assert not any(c.label is Label.PROPN and c.text == "Jul" for c in found)
