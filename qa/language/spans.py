@@ -62,11 +62,12 @@ _QUALIFIER = re.compile(
 _CODES = "|".join(CURRENCY_CODES)
 _CURRENCY_PREFIX = rf"(?:[A-Z]{{1,3}}[{CURRENCY_SIGNS}]|[{CURRENCY_SIGNS}]|RM|Rs\.?|{_CODES})"
 _MONEY = re.compile(
-    _CURRENCY_PREFIX + r"\s?\d(?:[\d,.]*\d)?(?:\s?(?:million|billion|trillion|bn|m|k)\b)?"
+    # Scales and currency names in any case: headlines write "S$150 Million", "$5M".
+    _CURRENCY_PREFIX + r"\s?\d(?:[\d,.]*\d)?(?:\s?(?i:million|billion|trillion|bn|m|k)\b)?"
     # Not from inside a number: each run of digits is tried once (linear on "1111...").
-    r"|(?<!\d)(?<!\d[,.])\d(?:[\d,.]*\d)?(?:\s(?:million|billion|trillion))?\s(?:[A-Z][a-z]+\s)?"
+    r"|(?<!\d)(?<!\d[,.])\d(?:[\d,.]*\d)?(?:\s(?i:million|billion|trillion))?\s(?:[A-Z][a-z]+\s)?(?i:"
     + CURRENCY_NAME
-    + r"\b"
+    + r")\b"
 )
 _MONTHS = re.compile(rf"\b{MONTH}\b|\bq[1-4]\b|\b{SEASON}\b", re.IGNORECASE)
 _WEEKDAY = re.compile(rf"{WEEKDAY}|{WEEKDAY_ABBREVIATIONS}", re.IGNORECASE)

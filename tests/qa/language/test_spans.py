@@ -128,6 +128,20 @@ def test_a_date_cut_by_the_tagger_is_the_whole_date(spans: SpanFinder) -> None:
 
 
 @pytest.mark.slow
+def test_an_amount_in_title_case_keeps_its_scale(spans: SpanFinder) -> None:
+    sentences = {
+        "S$150 Million Grant Opens to Small Firms": "S$150 Million",
+        "Brightlake Raises $40M Series B To Expand Data Platform": "$40M",
+        "Port Authority Wins 2 Billion Euros In New Funding": "2 Billion Euros",
+    }
+    for (sentence, amount), found in zip(
+        sentences.items(), spans.candidates_many(list(sentences)), strict=True
+    ):
+        amounts = [c.text for c in found if c.answer_type is AnswerType.MONEY]
+        assert amount in amounts, (sentence, amounts)
+
+
+@pytest.mark.slow
 def test_months_are_not_taken_for_untagged_names(spans: SpanFinder) -> None:
     found = spans.candidates_many(["Jul 20, 2021 ... Tadej Pogacar won the race."])[0]
     assert not any(c.label is Label.PROPN and c.text == "Jul" for c in found)
