@@ -29,7 +29,7 @@ from qa.extractive.quotations import (
     quotation_speakers,
     speaker_runs,
 )
-from qa.extractive.sentences import add_lexical_features
+from qa.extractive.sentences import add_lexical_features, refers_back
 from qa.extractive.splitting import Sentence, split_passages
 from qa.extractive.wording import place_missing
 from qa.index.embedding import Embedder
@@ -372,6 +372,12 @@ def _with_neighbour(best: Sentence, ranked: list[Sentence], threshold: float) ->
     only says who spoke ("— Name, Title") comes with the quotation before it."""
     if best.features["attribution"]:
         return (*quotation_before(best, ranked), best)
+    # A next sentence that refers back to it ("These engineers ...") goes on with what it says.
+    following = next(
+        (s for s in ranked if s.passage.chunk_id == best.passage.chunk_id and s.index == best.index + 1), None
+    )
+    if following is not None and not following.features["heading"] and refers_back(following.text):
+        return (best, following)
     for other in ranked[1:3]:
         if (
             other.passage.chunk_id == best.passage.chunk_id

@@ -26,7 +26,7 @@ from tests.helpers.extractive import (
 
 SHOPS = (
     "Acme Lab\n\nAcme opened a lab in Lyon on Monday. The lab will build delivery robots for small shops. "
-    "Those robots will carry parcels of up to 20 kg. The weather was fine."
+    "Parcels of up to 20 kg will go by robot. The weather was fine."
 )
 NEVER = {"span": 0.99, "passage": 0.99, "open": 0.99}
 
@@ -184,6 +184,19 @@ def test_a_neighbour_sentence_above_the_threshold_joins_the_answer_in_document_o
     assert alone.answer("What will the lab build?", [passage(SHOPS)]).text == (
         "The lab will build delivery robots for small shops."
     )
+
+
+def test_a_next_sentence_that_refers_back_goes_on_with_the_answer_whatever_the_threshold() -> None:
+    strict = make_answerer(weights=hand_weights(thresholds={"open": 0.5}))
+    for follow_up in (
+        "These robots will carry parcels of up to 20 kg.",
+        "They will carry parcels of up to 20 kg.",
+        "With batteries for a day, it will carry parcels of up to 20 kg.",
+    ):
+        text = f"Acme Lab\n\nThe lab will build delivery robots for small shops. {follow_up} The weather was fine."
+        answer = strict.answer("What will the lab build?", [passage(text)])
+        assert answer.text == f"The lab will build delivery robots for small shops. {follow_up}"
+        assert answer.citations[0].quote == answer.text  # one run of neighbours: one citation
 
 
 def test_a_heading_or_a_sentence_further_away_does_not_join() -> None:
