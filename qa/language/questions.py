@@ -119,7 +119,10 @@ def _analyse(raw: str) -> Question:
         wants=_wants(text),
         kind=question_kind(text, answer_type),
     )
-    return replace(q, terms=_type_word_free(q, terms))
+    q = replace(q, terms=_type_word_free(q, terms))
+    # A quiz's lead-in ("Germany beat Argentina in the final. Who scored?") says what the answer
+    # is about: its words help find the sentence, as a conversation's do.
+    return with_context(q, quiz_context) if quiz_context else q
 
 
 _SUBJECT_ENDS = frozenset("be been being based located called known".split())

@@ -324,6 +324,24 @@ def test_the_kind_follows_the_asked_question_not_its_quiz_context() -> None:
     assert q.kind is QuestionKind.FACTOID and q.text == "How many jobs will it create?"
 
 
+@pytest.mark.parametrize(
+    ("quiz", "lead_in_words"),
+    [
+        (
+            "Germany beat Argentina in extra time in the final. Who scored the winning goal?",
+            {"extra", "final"},
+        ),
+        ("A Lyon robot maker raised money this week. How much did it raise?", {"lyon", "robot", "maker"}),
+        ("Jane Roe, the oldest person in France, died on Tuesday. What age was she?", {"oldest", "france"}),
+    ],
+)
+def test_a_quiz_lead_in_gives_terms_but_no_names(quiz: str, lead_in_words: set[str]) -> None:
+    q = analyse(quiz)
+    assert lead_in_words <= set(q.terms)
+    assert q.context and not set(q.names) & {"Germany", "Argentina", "Lyon", "Jane Roe", "France"}
+    assert q.kind is QuestionKind.FACTOID and q.text.endswith("?") and q.context not in q.text
+
+
 def test_who_is_a_name_is_open_but_who_is_a_role_is_a_factoid() -> None:
     assert question_kind("Who is Denise Dresser?", AnswerType.PERSON) is QuestionKind.OPEN
     assert question_kind("Who is the Chief Revenue Officer?", AnswerType.PERSON) is QuestionKind.FACTOID
