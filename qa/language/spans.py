@@ -224,6 +224,35 @@ def _entity_candidate(ent: Any, doc: Any, chunks: list[Any]) -> Candidate | None
         answer_type = AnswerType.ORGANISATION
     elif ent.label_ in {Label.ORG, Label.GPE} and _introduced_as_person(text, ent.start_char, ent.end_char):
         answer_type = AnswerType.PERSON  # "the appointment of Ana Ruiz as Chief Sustainability Officer"
+    answer_type, start, end, specific = _widened(ent, doc, chunks, answer_type)
+    label = Label(ent.label_)
+    if (
+        answer_type is AnswerType.PLACE
+        and _ACRONYM.fullmatch(ent.text)
+        and ent.text.lower() not in PLACE_ABBREVIATIONS
+    ):
+        label, answer_type = Label.PROPN, AnswerType.OTHER  # "AI": an acronym, not a place
+    cut = _before_headline_verb(text, start, end)
+    if cut < end and answer_type in NAMED and " " not in text[start:cut].strip():
+        # The tagger read "<Country> Heads" as one person: its label for what is left is a guess.
+        label, answer_type = Label.PROPN, AnswerType.OTHER
+    end = cut
+    span = text[start:end]
+    stripped = LEADING_DETERMINER.sub("", span)
+    start += len(span) - len(stripped)
+    span = text[start:end].rstrip(" ,.;:")
+    if not span:
+        return None
+    role, verb = _role(ent.root)
+    return Candidate(start, start + len(span), span, answer_type, label, specific, role, verb)
+
+
+def _widened(
+    ent: Any, doc: Any, chunks: list[Any], answer_type: AnswerType
+) -> tuple[AnswerType, int, int, bool]:
+    """The entity's type (an amount with a currency sign is money), its span widened to the whole
+    answer its type takes, and whether it is specific (not "three", "the coming years")."""
+    text = doc.text
     start, end = ent.start_char, ent.end_char
     specific = True
     if answer_type is AnswerType.QUANTITY:
@@ -255,26 +284,7 @@ def _entity_candidate(ent: Any, doc: Any, chunks: list[Any]) -> Candidate | None
         qualifier = _QUALIFIER.search(text[:start])
         if qualifier:
             start = qualifier.start()
-    label = Label(ent.label_)
-    if (
-        answer_type is AnswerType.PLACE
-        and _ACRONYM.fullmatch(ent.text)
-        and ent.text.lower() not in PLACE_ABBREVIATIONS
-    ):
-        label, answer_type = Label.PROPN, AnswerType.OTHER  # "AI": an acronym, not a place
-    cut = _before_headline_verb(text, start, end)
-    if cut < end and answer_type in NAMED and " " not in text[start:cut].strip():
-        # The tagger read "<Country> Heads" as one person: its label for what is left is a guess.
-        label, answer_type = Label.PROPN, AnswerType.OTHER
-    end = cut
-    span = text[start:end]
-    stripped = LEADING_DETERMINER.sub("", span)
-    start += len(span) - len(stripped)
-    span = text[start:end].rstrip(" ,.;:")
-    if not span:
-        return None
-    role, verb = _role(ent.root)
-    return Candidate(start, start + len(span), span, answer_type, label, specific, role, verb)
+    return answer_type, start, end, specific
 
 
 def _with_money_patterns(text: str, found: list[Candidate]) -> list[Candidate]:
