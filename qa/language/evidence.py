@@ -149,9 +149,13 @@ def date_precision(text: str) -> float:
 
 
 def vote_key(text: str) -> str:
-    """An answer's words without accents: "José Núñez" and "Jose Nunez" are one answer."""
+    """An answer's words without accents and currency signs: "José Núñez" and "Jose Nunez" are one
+    answer, as are "US$7,500" and "7,500" (the sign names how it is counted, not another amount)."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return " ".join(words(plain))
+    return " ".join(_SIGNED.sub("", w) for w in words(plain))
+
+
+_SIGNED = re.compile(r"^[a-z]{0,3}\$(?=\d)")  # "$", "us$", "s$" before a number (other signs are not ASCII)
 
 
 def same_answer(key: str, text: str) -> bool:

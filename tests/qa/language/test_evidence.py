@@ -77,6 +77,15 @@ def test_spellings_with_and_without_accents_are_one_answer() -> None:
     assert not same_answer(vote_key("Beijing"), "Shanghai")
 
 
+def test_an_amount_with_or_without_its_currency_sign_is_one_answer() -> None:
+    assert same_answer(vote_key("US$7,500"), "7,500")
+    assert same_answer(vote_key("$45 million"), "45 million")
+    assert same_answer(vote_key("€120 million"), "120 million")
+    assert same_answer(vote_key("S$339"), "S$339")
+    assert not same_answer(vote_key("$5"), "$50")
+    assert not same_answer(vote_key("S$300,000"), "S$300 million")
+
+
 def test_a_texts_stems_are_computed_once_and_cannot_be_changed_by_a_caller() -> None:
     text = "Harbour Robotics said its Chief Sustainability Officer opened the third-quarter lab."
     first = text_stems(text)
