@@ -52,13 +52,24 @@ def head_candidates(sentence: str, head: str) -> list[Candidate]:
             r"(?:[A-Z][\w'’&-]*\s+(?:(?:of|for|and)\s+)?)*\b(?i:" + stem + r")\w*"
             r"(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’&-]*(?:\s+[A-Z][\w'’&-]*)*)?",
         )
-        for match in pattern.finditer(sentence):
+        # ... or with a common noun or two between the name and the head: "the Part-Dieu business
+        # district", "the Kowloon East tech hub".
+        described = re.compile(r"(?:[A-Z][\w'’&-]*\s+)+(?:" + _MODIFIER + r"\s+){1,2}(?i:" + stem + r")\w*")
+        for match in [*pattern.finditer(sentence), *described.finditer(sentence)]:
             span = LEADING_DETERMINER.sub("", match.group())
             start = match.end() - len(span)
             if span and span[0].isupper() and all(c.start != start for c in found):
                 end = _spelt_out_end(sentence, start + len(span))
                 found.append(Candidate(start, end, sentence[start:end], AnswerType.OTHER, Label.HEAD, True))
     return found
+
+
+# A lower-case word describing a head noun: no function word ("in the district" is no name) and
+# no verb of a past or running form ("Acme opened research labs").
+_MODIFIER = (
+    r"(?!(?:the|a|an|and|or|of|in|on|at|to|for|with|by|from|its|their|his|her|our|is|are|was|will)\b)"
+    r"(?![a-z]+(?:ed|ing)\b)[a-z][\w-]*"
+)
 
 
 def _spelt_out_end(sentence: str, end: int) -> int:

@@ -214,6 +214,26 @@ def test_an_acronym_after_a_head_candidate_gives_the_whole_name(sentence: str, h
     assert [c.text for c in head_candidates(sentence, head)] == [name]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "head", "names"),
+    [
+        (
+            "It will open in 2026 in the Part-Dieu business district, with 60 staff.",
+            "district",
+            ["Part-Dieu business district"],
+        ),
+        ("The team moves to the Kowloon East tech hub next year.", "hub", ["Kowloon East tech hub"]),
+        ("The Hamburg logistics hub opens in May.", "hub", ["Hamburg logistics hub"]),
+        ("Acme opened research labs in Lyon.", "lab", []),  # a verb is no modifier
+        ("Staff from Sweden and the new district will join.", "district", []),  # nor a function word
+    ],
+)
+def test_a_name_described_by_a_common_noun_before_the_head_is_a_head_candidate(
+    sentence: str, head: str, names: list[str]
+) -> None:
+    assert [c.text for c in head_candidates(sentence, head)] == names
+
+
 def test_head_candidates_are_the_asked_nouns_with_their_names() -> None:
     def heads(sentence: str, head: str) -> list[str]:
         found = head_candidates(sentence, head)
