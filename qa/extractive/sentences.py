@@ -207,8 +207,9 @@ def _definition(q: Question) -> re.Pattern[str] | None:
     term = re.escape(asked.group("holder") or asked.group("term") or asked.group("short"))
     forms = (
         term + r"(?:['’]s)?\s*(?:,\s*(?:a|an|the)\b|\()",  # "X, a ...", "X (...)"
-        # "X is ...", with X the sentence's subject: not "a programme for X will be launched"
-        r"^\W*(?:the\s+)?" + term + r"\s+(?:is|are|was|were|will be)\b",
+        # "X is ...", with X the sentence's subject (or with a word saying what X is: "The X
+        # initiative is ..."): not "a programme for X will be launched"
+        r"^\W*(?:the\s+)?" + term + r"(?:\s+[a-z][\w-]*)?\s+(?:is|are|was|were|will be)\b",
         r"\(\s*" + term + r"\s*\)",  # the spelled-out name before "(X)"
         term + _TITLE_AFTER,  # "X, Chief ..."
     )

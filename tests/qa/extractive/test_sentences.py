@@ -391,6 +391,32 @@ def test_x_is_defines_x_only_as_the_sentences_subject(question: str, defining: s
 
 
 @pytest.mark.parametrize(
+    ("question", "defining", "other"),
+    [
+        (
+            "What is Harbour Connect?",
+            "The Harbour Connect initiative is a plan to link the city's ferry piers.",
+            "Funding for the Harbour Connect initiative is expected next year from the port.",
+        ),
+        (
+            "What is Quill Sync?",
+            "Quill Sync subscriptions are monthly plans that keep notes on every device.",
+            "Users of Quill Sync subscriptions were told about the outage on Monday.",
+        ),
+        (
+            "What is Lumen Arts?",
+            "The Lumen Arts programme will be a grant scheme for small museums.",
+            "Museums applying to the Lumen Arts programme will be told in May.",
+        ),
+    ],
+)
+def test_x_with_a_word_saying_what_it_is_is_defined_as_the_subject(
+    question: str, defining: str, other: str
+) -> None:
+    assert_defines_only(question, defining, other)
+
+
+@pytest.mark.parametrize(
     ("sentence", "back"),
     [
         ("With funding of over 300 million Singapore dollars, it focuses on three main areas.", True),
