@@ -342,6 +342,33 @@ def test_a_quiz_lead_in_gives_terms_but_no_names(quiz: str, lead_in_words: set[s
     assert q.kind is QuestionKind.FACTOID and q.text.endswith("?") and q.context not in q.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the Lumen Fund?",
+        "What is the Harbour Innovation Grant?",
+        "What was the Marlow Prize?",
+        "What are the Field Awards?",
+    ],
+)
+def test_what_is_a_name_ending_in_a_type_word_asks_what_it_is(question: str) -> None:
+    q = analyse(question)
+    assert (q.kind, q.answer_type) == (QuestionKind.OPEN, AnswerType.OTHER)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type"),
+    [
+        ("What is the fund?", AnswerType.ORGANISATION),  # no name: which fund is asked
+        ("What is the budget of the Lumen Fund?", AnswerType.MONEY),
+        ("What is the Quill Note Pro price?", AnswerType.MONEY),
+    ],
+)
+def test_a_type_word_outside_a_name_keeps_its_type(question: str, answer_type: AnswerType) -> None:
+    q = analyse(question)
+    assert (q.kind, q.answer_type) == (QuestionKind.FACTOID, answer_type)
+
+
 def test_who_is_a_name_is_open_but_who_is_a_role_is_a_factoid() -> None:
     assert question_kind("Who is Denise Dresser?", AnswerType.PERSON) is QuestionKind.OPEN
     assert question_kind("Who is the Chief Revenue Officer?", AnswerType.PERSON) is QuestionKind.FACTOID
