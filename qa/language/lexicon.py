@@ -22,6 +22,13 @@ FULL_DATE = re.compile(
 WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 WEEKDAY_ABBREVIATIONS = r"(?:mon|tue|wed|thu|fri|sat|sun)"
 SEASON = r"(?:spring|summer|autumn|fall|winter)"
+# A time told from when the question is asked ("this week", "on Tuesday", "yesterday"): the
+# article writes the date or its own day, so these are no words for a sentence to hold.
+RELATIVE_TIME = re.compile(
+    rf"\b(?:(?:earlier |later )?(?:this|last|next|past) (?:week(?:end)?|month|year|morning|afternoon|evening)"
+    rf"|yesterday|today|tonight|recently|(?:on |last |this )?{WEEKDAY})\b",
+    re.IGNORECASE,
+)
 
 # Quarters: "Q3", "third quarter", "third-quarter".
 QUARTER_ORDINALS = ("first", "second", "third", "fourth")

@@ -8,7 +8,15 @@ from enum import StrEnum
 
 from qa.language.answer_types import FOR_WHOM, HEAD_TYPES, AnswerType, expected_type, generic_head
 from qa.language.labels import Role
-from qa.language.lexicon import AUXILIARIES, AUXILIARY, QUARTER_PHRASE, QUESTION_WORDS, WH_WORDS, quarter_of
+from qa.language.lexicon import (
+    AUXILIARIES,
+    AUXILIARY,
+    QUARTER_PHRASE,
+    QUESTION_WORDS,
+    RELATIVE_TIME,
+    WH_WORDS,
+    quarter_of,
+)
 from qa.text import STOPWORDS, sentence_spans, words
 
 
@@ -75,7 +83,13 @@ def with_context(q: Question, context: str) -> Question:
     """``q`` with the content words of ``context`` (terms carried from a conversation) added to
     its terms; its names, type and everything else stay as they are. ``q`` is not changed."""
     terms = [w for w in dict.fromkeys(words(context)) if w not in STOPWORDS and w not in q.terms]
-    return replace(q, terms=[*q.terms, *_type_word_free(q, terms)])
+    return replace(q, terms=[*q.terms, *_type_word_free(q, _timeless(terms, context))])
+
+
+def _timeless(terms: list[str], text: str) -> list[str]:
+    """``terms`` without the words of a time told from now in ``text`` ("this week", "on Tuesday")."""
+    relative = {w for m in RELATIVE_TIME.finditer(text) for w in words(m.group())}
+    return [t for t in terms if t not in relative] if relative else terms
 
 
 def _type_word_free(q: Question, terms: list[str]) -> list[str]:
@@ -91,12 +105,15 @@ def _analyse(raw: str) -> Question:
     answer_type, head = expected_type(text)
     if WHAT_IS_NAME.search(text):
         answer_type, head = AnswerType.OTHER, ""  # the type word is part of the name
-    terms = [w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS]
+    terms = _timeless([w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS], text)
     names = []
     for match in _NAME.finditer(text):
         name = match.group().strip(" .,")
         first = name.split()[0].lower() if name else ""
-        if (name and first not in QUESTION_WORDS and first not in STOPWORDS) or (name and name[0].isdigit()):
+        named = (name and first not in QUESTION_WORDS and first not in STOPWORDS) or (
+            name and name[0].isdigit()
+        )
+        if named and not RELATIVE_TIME.fullmatch(name):  # "Monday" is a day, not a name to meet
             names.append(name)
     # "in the second quarter of 2025" constrains the answer like a name does ("Q2" in the text).
     names += [quarter_of(m.group(1)).upper() for m in QUARTER_PHRASE.finditer(text)]

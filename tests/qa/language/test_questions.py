@@ -369,6 +369,36 @@ def test_a_type_word_outside_a_name_keeps_its_type(question: str, answer_type: A
     assert (q.kind, q.answer_type) == (QuestionKind.FACTOID, answer_type)
 
 
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        (
+            "Burger chain Acme Grill announced this week it was expanding to which state?",
+            {"expanding", "state"},
+        ),
+        (
+            "Kestrel Labs named a new chief executive last week. Which company is she joining from?",
+            {"company"},
+        ),
+        ("Which company said yesterday it will open a design centre in Penang?", {"design", "penang"}),
+        (
+            "Sorell opened a lab in Tokyo on Tuesday. How many researchers will it employ?",
+            {"researchers", "tokyo"},
+        ),
+    ],
+)
+def test_a_time_told_from_now_is_no_term_or_name(question: str, kept: set[str]) -> None:
+    q = analyse(question)
+    assert kept <= set(q.terms)
+    assert not {"week", "yesterday", "tuesday"} & set(q.terms)
+    assert "Tuesday" not in q.names
+
+
+def test_a_day_inside_a_name_stays() -> None:
+    q = analyse("When does Patriots' Day premiere?")
+    assert "day" in q.terms and q.names == ["Patriots' Day"]
+
+
 def test_who_is_a_name_is_open_but_who_is_a_role_is_a_factoid() -> None:
     assert question_kind("Who is Denise Dresser?", AnswerType.PERSON) is QuestionKind.OPEN
     assert question_kind("Who is the Chief Revenue Officer?", AnswerType.PERSON) is QuestionKind.FACTOID
