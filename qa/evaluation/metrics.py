@@ -7,7 +7,7 @@ punctuation between two digits separates them ("10-15" -> "10 15"), and currency
 dropped with their letter prefix ("S$300 million" = "$300 million" = "300 million").
 Dashes and slashes separate words ("Paris–Berlin" -> "paris berlin"); other punctuation is
 deleted as in SQuAD ("U.S." -> "us", "don't" -> "dont"). A month is written out in full
-("Nov. 15" = "November 15", "Sept" = "September"), as news writes it either way.
+("Oct. 3" = "October 3", "Sept" = "September"), as news writes it either way.
 """
 
 from __future__ import annotations

@@ -372,7 +372,7 @@ def _with_neighbour(best: Sentence, ranked: list[Sentence], threshold: float) ->
     only says who spoke ("— Name, Title") comes with the quotation before it."""
     if best.features["attribution"]:
         return (*quotation_before(best, ranked), best)
-    # A next sentence that refers back to it ("These engineers ...") goes on with what it says.
+    # A next sentence that refers back to it ("These robots ...") goes on with what it says.
     following = next(
         (s for s in ranked if s.passage.chunk_id == best.passage.chunk_id and s.index == best.index + 1), None
     )

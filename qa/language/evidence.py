@@ -150,7 +150,7 @@ def date_precision(text: str) -> float:
 
 def vote_key(text: str) -> str:
     """An answer's words without accents and currency signs: "José Núñez" and "Jose Nunez" are one
-    answer, as are "US$7,500" and "7,500" (the sign names how it is counted, not another amount)."""
+    answer, as are "US$9,200" and "9,200" (the sign names how it is counted, not another amount)."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return " ".join(_SIGNED.sub("", w) for w in words(plain))
 

@@ -13,7 +13,7 @@ from qa.text import MONTH_NAMES as MONTH_NAMES
 from qa.text import month_number as month_number
 
 MONTH_WORD = re.compile(rf"\b{MONTH}\b", re.IGNORECASE)
-# A whole calendar date, day, month and year: "July 13, 2017", "Feb. 26 2023", "3 March 2025".
+# A whole calendar date, day, month and year: "March 4, 2019", "Feb. 9 2021", "3 March 2025".
 FULL_DATE = re.compile(
     rf"\b{MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b"
     rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH}\.?,?\s+\d{{4}}\b",

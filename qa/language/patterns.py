@@ -52,7 +52,7 @@ def head_candidates(sentence: str, head: str) -> list[Candidate]:
             r"(?:[A-Z][\w'’&-]*\s+(?:(?:of|for|and)\s+)?)*\b(?i:" + stem + r")\w*"
             r"(?:\s+(?:of|for)\s+(?:the\s+)?[A-Z][\w'’&-]*(?:\s+[A-Z][\w'’&-]*)*)?",
         )
-        # ... or with a common noun or two between the name and the head: "the Part-Dieu business
+        # ... or with a common noun or two between the name and the head: "the Harbourside business
         # district", "the Kowloon East tech hub".
         described = re.compile(r"(?:[A-Z][\w'’&-]*\s+)+(?:" + _MODIFIER + r"\s+){1,2}(?i:" + stem + r")\w*")
         for match in [*pattern.finditer(sentence), *described.finditer(sentence)]:

@@ -139,7 +139,7 @@ def _analyse(raw: str) -> Question:
         kind=question_kind(text, answer_type),
     )
     q = replace(q, terms=_type_word_free(q, terms))
-    # A quiz's lead-in ("Germany beat Argentina in the final. Who scored?") says what the answer
+    # A quiz's lead-in ("Brenna beat Ostwick in the final. Who scored?") says what the answer
     # is about: its words help find the sentence, as a conversation's do.
     return with_context(q, quiz_context) if quiz_context else q
 
@@ -183,7 +183,7 @@ _OPEN_START = re.compile(
 )
 _WHAT_CLAUSE = re.compile(rf"^\W*what(?:'s| {AUXILIARY})\b")
 _WHO_IS_NAME = re.compile(r"^\W*(?i:who) (?:is|are|was|were) (?:the )?(?:[A-Z][\w'’&.-]*\s*)+\W*$")
-# "What is the Harbour Fund?", "What is OpenAI for Singapore?": a name alone, asked what it is (its
+# "What is the Harbour Fund?", "What is Acme for Schools?": a name alone, asked what it is (its
 # last word may name a type, "Fund", "Prize", "Grant": the question still asks for a statement).
 WHAT_IS_NAME = re.compile(
     r"^\W*(?i:what) (?:is|are|was|were) (?:the )?[A-Z0-9][\w'’&.-]*"

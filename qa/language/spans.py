@@ -62,7 +62,7 @@ _QUALIFIER = re.compile(
 _CODES = "|".join(CURRENCY_CODES)
 _CURRENCY_PREFIX = rf"(?:[A-Z]{{1,3}}[{CURRENCY_SIGNS}]|[{CURRENCY_SIGNS}]|RM|Rs\.?|{_CODES})"
 _MONEY = re.compile(
-    # Scales and currency names in any case: headlines write "S$150 Million", "$5M".
+    # Scales and currency names in any case: headlines write "S$80 Million", "$5M".
     _CURRENCY_PREFIX + r"\s?\d(?:[\d,.]*\d)?(?:\s?(?i:million|billion|trillion|bn|m|k)\b)?"
     # Not from inside a number: each run of digits is tried once (linear on "1111...").
     r"|(?<!\d)(?<!\d[,.])\d(?:[\d,.]*\d)?(?:\s(?i:million|billion|trillion))?\s(?:[A-Z][a-z]+\s)?(?i:"
@@ -267,8 +267,8 @@ def _widened(
             specific = any(ch.isdigit() for ch in ent.text) or ent.label_ == "PERCENT"
     if answer_type is AnswerType.DATE:
         specific = bool(re.search(r"\d", ent.text) or _MONTHS.search(ent.text))
-        # The tagger often cuts a date's year ("July 13" of "(July 13, 2017)—") or month ("26, 2023"
-        # of "Feb 26, 2023"): the whole date it overlaps is the answer.
+        # The tagger often cuts a date's year ("March 4" of "(March 4, 2019)—") or month ("9, 2021"
+        # of "Feb 9, 2021"): the whole date it overlaps is the answer.
         whole = next((m for m in FULL_DATE.finditer(text) if m.start() < end and start < m.end()), None)
         if whole is not None:
             start, end = min(start, whole.start()), max(end, whole.end())

@@ -399,9 +399,9 @@ def test_x_is_defines_x_only_as_the_sentences_subject(question: str, defining: s
             "Funding for the Harbour Connect initiative is expected next year from the port.",
         ),
         (
-            "What is Quill Sync?",
-            "Quill Sync subscriptions are monthly plans that keep notes on every device.",
-            "Users of Quill Sync subscriptions were told about the outage on Monday.",
+            "What is Lumo Sync?",
+            "Lumo Sync subscriptions are monthly plans that keep notes on every device.",
+            "Users of Lumo Sync subscriptions were told about the outage on Monday.",
         ),
         (
             "What is Lumen Arts?",

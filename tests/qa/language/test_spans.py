@@ -114,11 +114,11 @@ def test_a_name_written_about_as_a_person_is_a_person_whatever_its_tag(spans: Sp
 
 @pytest.mark.slow
 def test_a_date_cut_by_the_tagger_is_the_whole_date(spans: SpanFinder) -> None:
-    sentences = {  # the tagger alone finds "March 4", "2021", "26, 2023" and "May 2024"
+    sentences = {  # the tagger alone finds "March 4", "2021", "17, 2022" and "May 2024"
         "BERGEN, NORWAY (March 4, 2019)—The board of Fjordline Shipping today named a chief executive.": "March 4, 2019",
         "Oct 2, 2021 ... The festival opened with a parade.": "Oct 2, 2021",
-        "Feb 26, 2023 ...": "Feb 26, 2023",
-        "LYON, France (5 May 2024) – Halvard opened a centre.": "5 May 2024",
+        "Mar 17, 2022 ...": "Mar 17, 2022",
+        "LYON, France (5 May 2024) – Brenna opened a centre.": "5 May 2024",
     }
     for (sentence, date), found in zip(
         sentences.items(), spans.candidates_many(list(sentences)), strict=True
@@ -130,7 +130,7 @@ def test_a_date_cut_by_the_tagger_is_the_whole_date(spans: SpanFinder) -> None:
 @pytest.mark.slow
 def test_an_amount_in_title_case_keeps_its_scale(spans: SpanFinder) -> None:
     sentences = {
-        "S$150 Million Grant Opens to Small Firms": "S$150 Million",
+        "S$80 Million Grant Opens to Small Firms": "S$80 Million",
         "Brightlake Raises $40M Series B To Expand Data Platform": "$40M",
         "Port Authority Wins 2 Billion Euros In New Funding": "2 Billion Euros",
     }
@@ -218,9 +218,9 @@ def test_an_acronym_after_a_head_candidate_gives_the_whole_name(sentence: str, h
     ("sentence", "head", "names"),
     [
         (
-            "It will open in 2026 in the Part-Dieu business district, with 60 staff.",
+            "It will open in 2026 in the Harbourside business district, with 60 staff.",
             "district",
-            ["Part-Dieu business district"],
+            ["Harbourside business district"],
         ),
         ("The team moves to the Kowloon East tech hub next year.", "hub", ["Kowloon East tech hub"]),
         ("The Hamburg logistics hub opens in May.", "hub", ["Hamburg logistics hub"]),
