@@ -36,11 +36,11 @@ def month_number(name: str) -> int:
 _MONTH_NUMBERS = {name[:3]: number for number, name in enumerate(MONTH_NAMES, 1)}
 
 
-# Words after which a full stop does not end a sentence (MONTH's abbreviations among them:
-# tests/qa/language/test_lexicon.py keeps the two in step).
-_ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st mt no vs etc inc ltd co corp plc llc dept gov sen rep gen col lt jan
-    feb mar apr jun jul aug sep sept oct nov dec approx est fig e.g i.e u.s u.k u.n a.m p.m""".split()
+# Words after which a full stop does not end a sentence, the months' abbreviations among them.
+MONTH_ABBREVIATIONS = frozenset({name[:3] for name in MONTH_NAMES if len(name) > 3} | {"sept"})
+_ABBREVIATIONS = MONTH_ABBREVIATIONS | frozenset(
+    """mr mrs ms dr prof sr jr st mt no vs etc inc ltd co corp plc llc dept gov sen rep gen col lt
+    approx est fig e.g i.e u.s u.k u.n a.m p.m""".split()
 )
 # Linear on any input: a run of terminators is tried from its first character only, and neither
 # it nor the closing quotes give characters back (16,000 dots took 3.4 s without that).

@@ -368,11 +368,12 @@ def _spelt_out(found: Deliberation, decision: Decision) -> Decision:
 
 def _with_neighbour(best: Sentence, ranked: list[Sentence], threshold: float) -> tuple[Sentence, ...]:
     """``best`` and, when the next-best sentence is its neighbour in the passage and passes the
-    threshold too, both in document order (an answer often runs over two sentences). A line that
-    only says who spoke ("— Name, Title") comes with the quotation before it."""
+    threshold too, both in document order (an answer often runs over two sentences). The sentence
+    after ``best`` that refers back to it ("These robots ...") goes on with what it says and comes
+    whatever its score. A line that only says who spoke ("— Name, Title") comes with the quotation
+    before it."""
     if best.features["attribution"]:
         return (*quotation_before(best, ranked), best)
-    # A next sentence that refers back to it ("These robots ...") goes on with what it says.
     following = next(
         (s for s in ranked if s.passage.chunk_id == best.passage.chunk_id and s.index == best.index + 1), None
     )

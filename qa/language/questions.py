@@ -103,8 +103,8 @@ def _type_word_free(q: Question, terms: list[str]) -> list[str]:
 def _analyse(raw: str) -> Question:
     quiz_context, text = find_question(raw)
     answer_type, head = expected_type(text)
-    if WHAT_IS_NAME.search(text):
-        answer_type, head = AnswerType.OTHER, ""  # the type word is part of the name
+    if _WHAT_IS_NAME.search(text):
+        answer_type, head = AnswerType.OTHER, ""  # the type word is part of the name (_WHAT_IS_NAME)
     terms = _timeless([w for w in words(text) if w not in STOPWORDS and w not in QUESTION_WORDS], text)
     names = []
     for match in _NAME.finditer(text):
@@ -183,9 +183,10 @@ _OPEN_START = re.compile(
 )
 _WHAT_CLAUSE = re.compile(rf"^\W*what(?:'s| {AUXILIARY})\b")
 _WHO_IS_NAME = re.compile(r"^\W*(?i:who) (?:is|are|was|were) (?:the )?(?:[A-Z][\w'’&.-]*\s*)+\W*$")
-# "What is the Harbour Fund?", "What is Acme for Schools?": a name alone, asked what it is (its
-# last word may name a type, "Fund", "Prize", "Grant": the question still asks for a statement).
-WHAT_IS_NAME = re.compile(
+# "What is the Harbour Fund?", "What is Acme for Schools?": a name alone, asked what it is. Its last
+# word may name a type ("Fund", "Prize", "Grant"), but the question asks for no typed fact: with no
+# type, question_kind makes it open as any "What <noun> ...?" of no named-thing head.
+_WHAT_IS_NAME = re.compile(
     r"^\W*(?i:what) (?:is|are|was|were) (?:the )?[A-Z0-9][\w'’&.-]*"
     r"(?:\s+(?:of|for|and|&|the|[A-Z0-9][\w'’&.-]*))*\s*\W*$"
 )
@@ -217,8 +218,6 @@ def question_kind(text: str, answer_type: AnswerType) -> QuestionKind:
         or re.search(r"^\W*what (?:kind|sort|type)s? of\b", lowered)
         or FOR_WHOM.search(text)
     ):
-        return QuestionKind.OPEN
-    if WHAT_IS_NAME.search(text):
         return QuestionKind.OPEN
     # "Who are the Field Fellows?" asks what they are; "Who is the CEO?" names a role.
     if (

@@ -384,15 +384,7 @@ def test_a_sentence_referring_back_is_about_what_the_sentence_before_named(
             "The Clinical AI Fellowship is a six-month programme for doctors and nurses.",
             "Nurses joining the Clinical AI Fellowship were chosen in March.",
         ),
-    ],
-)
-def test_x_is_defines_x_only_as_the_sentences_subject(question: str, defining: str, other: str) -> None:
-    assert_defines_only(question, defining, other)
-
-
-@pytest.mark.parametrize(
-    ("question", "defining", "other"),
-    [
+        # with a word saying what X is: "The X initiative is ..."
         (
             "What is Harbour Connect?",
             "The Harbour Connect initiative is a plan to link the city's ferry piers.",
@@ -410,9 +402,7 @@ def test_x_is_defines_x_only_as_the_sentences_subject(question: str, defining: s
         ),
     ],
 )
-def test_x_with_a_word_saying_what_it_is_is_defined_as_the_subject(
-    question: str, defining: str, other: str
-) -> None:
+def test_x_is_defines_x_only_as_the_sentences_subject(question: str, defining: str, other: str) -> None:
     assert_defines_only(question, defining, other)
 
 
