@@ -114,7 +114,7 @@ def ingest(
                     overlap=settings.chunk_overlap,
                     prune=prune,
                     reset=reset,
-                    batch_chunks=max(settings.embedding_batch_size * 4, 32),
+                    batch_chunks=settings.ingest_batch_chunks,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
             finally:
@@ -171,7 +171,7 @@ def ingest_web_command(settings: Settings, feeds: list[str], sitemaps: list[str]
             settings.data_dir / "feeds" / f"{settings.collection}.json",
             chunk_size=settings.chunk_size,
             overlap=settings.chunk_overlap,
-            batch_chunks=max(settings.embedding_batch_size * 4, 32),
+            batch_chunks=settings.ingest_batch_chunks,
         )
     print_skipped(report.failures)
     docs, chunks = store.counts()
@@ -402,6 +402,7 @@ def evaluate_command(
                     service.lexical,
                     chunk_size=settings.chunk_size,
                     overlap=settings.chunk_overlap,
+                    batch_chunks=settings.ingest_batch_chunks,
                 )
                 err.print(f"ingested {len(report.new)} documents from {corpus} into a temporary store")
             service.warm_up()
@@ -472,6 +473,7 @@ def fit_command(
                     service.lexical,
                     chunk_size=settings.chunk_size,
                     overlap=settings.chunk_overlap,
+                    batch_chunks=settings.ingest_batch_chunks,
                 )
                 samples += collect(cases, _retriever(service, top_k or settings.top_k))
                 answerer = answerer or service.answerer

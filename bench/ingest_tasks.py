@@ -76,7 +76,7 @@ def ingest_ours(p: dict[str, Any], profiler: Any = None) -> dict[str, Any]:
             lexical,
             chunk_size=settings.chunk_size,
             overlap=settings.chunk_overlap,
-            batch_chunks=max(settings.embedding_batch_size * 4, 32),  # as `qa ingest` does
+            batch_chunks=settings.ingest_batch_chunks,  # as `qa ingest` does
         )
     if profiler:
         profiler.stop()

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
         description="Store each chunk's sentences, answer candidates and sentence vectors at ingest, so "
         "a question parses and embeds only itself.",
     )
+    ingest_batch_chunks: int = Field(
+        256,
+        ge=1,
+        le=4096,
+        description="Chunks `qa ingest` analyses and writes in one step: bigger steps keep both cores "
+        "busy and make fewer Chroma calls; a run stopped half-way redoes at most one step.",
+    )
     chunk_size: int = Field(
         900, ge=200, le=4000, description="Target chunk size in characters (sentence-aligned)."
     )
