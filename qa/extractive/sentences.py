@@ -151,7 +151,7 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
             "verbs": len(asked.verbs & said) / len(asked.verbs) if asked.verbs else 1.0,
             "subject": subject / subject_total if asked.subject else 1.0,
             "speaker_asked": _speaker_asked(asked, s, stems, speaker),
-            **_shape(q, asked, s),
+            **_shape(q, asked, s, speaker is not None),
         }
     best = max(s.features["coverage"] for s in sentences)
     is_open = float(q.kind is QuestionKind.OPEN)
@@ -163,8 +163,10 @@ def add_lexical_features(q: Question, sentences: Sequence[Sentence], verbs: Sequ
         s.features["cosine_gap"] = 0.0
 
 
-def _shape(q: Question, asked: _Asked, s: Sentence) -> dict[str, float]:
-    """The features of what the sentence is and where it stands, whatever words it shares."""
+def _shape(q: Question, asked: _Asked, s: Sentence, quoted: bool) -> dict[str, float]:
+    """The features of what the sentence is and where it stands, whatever words it shares;
+    ``quoted``: the sentence belongs to a quotation whose speaker was looked for (its middle
+    sentences hold no quote mark of their own)."""
     return {
         "headline": float(s.text.strip() == s.passage.title.strip()),
         "lead": float(s.start < LEAD_CHARS),
@@ -174,7 +176,7 @@ def _shape(q: Question, asked: _Asked, s: Sentence) -> dict[str, float]:
         "heading": float(not _CLOSED.search(s.text) and not ATTRIBUTION.match(s.text)),
         "dateline": float(dateline_end(s.text) > 0),
         "attribution": float(bool(ATTRIBUTION.match(s.text))),
-        "quote_asked": float(asked.said and bool(_QUOTE.search(s.text))),
+        "quote_asked": float(asked.said and (quoted or bool(_QUOTE.search(s.text)))),
         "defines": float(asked.defines is not None and bool(asked.defines.search(s.text))),
         "explains": float(asked.why and bool(_PURPOSE.search(s.text))),
         "open": float(q.kind is QuestionKind.OPEN),
