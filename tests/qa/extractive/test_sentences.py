@@ -253,21 +253,21 @@ def test_a_sentence_that_refers_back_is_covered_with_the_one_before() -> None:
     assert port["context_coverage"] == port["coverage"]  # no referring word: its own words only
 
 
-@pytest.mark.parametrize(
-    "quotation",
-    [
-        # the attribution on a line of its own after the closing mark; the sentence asked about last
-        "“We chose the harbour for its people. The cranes will double our capacity.”\n"
-        "— Mara Quist, Chief Executive of Acme",
-        # "..., said Name" after the closing mark; the sentence asked about first
-        '"The cranes will double our capacity. We chose the harbour for its people," said Mara Quist.',
-        # "Name said: ..." before the opening mark; the sentence asked about in the middle
-        "Mara Quist said: “We chose the harbour for its people. The cranes will double our "
-        "capacity. We start in May.”",
-        # a quotation on its own after one that names its speaker goes on with that speaker
-        '"We chose the harbour for its people," Mara Quist said. "The cranes will double our capacity."',
-    ],
-)
+QUOTATIONS = [
+    # the attribution on a line of its own after the closing mark; the sentence asked about last
+    "“We chose the harbour for its people. The cranes will double our capacity.”\n"
+    "— Mara Quist, Chief Executive of Acme",
+    # "..., said Name" after the closing mark; the sentence asked about first
+    '"The cranes will double our capacity. We chose the harbour for its people," said Mara Quist.',
+    # "Name said: ..." before the opening mark; the sentence asked about in the middle
+    "Mara Quist said: “We chose the harbour for its people. The cranes will double our "
+    "capacity. We start in May.”",
+    # a quotation on its own after one that names its speaker goes on with that speaker
+    '"We chose the harbour for its people," Mara Quist said. "The cranes will double our capacity."',
+]
+
+
+@pytest.mark.parametrize("quotation", QUOTATIONS)
 def test_a_quotations_sentences_are_covered_with_who_said_it(quotation: str) -> None:
     found = featured("What did Mara Quist say about the cranes?", "Acme buys cranes.\n" + quotation)
     said = next(s for text, s in found.items() if "cranes will double" in text).features
@@ -275,6 +275,20 @@ def test_a_quotations_sentences_are_covered_with_who_said_it(quotation: str) -> 
     assert said["context_coverage"] > said["coverage"] + 0.3
     outside = found["Acme buys cranes."].features
     assert outside["context_coverage"] == outside["coverage"]
+
+
+@pytest.mark.parametrize("quotation", QUOTATIONS)
+def test_every_sentence_of_a_quotation_is_a_quote_when_the_question_asks_who_said_it(quotation: str) -> None:
+    found = featured("Who said the cranes will double capacity?", "Acme buys cranes.\n" + quotation)
+    said = next(s for text, s in found.items() if "cranes will double" in text).features
+    assert said["quote_asked"] == 1.0  # with or without a quote mark of its own
+    assert found["Acme buys cranes."].features["quote_asked"] == 0.0
+
+
+def test_a_sentence_after_an_unclosed_quote_mark_is_no_quote() -> None:
+    text = "“We chose the harbour. The cranes will double our capacity. Mara Quist runs Acme."
+    found = featured("Who said the cranes will double capacity?", text)
+    assert found["The cranes will double our capacity."].features["quote_asked"] == 0.0
 
 
 def test_a_quotation_after_other_text_does_not_take_an_earlier_speaker() -> None:
