@@ -67,6 +67,43 @@ def test_only_candidates_of_a_type_that_can_answer() -> None:
     assert texts(choices("When did Northgate acquire Acme?", ACQUIRED + " It was the deal.", nps)) == []
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "title", "name"),
+    [
+        (
+            "Who said the harbour is an ideal partner?",
+            "“The harbour is an ideal partner,” said Mara Quist, Chief Revenue Officer at Acme.",
+            "Chief Revenue Officer",
+            "Mara Quist",
+        ),
+        (
+            "Who spoke for the ministry?",
+            "Tom Lindqvist, Permanent Secretary of the ministry, spoke for it.",
+            "Permanent Secretary",
+            "Tom Lindqvist",
+        ),
+        (
+            "Which company hired Ana Ruiz?",
+            "Globex hired Ana Ruiz as Managing Director in May.",
+            "Managing Director",
+            "Globex",
+        ),
+    ],
+)
+def test_a_proper_noun_phrase_ending_in_a_job_title_names_no_one(
+    question: str, text: str, title: str, name: str
+) -> None:
+    # The tagger misses the title and the noun phrase finder guesses it is a name.
+    named = T.ORGANISATION if name == "Globex" else T.PERSON
+    entities = [Entity(name, named), Entity(title, T.OTHER, label=Label.PROPN)]
+    assert texts(choices(question, "News\n\n" + text, entities)) == [name]
+    # A guessed name ending in anything else is still a candidate.
+    other = [Entity(name, named), Entity("Nordvik Trust", T.OTHER, label=Label.PROPN)]
+    assert "Nordvik Trust" in texts(
+        choices(question, "News\n\n" + text + " So did the Nordvik Trust.", other)
+    )
+
+
 DATELINE = "Acme News\n\nLYON, 3 March 2025 — Acme will ship its first robots in September 2026."
 DATED = [Entity("LYON", T.PLACE), Entity("3 March 2025", T.DATE), Entity("September 2026", T.DATE)]
 
