@@ -1,10 +1,12 @@
 """Fit the extractive answerer's weights and thresholds on the development split of test sets.
 
-The answerer's four linear models are logistic regressions over its named features:
+The answerer's five linear models are logistic regressions over its named features:
 - the sentence model on every embedded sentence (does it hold a gold answer / key phrase?),
 - the candidate model on every candidate of a factoid (is it a gold answer?),
 - the span and passage models on each factoid's best candidate (is it right? does its sentence,
   or the best other sentence given beside it, hold the answer?);
+- the open model on each open question's best sentence (does it, with a neighbour that goes on
+  with it, answer?);
 then the thresholds (span, passage fallback, open) are chosen on the same questions to maximise
 right answers minus ``WRONG_COST`` times wrong ones (answering an unanswerable question is wrong).
 The sentence model is fitted twice: the first round's ranking decides which sentences are
@@ -13,7 +15,7 @@ What reaches each stage depends on the weights the fit starts from, so the whole
 ``rounds`` times (three), each round starting from the last, and the rounds' models are averaged:
 the result depends on the data, hardly on where it began or on one round's luck.
 
-The span and passage models and the thresholds are then fitted again, out of fold: each question
+The span, passage and open models and the thresholds are then fitted again, out of fold: each question
 is weighed by sentence and candidate models fitted without the questions about its document
 (``FOLDS`` folds by gold document). On its own training questions the ranking is surer than on
 new ones; confidence learnt from those would answer new questions too boldly, or, where the
@@ -42,6 +44,7 @@ PASSAGE_VALUE = 0.7
 GRID = tuple(round(0.05 * i, 2) for i in range(1, 20))
 REGULARISATION = 1.0  # inverse L2 strength of the logistic regressions
 FOLDS = 5  # document folds of the out-of-fold deliberations
+CONFIDENCE_MODELS = ("span", "passage", "open")  # fitted on what the ranking models found
 
 
 @dataclass
@@ -69,7 +72,7 @@ def fit_weights(
 ) -> Weights:
     """Fit every model and threshold on ``samples``, ``rounds`` times over, and average the rounds'
     models (each round's fit is as good a draw as another; the best-scoring round on its own
-    training questions is the likeliest to be overfitted to them); the span and passage models and
+    training questions is the likeliest to be overfitted to them); the span, passage and open models and
     the thresholds are then fitted on out-of-fold deliberations (module doc). Returns new weights
     (``answerer`` ends with them; ``fitted_on`` records the utilities of the rounds, of the final
     weights on their training questions and out of fold)."""
@@ -77,13 +80,13 @@ def fit_weights(
     for _ in range(rounds):
         weights = _fit_round(samples, answerer)
         fits.append((utility(samples, answerer), weights))
-    # The ranking models are the rounds' mean; the span and passage models are fitted anew below.
+    # The ranking models are the rounds' mean; the confidence models are fitted anew below.
     ranking = fits[-1][1]
     for name in ("sentence", "candidate"):
         ranking = ranking.with_model(name, _mean([w[name] for _, w in fits]))
     in_sample = _deliberate_out_of_fold(samples, answerer, ranking)
     answerer.weights = ranking
-    for name in ("span", "passage"):
+    for name in CONFIDENCE_MODELS:
         answerer.weights = answerer.weights.with_model(
             name, _fit(name, *_confidence_rows(samples, answerer, name))
         )
@@ -145,7 +148,7 @@ def _fit_round(samples: list[Sample], answerer: ExtractiveAnswerer) -> Weights:
     _fit_ranking_models(samples, answerer)
     weights = answerer.weights
     _deliberate(samples, answerer)
-    for name in ("span", "passage"):
+    for name in CONFIDENCE_MODELS:
         weights = weights.with_model(name, _fit(name, *_confidence_rows(samples, answerer, name)))
     answerer.weights = weights
     thresholds = choose_thresholds(samples, answerer)
@@ -204,10 +207,17 @@ def _candidate_rows(samples: list[Sample]) -> tuple[list[list[float]], list[int]
 def _confidence_rows(
     samples: list[Sample], answerer: ExtractiveAnswerer, name: str
 ) -> tuple[list[list[float]], list[int]]:
-    """Each factoid's best candidate: is it right ("span"), does its sentence hold the answer ("passage")?"""
+    """Each factoid's best candidate: is it right ("span"), does its sentence hold the answer
+    ("passage")? Each open question's best sentence: does it answer ("open")?"""
     rows, labels = [], []
     for s in samples:
         assert s.found is not None
+        if name == "open":
+            if s.found.question.kind is QuestionKind.OPEN and s.found.sentences:
+                given = answerer.open_sentences(s.found)
+                rows.append([answerer.open_features(s.found)[f] for f in MODELS[name]])
+                labels.append(int(is_right(s.case, passage_text(given), [x.passage.doc_id for x in given])))
+            continue
         if not s.found.choices:
             continue
         best, _, features = answerer.choose(s.found)
@@ -261,7 +271,8 @@ def utility(samples: Sequence[Sample], answerer: ExtractiveAnswerer) -> float:
 
 
 def choose_thresholds(samples: list[Sample], answerer: ExtractiveAnswerer) -> dict[str, float]:
-    """The thresholds that maximise the utility: open questions alone, factoids jointly."""
+    """The thresholds that maximise the utility: open questions' (answer, join a neighbour) jointly,
+    factoids' (span, passage) jointly."""
     kept = answerer.min_confidence
     answerer.min_confidence = None
     open_ = [s for s in samples if s.found and s.found.question.kind is QuestionKind.OPEN]
@@ -272,12 +283,14 @@ def choose_thresholds(samples: list[Sample], answerer: ExtractiveAnswerer) -> di
         answerer.weights = replace(answerer.weights, thresholds={**current, **changes})
         return utility(open_ if "open" in changes else factoid, answerer)
 
-    best_open = _middle_of_best(_smoothed({(t,): trial(open=t) for t in GRID}))
+    best_open = _middle_of_best(
+        _smoothed({(open_t, join): trial(open=open_t, join=join) for open_t in GRID for join in GRID})
+    )
     best_pair = _middle_of_best(
         _smoothed({(span, passage): trial(span=span, passage=passage) for span in GRID for passage in GRID})
     )
     answerer.min_confidence = kept
-    chosen = {"span": best_pair[0], "passage": best_pair[1], "open": best_open[0]}
+    chosen = {"span": best_pair[0], "passage": best_pair[1], "open": best_open[0], "join": best_open[1]}
     assert set(chosen) == set(THRESHOLDS)
     return chosen
 

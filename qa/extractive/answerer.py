@@ -223,10 +223,16 @@ class ExtractiveAnswerer:
         if not found.sentences:
             return Decision("", 0.0)
         if found.question.kind is QuestionKind.OPEN:
-            return _spelt_out(found, self._passage(found, found.sentences[0], self.threshold("open")))
+            probability = self.weights["open"].probability(self.open_features(found))
+            top = found.sentences[0]
+            decision = self._passage(found, top, self.threshold("open"), probability, self.threshold("join"))
+            return _spelt_out(found, decision)
         if not found.choices:
             typed = next((s for s in found.sentences if s.features["typed"]), None)
-            return self._passage(found, typed, self.threshold("passage")) if typed else Decision("", 0.0)
+            if typed is None:
+                return Decision("", 0.0)
+            passage = self.threshold("passage")
+            return self._passage(found, typed, passage, sigmoid(typed.logit), passage)
         best, note, features = self.choose(found)
         probability = self.weights["span"].probability(features)
         if probability >= self.threshold("span"):
@@ -295,11 +301,40 @@ class ExtractiveAnswerer:
             "place_missing": float(place_missing(found.question, best.sentence)),
         }
 
-    def _passage(self, found: Deliberation, best: Sentence, threshold: float) -> Decision:
-        probability = sigmoid(best.logit)
+    @staticmethod
+    def open_features(found: Deliberation) -> dict[str, float]:
+        """The open model's features of an open question's best sentence (``found.sentences[0]``)."""
+        best = found.sentences[0]
+        second = next((s for s in found.sentences[1:] if s.text != best.text), None)
+        near = (
+            second is not None
+            and second.passage.chunk_id == best.passage.chunk_id
+            and abs(second.index - best.index) == 1
+        )
+        return {
+            "sentence": best.logit,
+            "margin": min(best.logit - second.logit, MARGIN_CAP) if second else MARGIN_CAP,
+            "second_near": float(near),
+            "cosine": best.features["cosine"],
+            "cosine_gap": best.features["cosine_gap"],
+            "content_coverage": best.features["content_coverage"],
+            "least_name": best.least_name,
+        }
+
+    def open_sentences(self, found: Deliberation) -> tuple[Sentence, ...]:
+        """What an open question is answered with if it is answered: its best sentence and a
+        neighbour that goes on with it."""
+        return _with_neighbour(found.sentences[0], found.sentences, self.threshold("join"))
+
+    @staticmethod
+    def _passage(
+        found: Deliberation, best: Sentence, threshold: float, probability: float, join: float
+    ) -> Decision:
+        """``best`` as the answer when ``probability`` reaches ``threshold``, with a neighbour whose
+        sentence probability reaches ``join``."""
         if probability < threshold:
             return Decision("", probability)
-        return Decision(PASSAGE, probability, None, _with_neighbour(best, found.sentences, threshold))
+        return Decision(PASSAGE, probability, None, _with_neighbour(best, found.sentences, join))
 
     # -- the Answer ----------------------------------------------------------------------
     def respond(self, found: Deliberation, decision: Decision, passages: Sequence[Passage]) -> Answer:

@@ -6,7 +6,7 @@ renamed or new feature cannot be silently scored with a stale weight.
 
     {"version": 1, "fitted_on": {...},
      "models": {"sentence": {"bias": b, "weights": {"coverage": w, ...}}, "candidate": ..., ...},
-     "thresholds": {"span": t, "passage": t, "open": t}}
+     "thresholds": {"span": t, "passage": t, "open": t, "join": t}}
 """
 
 from __future__ import annotations
@@ -100,13 +100,24 @@ PASSAGE_FEATURES = (
     "second_typed",  # the other sentence holds something of the asked type
     "second_near",  # the other sentence is the first one's neighbour in its passage
 )
+# An open question's answer is its best sentence (with a neighbour that goes on with it).
+OPEN_FEATURES = (
+    "sentence",  # the sentence model's logit of the best sentence
+    "margin",  # its logit minus the next-best sentence's
+    "second_near",  # the next-best sentence is its neighbour in its passage
+    "cosine",  # embedding similarity of question and best sentence
+    "cosine_gap",  # its cosine minus the best embedded sentence's (another sentence is nearer)
+    "content_coverage",  # share of the question's terms outside its names the best sentence holds
+    "least_name",  # support of the question's least supported name in its passage
+)
 MODELS: dict[str, tuple[str, ...]] = {
     "sentence": SENTENCE_FEATURES,
     "candidate": CANDIDATE_FEATURES,
     "span": CONFIDENCE_FEATURES,  # is the best candidate the right answer?
     "passage": PASSAGE_FEATURES,  # does its sentence or the best other one hold the right answer?
+    "open": OPEN_FEATURES,  # does an open question's best sentence answer it?
 }
-THRESHOLDS = ("span", "passage", "open")
+THRESHOLDS = ("span", "passage", "open", "join")  # join: a neighbour goes on with an open answer
 
 
 @dataclass(frozen=True)

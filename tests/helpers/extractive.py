@@ -122,6 +122,7 @@ def hand_weights(
     candidate: LinearModel | None = None,
     span: LinearModel | None = None,
     passage: LinearModel | None = None,
+    open_: LinearModel | None = None,
     thresholds: Mapping[str, float] | None = None,
 ) -> Weights:
     """Weights that decide as a reader would on clear cases (defaults), each part replaceable."""
@@ -131,8 +132,13 @@ def hand_weights(
         # Confident when the best candidate is good and clearly ahead of any different answer.
         "span": span or model("span", -3.0, candidate=0.5, margin=0.5),
         "passage": passage or model("passage", -2.0, sentence=0.5),
+        # An open question is as likely answered as its best sentence is to hold the answer.
+        "open": open_ or model("open", 0.0, sentence=1.0),
     }
-    return Weights(models, {**dict.fromkeys(THRESHOLDS, 0.5), **(thresholds or {})})
+    chosen = {**dict.fromkeys(THRESHOLDS, 0.5), **(thresholds or {})}
+    if thresholds and "open" in thresholds and "join" not in thresholds:
+        chosen["join"] = thresholds["open"]  # a neighbour joins an open answer on the same terms
+    return Weights(models, chosen)
 
 
 def make_answerer(

@@ -201,6 +201,22 @@ def test_the_passage_model_learns_whether_the_sentence_or_the_next_best_one_hold
     assert fitting._confidence_rows(samples, answerer, "span")[1] == [0, 0]  # the span holds neither
 
 
+def test_the_open_model_learns_whether_the_best_sentence_with_its_neighbour_answers() -> None:
+    answerer = make_answerer(weights=hand_weights(thresholds={"open": 0.5, "join": 0.01}))
+    samples = [
+        # "It opened on a rainy Monday" joins the best sentence: the answer holds what comes after.
+        Sample(case("joined", "What will the lab build?", ["rainy Monday"], ["acme"], kind="open"), [], []),
+        Sample(case("absent", "What will the lab build?", ["parcel lockers"], ["acme"], kind="open"), [], []),
+        Sample(case("jobs", "How many jobs will the lab create?", ["400"], ["acme"]), [], []),
+    ]
+    for s in samples:
+        s.passages = [passage(SHOPS, "acme")]
+        s.found = answerer.deliberate(s.case.question, s.passages)
+    rows, labels = fitting._confidence_rows(samples, answerer, "open")
+    assert labels == [1, 0]  # one row per open question; the factoid has none
+    assert all(len(row) == len(MODELS["open"]) for row in rows)
+
+
 def test_fitting_refuses_rows_of_one_class() -> None:
     with pytest.raises(ValueError, match="span"):
         _fit("span", [[0.0] * len(MODELS["span"])] * 3, [1, 1, 1])

@@ -186,6 +186,35 @@ def test_a_neighbour_sentence_above_the_threshold_joins_the_answer_in_document_o
     )
 
 
+def test_a_neighbour_joins_by_the_join_threshold_not_the_open_one() -> None:
+    question = "What will the lab build?"
+    joined = make_answerer(weights=hand_weights(thresholds={"open": 0.05, "join": 0.01}))
+    assert joined.answer(question, [passage(SHOPS)]).text == (
+        "Acme opened a lab in Lyon on Monday. The lab will build delivery robots for small shops."
+    )
+    alone = make_answerer(weights=hand_weights(thresholds={"open": 0.05, "join": 0.99}))
+    assert (
+        alone.answer(question, [passage(SHOPS)]).text == "The lab will build delivery robots for small shops."
+    )
+
+
+def test_an_open_question_is_answered_by_the_open_models_probability() -> None:
+    question = "What will the lab build?"
+    answerer = make_answerer(weights=hand_weights(thresholds={"open": 0.5}))
+    found = answerer.deliberate(question, [passage(SHOPS)])
+    features = answerer.open_features(found)
+    best, second = found.sentences[0], found.sentences[1]
+    assert features["sentence"] == best.logit
+    assert features["margin"] == pytest.approx(min(best.logit - second.logit, 5.0))
+    assert features["second_near"] == 1.0  # "Acme opened a lab ..." is the sentence before it
+    # The same sentence scores, read by two open models: one trusts a runner-up beside the best
+    # sentence, one distrusts it.
+    trusting = hand_weights(open_=model("open", -2.0, second_near=4.0), thresholds={"open": 0.5})
+    wary = hand_weights(open_=model("open", 2.0, second_near=-4.0), thresholds={"open": 0.5})
+    assert not make_answerer(weights=trusting).answer(question, [passage(SHOPS)]).abstained
+    assert make_answerer(weights=wary).answer(question, [passage(SHOPS)]).abstained
+
+
 def test_a_next_sentence_that_refers_back_goes_on_with_the_answer_whatever_the_threshold() -> None:
     strict = make_answerer(weights=hand_weights(thresholds={"open": 0.5}))
     for follow_up in (
