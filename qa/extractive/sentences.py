@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from qa.extractive.quotations import ASKS_SAID, ATTRIBUTION, Speaker, quotation_speakers
 from qa.extractive.splitting import Sentence
+from qa.language.acronyms import asked_acronym, long_forms
 from qa.language.answer_types import HEAD_TYPES, TYPE_PATTERNS, AnswerType
 from qa.language.evidence import OPPOSITE_VERBS, name_words, names_support, text_stems
 from qa.language.patterns import dateline_end
@@ -82,6 +83,7 @@ class _Asked:
     said: bool  # asks what someone said
     why: bool
     defines: re.Pattern[str] | None
+    acronym: str  # the acronym whose long form the question asks for ("What is IEA short for?")
 
     @classmethod
     def of(cls, q: Question, sentences: Sequence[Sentence], verbs: Sequence[str]) -> _Asked:
@@ -111,6 +113,7 @@ class _Asked:
             said=bool(ASKS_SAID.search(q.text.lower())),
             why=q.text.lower().lstrip(" \"'“").startswith("why"),
             defines=_definition(q),
+            acronym=asked_acronym(q.text) if q.kind is QuestionKind.OPEN else "",
         )
 
 
@@ -177,7 +180,7 @@ def _shape(q: Question, asked: _Asked, s: Sentence, quoted: bool) -> dict[str, f
         "dateline": float(dateline_end(s.text) > 0),
         "attribution": float(bool(ATTRIBUTION.match(s.text))),
         "quote_asked": float(asked.said and (quoted or bool(_QUOTE.search(s.text)))),
-        "defines": float(asked.defines is not None and bool(asked.defines.search(s.text))),
+        "defines": _defines(asked, s.text),
         "explains": float(asked.why and bool(_PURPOSE.search(s.text))),
         "open": float(q.kind is QuestionKind.OPEN),
     }
@@ -197,6 +200,14 @@ def _speaker_asked(asked: _Asked, s: Sentence, stems: AbstractSet[str], speaker:
     else:
         return 0.0
     return float(bool(asked.name_stems & spoken_by))
+
+
+def _defines(asked: _Asked, text: str) -> float:
+    """Whether the sentence defines what the question asks about: spells out the asked acronym
+    (however the question asks for it), or defines the asked term the way ``_definition`` reads."""
+    if asked.acronym:
+        return float(bool(long_forms(text, asked.acronym)))
+    return float(asked.defines is not None and bool(asked.defines.search(text)))
 
 
 def _definition(q: Question) -> re.Pattern[str] | None:

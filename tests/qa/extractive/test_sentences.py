@@ -323,6 +323,17 @@ def test_an_unclosed_quote_mark_gives_no_speaker() -> None:
             "Its Quick Response Team (QRT) answers within an hour.",
             "The QRT has 12 members.",
         ),
+        # however the question asks for the long form, and with the long form in brackets
+        (
+            "What is NPA short for?",
+            "LYON, 3 March 2025 — The Nordic Ports Alliance (NPA) met in Lyon.",
+            "The NPA has 14 members.",
+        ),
+        (
+            "What does the acronym RGS stand for?",
+            "Acme joined the RGS (Regional Growth Scheme) in May.",
+            "The RGS pays for training.",
+        ),
     ],
 )
 def test_a_sentence_spelling_out_an_acronym_defines_it(question: str, defining: str, other: str) -> None:
