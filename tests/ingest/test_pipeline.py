@@ -333,7 +333,13 @@ def test_an_ingest_killed_half_way_is_completed_by_the_next_run(
     assert total == 63
     data = tmp_path / "data"
     # torch: the backend of the `embedder` fixture that opens the store afterwards.
-    env = qa_env(QA_DATA_DIR=str(data), QA_EMBEDDING_BATCH_SIZE="8", QA_EMBEDDING_BACKEND="torch")
+    # Steps of 32 chunks (`QA_INGEST_BATCH_CHUNKS`): the run writes several, so a kill can fall between them.
+    env = qa_env(
+        QA_DATA_DIR=str(data),
+        QA_EMBEDDING_BATCH_SIZE="8",
+        QA_EMBEDDING_BACKEND="torch",
+        QA_INGEST_BATCH_CHUNKS="32",
+    )
     command = [str(BIN / "qa"), "ingest", str(corpus)]
     kills: list[int] = []
     # Kill while loading (nothing written), as soon as a document is written (mid-group: its

