@@ -7,7 +7,7 @@ The answerer's five linear models are logistic regressions over its named featur
   or the best other sentence given beside it, hold the answer?);
 - the open model on each open question's best sentence (does it, with a neighbour that goes on
   with it, answer?);
-then the thresholds (span, passage fallback, open) are chosen on the same questions to maximise
+then the thresholds (span, passage fallback, open, join) are chosen on the same questions to maximise
 right answers minus ``WRONG_COST`` times wrong ones (answering an unanswerable question is wrong).
 The sentence model is fitted twice: the first round's ranking decides which sentences are
 embedded and which reach the candidate stage, so the second round learns from its own choices.
