@@ -111,7 +111,7 @@ def _fit(q: Question, qw: QuestionWords, cand: Candidate) -> tuple[Candidate, fl
     compat = COMPATIBLE[q.answer_type].get(cand.answer_type, 0.0)
     guessed = cand.label == Label.PROPN and q.answer_type in NAMED
     if guessed and cand.text.rsplit(None, 1)[-1].lower() in TITLE_HEADS:
-        return None  # "Chief Revenue Officer": a post, not who holds it nor a company or place
+        return None  # "Chief Ferry Officer": a post, not who holds it nor a company or place
     if guessed:
         compat = max(compat, 0.5)  # a proper noun the tagger missed ("acquired by Acme")
     same_verb = stem(cand.verb) in qw.stems

@@ -54,7 +54,7 @@ NOT_NAMES = frozenset("i ceo cfo cto coo cmo cio ai".split())
 # A company's legal form after its name: "Acme Inc." names the same company as "Acme".
 LEGAL_FORMS = frozenset("inc incorporated corp corporation ltd limited plc llc gmbh ag sa co".split())
 # Last words of job titles that are nobody's surname: a proper-noun phrase ending in one
-# ("Chief Revenue Officer", "Permanent Secretary", "Managing Director") names a post, not a person.
+# ("Chief Ferry Officer", "Harbour Secretary", "Regional Fleet Director") names a post, not a person.
 TITLE_HEADS = frozenset(
     """officer president vice-president secretary director minister executive chairman chairwoman
     chairperson ceo cfo cto coo cmo cio founder cofounder co-founder manager governor senator

@@ -71,21 +71,21 @@ def test_only_candidates_of_a_type_that_can_answer() -> None:
     ("question", "text", "title", "name"),
     [
         (
-            "Who said the harbour is an ideal partner?",
-            "“The harbour is an ideal partner,” said Mara Quist, Chief Revenue Officer at Acme.",
-            "Chief Revenue Officer",
+            "Who said the harbour needs new cranes?",
+            "“The harbour needs new cranes,” said Mara Quist, Chief Ferry Officer at Acme.",
+            "Chief Ferry Officer",
             "Mara Quist",
         ),
         (
             "Who spoke for the ministry?",
-            "Tom Lindqvist, Permanent Secretary of the ministry, spoke for it.",
-            "Permanent Secretary",
+            "Tom Lindqvist, Harbour Secretary of the ministry, spoke for it.",
+            "Harbour Secretary",
             "Tom Lindqvist",
         ),
         (
             "Which company hired Ana Ruiz?",
-            "Globex hired Ana Ruiz as Managing Director in May.",
-            "Managing Director",
+            "Globex hired Ana Ruiz as Regional Fleet Director in May.",
+            "Regional Fleet Director",
             "Globex",
         ),
     ],
