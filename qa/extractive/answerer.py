@@ -257,7 +257,7 @@ class ExtractiveAnswerer:
         )
         if second is None:
             return (first,), {**features, "second": SECOND_FLOOR, "second_typed": 0.0, "second_near": 0.0}
-        near = second.passage.chunk_id == first.passage.chunk_id and abs(second.index - first.index) == 1
+        near = _neighbours(first, second)
         pair = {
             "second": max(second.logit, SECOND_FLOOR),
             "second_typed": second.features["typed"],
@@ -306,11 +306,7 @@ class ExtractiveAnswerer:
         """The open model's features of an open question's best sentence (``found.sentences[0]``)."""
         best = found.sentences[0]
         second = next((s for s in found.sentences[1:] if s.text != best.text), None)
-        near = (
-            second is not None
-            and second.passage.chunk_id == best.passage.chunk_id
-            and abs(second.index - best.index) == 1
-        )
+        near = second is not None and _neighbours(best, second)
         return {
             "sentence": best.logit,
             "margin": min(best.logit - second.logit, MARGIN_CAP) if second else MARGIN_CAP,
@@ -401,6 +397,11 @@ def _spelt_out(found: Deliberation, decision: Decision) -> Decision:
     return decision
 
 
+def _neighbours(a: Sentence, b: Sentence) -> bool:
+    """Whether two sentences stand next to each other in one passage."""
+    return a.passage.chunk_id == b.passage.chunk_id and abs(a.index - b.index) == 1
+
+
 def _with_neighbour(best: Sentence, ranked: list[Sentence], threshold: float) -> tuple[Sentence, ...]:
     """``best`` and, when the next-best sentence is its neighbour in the passage and passes the
     threshold too, both in document order (an answer often runs over two sentences). The sentence
@@ -415,12 +416,7 @@ def _with_neighbour(best: Sentence, ranked: list[Sentence], threshold: float) ->
     if following is not None and not following.features["heading"] and refers_back(following.text):
         return (best, following)
     for other in ranked[1:3]:
-        if (
-            other.passage.chunk_id == best.passage.chunk_id
-            and abs(other.index - best.index) == 1
-            and not other.features["heading"]
-            and sigmoid(other.logit) >= threshold
-        ):
+        if _neighbours(best, other) and not other.features["heading"] and sigmoid(other.logit) >= threshold:
             return (best, other) if best.index < other.index else (other, best)
     return (best,)
 

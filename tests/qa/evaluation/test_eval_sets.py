@@ -5,31 +5,23 @@ checked)."""
 
 from __future__ import annotations
 
-import html
-import re
-from pathlib import Path
+from functools import cache
 
 import pytest
 
+from ingest.loading import load_article
 from qa.evaluation.testset import load_testset
+from tests.helpers.corpus import CORPUS_DIR, ROOT
 
-ROOT = Path(__file__).resolve().parents[3]
 EVAL = ROOT / "tests" / "eval"
 CORPUS_SETS = ("announcements.jsonl", "announcements_extra.jsonl", "open.jsonl", "paraphrased.jsonl")
 
 
+@cache
 def _corpus_texts() -> dict[str, str]:
-    """doc_id -> the article's text (an HTML page's without its tags, entities decoded), whitespace
-    collapsed. A Markdown article may quote markup as text ("<img src=x ...>"): it keeps it."""
-    texts = {}
-    for path in sorted((ROOT / "corpus").iterdir()):
-        raw = path.read_text(encoding="utf-8")
-        declared = re.search(r"^doc_id:\s*(\S+)", raw, re.MULTILINE)
-        doc_id = declared.group(1) if declared and raw.startswith("---") else path.stem
-        if path.suffix == ".html":
-            raw = html.unescape(re.sub(r"<[^>]+>", " ", raw))
-        texts[doc_id] = " ".join(raw.split())
-    return texts
+    """doc_id -> the article's text as ingest stores it (what citations quote), whitespace collapsed."""
+    articles = (load_article(path, CORPUS_DIR) for path in sorted(CORPUS_DIR.iterdir()))
+    return {a.doc_id: " ".join(a.text.split()) for a in articles}
 
 
 def test_every_set_loads_strictly_with_ids_unique_across_the_sets() -> None:
